@@ -1,0 +1,11 @@
+// Subcommands of the `needle` executable. Each takes the arguments after the subcommand name
+// (argv[0] is the subcommand) and returns the process exit code:
+//   0 success, 1 data error that stops the whole run, 2 usage error.
+#pragma once
+
+namespace needle::cli {
+int cmd_demo(int argc, char** argv);
+int cmd_rank(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
+int cmd_view(int argc, char** argv);  // also the bare `needle`
+}  // namespace needle::cli

@@ -1,0 +1,87 @@
+// needle/dataset.h — a KITTI-style dataset on disk: which frames exist, which modalities and
+// prediction sets each has, and loading them into plain CPU data.
+//
+// A dataset root holds image_2/ velodyne/ calib/ label_2/ directly or in a training/ child.
+// Frame ids are the union of the ids seen in any modality (file stem, any length).
+// Prediction sets are folders of KITTI label files with a score column; for each frame a set
+// distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "needle/calib.h"
+#include "needle/types.h"
+
+namespace needle {
+
+struct PredictionSetSpec {
+  std::string name;  // "NAME" of NAME=DIR, default: the folder's name
+  std::filesystem::path dir;
+};
+// Parses "NAME=DIR" or "DIR". Throws std::invalid_argument on an empty name or path.
+PredictionSetSpec parse_prediction_spec(const std::string& arg);
+
+struct FrameFiles {
+  std::string id;
+  std::filesystem::path image, velodyne, calib, label;  // empty path = modality absent
+  std::vector<std::filesystem::path> preds;             // per prediction set; empty = Missing
+};
+
+struct DatasetIndex {
+  std::filesystem::path root;  // the folder holding image_2/ etc.
+  std::vector<PredictionSetSpec> pred_sets;
+  std::vector<FrameFiles> frames;  // sorted by id
+  std::optional<std::size_t> find(const std::string& id) const;
+};
+
+// Scans the folders (no file is opened). Throws std::runtime_error when root has none of the
+// modality folders, or a prediction folder does not exist; two sets with one name are an error.
+DatasetIndex scan_dataset(const std::filesystem::path& root,
+                          const std::vector<PredictionSetSpec>& pred_sets);
+
+enum class PredStatus : std::uint8_t { Missing, Empty, Present, Invalid };
+
+struct PredictionFrame {
+  PredStatus status = PredStatus::Missing;
+  std::vector<Object> objects;
+};
+
+// What the engine needs of a frame: labels, predictions, calibration. No pixels, no points.
+struct FrameAnnotations {
+  std::string id;
+  bool has_labels = false;  // label file present and parsed
+  std::vector<Object> labels;
+  std::optional<Calib> calib;
+  std::vector<PredictionFrame> preds;  // one per prediction set, same order as DatasetIndex
+  std::vector<Problem> problems;       // fatal ones make the frame (or the modality) invalid
+  bool valid() const;                  // no fatal problem
+};
+
+// Everything for the viewer: annotations plus image and point cloud (each optional).
+struct FrameData {
+  FrameAnnotations ann;
+  std::optional<Image> image;
+  std::optional<PointCloud> cloud;
+};
+
+struct LoadOptions {
+  bool calib = true;
+  bool image = true;
+  bool cloud = true;
+};
+
+// Never throws on bad data: problems are recorded in the frame and the rest loads.
+FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, bool with_calib = true);
+FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOptions& opt = {});
+
+// Loads annotations for all frames using `threads` workers (0 = hardware concurrency).
+// progress(done, total) may be called from worker threads.
+std::vector<FrameAnnotations> load_all_annotations(
+    const DatasetIndex& ds, bool with_calib = false, unsigned threads = 0,
+    const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+}  // namespace needle

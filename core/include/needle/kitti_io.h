@@ -1,0 +1,52 @@
+// needle/kitti_io.h — parsers and writers for the KITTI object formats.
+//
+// Every parser throws ParseError naming file, line and field on malformed input. Parsers take the
+// file's bytes plus a display name so that they can be fuzzed and tested without files.
+// Tolerated dialects (see ../shared/kitti/SOURCES.md): scores of any magnitude, alpha 0 or -10,
+// truncation/occlusion -1, trailing spaces and blank lines, CRLF, integer or float 2D boxes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "needle/calib.h"
+#include "needle/types.h"
+
+namespace needle {
+
+enum class LabelKind { GroundTruth, Prediction };
+
+struct ParsedObjects {
+  std::vector<Object> objects;
+  std::vector<Problem> warnings;  // non-fatal: unknown class names (kept as ObjectClass::Unknown)
+};
+
+// Label files: 15 fields a line (a 16th score field is accepted and kept). Prediction files:
+// 16 fields a line (score required). An empty file or one with only whitespace yields no objects.
+ParsedObjects parse_objects(std::string_view text, const std::string& file, LabelKind kind);
+Calib parse_calib(std::string_view text, const std::string& file);
+// Velodyne .bin: float32 x,y,z,reflectance. Size must be a non-zero multiple of 16, values finite.
+PointCloud parse_velodyne(std::string_view bytes, const std::string& file);
+// PNG/JPEG through stb_image, converted to RGB.
+Image decode_image(std::string_view bytes, const std::string& file);
+// Image width/height from the header only (cheap). Throws ParseError when unreadable.
+std::array<int, 2> image_size(std::string_view bytes, const std::string& file);
+
+// File helpers: read the whole file (ParseError if missing/unreadable), then parse.
+std::string read_file_bytes(const std::filesystem::path& p);
+ParsedObjects load_objects(const std::filesystem::path& p, LabelKind kind);
+Calib load_calib(const std::filesystem::path& p);
+PointCloud load_velodyne(const std::filesystem::path& p);
+Image load_image(const std::filesystem::path& p);
+
+// Writers (used by the demo generator and tests). Formats match KITTI's with 2 decimals
+// (scores with 4), so that write -> parse round-trips to that precision.
+std::string format_objects(const std::vector<Object>& objs, bool with_score);
+std::string format_calib(const Calib& c);
+void write_text_file(const std::filesystem::path& p, const std::string& text);
+void write_velodyne(const std::filesystem::path& p, const PointCloud& cloud);
+void write_png(const std::filesystem::path& p, const Image& img);
+
+}  // namespace needle
