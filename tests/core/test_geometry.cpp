@@ -169,7 +169,7 @@ TEST_CASE("real KITTI frames: projected 3D boxes match labelled 2D boxes, points
   NEEDLE_KITTI_OR_SKIP(kitti);
   const auto ds = scan_dataset(kitti / "training", {{"point_gnn", kitti / "pred" / "point_gnn"}});
   REQUIRE(ds.frames.size() == 10);
-  int checked = 0, with_points = 0, pred_frames = 0;
+  int checked = 0, with_points = 0, pred_frames = 0, dets = 0, det_hits = 0;
   for (std::size_t i = 0; i < ds.frames.size(); ++i) {
     const FrameData f = load_frame(ds, i, {true, true, true});
     REQUIRE(f.ann.valid());
@@ -188,22 +188,28 @@ TEST_CASE("real KITTI frames: projected 3D boxes match labelled 2D boxes, points
       CHECK(iou_2d(*b, o.box2d) > 0.7);
       ++checked;
     }
-    // Point-GNN detections (Car only) must sit on labelled cars: its best detection in each
-    // predicted frame overlaps a Car label with BEV IoU >= 0.5.
+    // Point-GNN detections (Car only) must sit on labelled cars where there is one: in every
+    // predicted frame some detection overlaps a Car label with BEV IoU >= 0.5, and most do.
+    // (Not all: 000001's most confident detection is an unlabelled car at 46 m.)
     const auto& pg = f.ann.preds.at(0);
     if (pg.status != PredStatus::Present) continue;
     ++pred_frames;
-    const Object* best = nullptr;
-    for (const Object& d : pg.objects)
-      if (!best || d.score.value_or(0) > best->score.value_or(0)) best = &d;
-    REQUIRE(best);
-    double best_iou = 0;
-    for (const Object& o : f.ann.labels)
-      if (o.cls == ObjectClass::Car) best_iou = std::max(best_iou, iou_bev(*best, o));
+    int frame_hits = 0;
+    for (const Object& d : pg.objects) {
+      double best_iou = 0;
+      for (const Object& o : f.ann.labels)
+        if (o.cls == ObjectClass::Car || o.cls == ObjectClass::Van)
+          best_iou = std::max(best_iou, iou_bev(d, o));
+      ++dets;
+      frame_hits += best_iou >= 0.5;
+    }
     INFO("frame " << f.ann.id);
-    CHECK(best_iou >= 0.5);
+    CHECK(frame_hits >= 1);
+    det_hits += frame_hits;
   }
+  CHECK(pred_frames == 5);  // 000001 002 004 006 008 (000005 is an empty file)
+  CHECK(dets == 23);
+  CHECK(det_hits == 13);  // the other 10 are far, unlabelled or on DontCare regions
   CHECK(checked >= 15);
   CHECK(with_points >= 25);
-  CHECK(pred_frames == 5);  // 000001 002 004 006 008 (000005 is an empty file)
 }
