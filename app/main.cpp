@@ -16,7 +16,8 @@ void print_usage() {
       "  eval DATASET --pred DIR                  KITTI-style AP evaluation\n"
       "  demo OUT_DIR [--frames N] [--seed S]     generate the synthetic demo dataset\n"
       "\n"
-      "`needle SUBCOMMAND --help` for details. A bare `needle` opens the viewer on the demo dataset.");
+      "`needle SUBCOMMAND --help` for details. A bare `needle` opens the viewer on the demo "
+      "dataset.");
 }
 }  // namespace
 

@@ -7,9 +7,18 @@
 namespace needle {
 
 const std::array<std::array<int, 2>, 12> kBoxEdges = {{
-    {0, 1}, {1, 2}, {2, 3}, {3, 0},  // bottom
-    {4, 5}, {5, 6}, {6, 7}, {7, 4},  // top
-    {0, 4}, {1, 5}, {2, 6}, {3, 7},  // verticals
+    {0, 1},
+    {1, 2},
+    {2, 3},
+    {3, 0},  // bottom
+    {4, 5},
+    {5, 6},
+    {6, 7},
+    {7, 4},  // top
+    {0, 4},
+    {1, 5},
+    {2, 6},
+    {3, 7},  // verticals
 }};
 
 std::array<Vec3, 8> box_corners_rect(const Object& o) {
@@ -122,7 +131,8 @@ std::size_t count_points_in_box(const PointCloud& cloud, const Calib& calib, con
 std::vector<std::uint32_t> points_in_box(const PointCloud& cloud, const Calib& calib,
                                          const Object& o) {
   std::vector<std::uint32_t> idx;
-  for_points_in_box(cloud, calib, o, [&](std::size_t i) { idx.push_back(static_cast<std::uint32_t>(i)); });
+  for_points_in_box(cloud, calib, o,
+                    [&](std::size_t i) { idx.push_back(static_cast<std::uint32_t>(i)); });
   return idx;
 }
 

@@ -32,11 +32,10 @@ Mat34 invert_affine(const Mat34& m) {
                i = m[10];
   const double det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
   const double inv_det = det != 0 ? 1.0 / det : 0.0;
-  const Mat33 inv = {(e * i - f * h) * inv_det, (c * h - b * i) * inv_det,
-                     (b * f - c * e) * inv_det, (f * g - d * i) * inv_det,
-                     (a * i - c * g) * inv_det, (c * d - a * f) * inv_det,
-                     (d * h - e * g) * inv_det, (b * g - a * h) * inv_det,
-                     (a * e - b * d) * inv_det};
+  const Mat33 inv = {
+      (e * i - f * h) * inv_det, (c * h - b * i) * inv_det, (b * f - c * e) * inv_det,
+      (f * g - d * i) * inv_det, (a * i - c * g) * inv_det, (c * d - a * f) * inv_det,
+      (d * h - e * g) * inv_det, (b * g - a * h) * inv_det, (a * e - b * d) * inv_det};
   Mat34 out = rot33_as_34(inv);
   const double tx = m[3], ty = m[7], tz = m[11];
   out[3] = -(inv[0] * tx + inv[1] * ty + inv[2] * tz);
@@ -46,9 +45,13 @@ Mat34 invert_affine(const Mat34& m) {
 }
 }  // namespace
 
-Mat34 Calib::velo_to_rect_matrix() const { return compose(rot33_as_34(R0_rect), Tr_velo_to_cam); }
+Mat34 Calib::velo_to_rect_matrix() const {
+  return compose(rot33_as_34(R0_rect), Tr_velo_to_cam);
+}
 
-Vec3 Calib::velo_to_rect(const Vec3& p_velo) const { return apply(velo_to_rect_matrix(), p_velo); }
+Vec3 Calib::velo_to_rect(const Vec3& p_velo) const {
+  return apply(velo_to_rect_matrix(), p_velo);
+}
 
 Vec3 Calib::rect_to_velo(const Vec3& p_rect) const {
   return apply(invert_affine(velo_to_rect_matrix()), p_rect);
@@ -62,6 +65,8 @@ std::optional<std::array<double, 2>> Calib::rect_to_image(const Vec3& p_rect,
   return std::array<double, 2>{h.x / h.z, h.y / h.z};
 }
 
-Mat34 Calib::velo_to_image() const { return compose(P[2], velo_to_rect_matrix()); }
+Mat34 Calib::velo_to_image() const {
+  return compose(P[2], velo_to_rect_matrix());
+}
 
 }  // namespace needle

@@ -35,14 +35,26 @@ ObjectClass parse_class(std::string_view name) {
   return ObjectClass::Unknown;
 }
 
-double Object::distance() const { return std::hypot(loc_cam.x, loc_cam.z); }
+double Object::distance() const {
+  return std::hypot(loc_cam.x, loc_cam.z);
+}
 
 std::string Problem::to_string() const {
-  std::string s = file.empty() ? modality : file;
-  if (line > 0) s += ":" + std::to_string(line);
-  s += ": ";
-  if (!field.empty()) s += "field '" + field + "': ";
-  s += message;
+  // Built with append() only: GCC 12 reports a false -Wrestrict on operator+ chains here.
+  std::string s;
+  s.reserve(file.size() + field.size() + message.size() + 32);
+  s.append(file.empty() ? modality : file);
+  if (line > 0) {
+    s.append(":");
+    s.append(std::to_string(line));
+  }
+  s.append(": ");
+  if (!field.empty()) {
+    s.append("field '");
+    s.append(field);
+    s.append("': ");
+  }
+  s.append(message);
   return s;
 }
 

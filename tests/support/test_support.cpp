@@ -11,12 +11,13 @@ namespace needle::test {
 
 std::optional<std::filesystem::path> kitti_dir() {
   const char* env = std::getenv("NEEDLE_KITTI_DIR");
-  std::filesystem::path p = env && *env ? std::filesystem::path(env) : std::filesystem::path(NEEDLE_KITTI_DEFAULT);
+  std::filesystem::path p =
+      env && *env ? std::filesystem::path(env) : std::filesystem::path(NEEDLE_KITTI_DEFAULT);
   if (std::filesystem::is_directory(p / "training")) return p;
   const char* req = std::getenv("NEEDLE_REQUIRE_KITTI");
   if (req && std::string(req) == "1") {
-    FAIL("KITTI sample folder not found at " << p.string()
-                                             << " and NEEDLE_REQUIRE_KITTI=1 (set NEEDLE_KITTI_DIR)");
+    FAIL("KITTI sample folder not found at "
+         << p.string() << " and NEEDLE_REQUIRE_KITTI=1 (set NEEDLE_KITTI_DIR)");
   }
   std::printf("NEEDLE-SKIPPED: KITTI sample folder not found at %s (set NEEDLE_KITTI_DIR)\n",
               p.string().c_str());
@@ -25,15 +26,17 @@ std::optional<std::filesystem::path> kitti_dir() {
 
 std::filesystem::path temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
-  std::filesystem::path p = std::filesystem::path(NEEDLE_TEST_TMP) /
-                            (tag + "_" + std::to_string(counter++) + "_" +
-                             std::to_string(static_cast<long>(std::rand())));
+  std::filesystem::path p =
+      std::filesystem::path(NEEDLE_TEST_TMP) / (tag + "_" + std::to_string(counter++) + "_" +
+                                                std::to_string(static_cast<long>(std::rand())));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;
 }
 
-std::string needle_binary() { return NEEDLE_BINARY; }
+std::string needle_binary() {
+  return NEEDLE_BINARY;
+}
 
 int run_command(const std::string& cmd, std::string* output) {
   std::string full = cmd + " 2>&1";

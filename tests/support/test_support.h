@@ -27,7 +27,7 @@ void write_file(const std::filesystem::path& p, const std::string& text);
 }  // namespace needle::test
 
 // Use at the top of a test: NEEDLE_KITTI_OR_SKIP(kitti); then `kitti` is the folder path.
-#define NEEDLE_KITTI_OR_SKIP(var)                 \
+#define NEEDLE_KITTI_OR_SKIP(var)                     \
   const auto var##_opt = ::needle::test::kitti_dir(); \
-  if (!var##_opt) return;                          \
+  if (!var##_opt) return;                             \
   const std::filesystem::path var = *var##_opt

@@ -33,7 +33,8 @@ std::vector<Segment2D> project_box_edges(const Object& o, const Calib& calib, do
 
 // The 2D box around the projected (near-clipped) 3D box, clipped to [0,w)x[0,h).
 // nullopt when nothing of the box is in front of the camera or inside the image.
-std::optional<Box2D> projected_box_2d(const Object& o, const Calib& calib, int image_w, int image_h);
+std::optional<Box2D> projected_box_2d(const Object& o, const Calib& calib, int image_w,
+                                      int image_h);
 
 // True when p_rect lies inside the 3D box (boundary inclusive).
 bool point_in_box(const Vec3& p_rect, const Object& o);

@@ -22,7 +22,8 @@ struct Calib {
   // inverse of velo_to_rect
   Vec3 rect_to_velo(const Vec3& p_rect) const;
   // p_rect -> image_2 pixel through P2. Returns nullopt when z <= min_depth (behind/at the camera).
-  std::optional<std::array<double, 2>> rect_to_image(const Vec3& p_rect, double min_depth = 0.1) const;
+  std::optional<std::array<double, 2>> rect_to_image(const Vec3& p_rect,
+                                                     double min_depth = 0.1) const;
   // Combined 3x4 matrix P2 * R0_rect * Tr_velo_to_cam (velodyne -> homogeneous image_2 pixel).
   Mat34 velo_to_image() const;
   // Combined 3x4 rigid transform velodyne -> rectified camera.

@@ -2,9 +2,12 @@
 // prediction sets each has, and loading them into plain CPU data.
 //
 // A dataset root holds image_2/ velodyne/ calib/ label_2/ directly or in a training/ child.
-// Frame ids are the union of the ids seen in any modality (file stem, any length).
+// Frame ids are the union of the ids seen in any modality (file stem, any length), prediction
+// files included; all-digit ids sort numerically first, others in byte order after them.
 // Prediction sets are folders of KITTI label files with a score column; for each frame a set
 // distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
+// Files: image_2/*.png|jpg|jpeg, velodyne/*.bin, calib/*.txt, label_2/*.txt, <pred dir>/*.txt;
+// hidden files and other extensions are ignored. velodyne_reduced/ is deliberately not read.
 #pragma once
 
 #include <filesystem>
@@ -23,6 +26,7 @@ struct PredictionSetSpec {
   std::filesystem::path dir;
 };
 // Parses "NAME=DIR" or "DIR". Throws std::invalid_argument on an empty name or path.
+// A '=' after the first '/' is part of the path ("runs/lr=0.1" is a DIR).
 PredictionSetSpec parse_prediction_spec(const std::string& arg);
 
 struct FrameFiles {
@@ -40,10 +44,14 @@ struct DatasetIndex {
 
 // Scans the folders (no file is opened). Throws std::runtime_error when root has none of the
 // modality folders, or a prediction folder does not exist; two sets with one name are an error.
+// A prediction folder holding no .txt file but a data/ child is read from data/ (the layout of
+// KITTI result folders); DatasetIndex::pred_sets then names the data/ folder.
 DatasetIndex scan_dataset(const std::filesystem::path& root,
                           const std::vector<PredictionSetSpec>& pred_sets);
 
 enum class PredStatus : std::uint8_t { Missing, Empty, Present, Invalid };
+// "missing" | "empty" | "present" | "invalid" (for reports and the UI).
+const char* pred_status_name(PredStatus s);
 
 struct PredictionFrame {
   PredStatus status = PredStatus::Missing;
@@ -75,7 +83,8 @@ struct LoadOptions {
 };
 
 // Never throws on bad data: problems are recorded in the frame and the rest loads.
-FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, bool with_calib = true);
+FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame,
+                                  bool with_calib = true);
 FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOptions& opt = {});
 
 // Loads annotations for all frames using `threads` workers (0 = hardware concurrency).

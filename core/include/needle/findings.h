@@ -27,14 +27,14 @@ inline constexpr const char* kModelDisagreement = "model_disagreement";
 struct Finding {
   std::string kind;
   std::string frame;
-  int label = -1;       // index into the frame's labels, -1 = none
-  int prediction = -1;  // index into the set's predictions, -1 = none
-  std::string prediction_set;     // empty = none
-  std::string cls;                // label class (or the prediction's when there is no label)
-  std::string predicted_class;    // empty = none
+  int label = -1;                    // index into the frame's labels, -1 = none
+  int prediction = -1;               // index into the set's predictions, -1 = none
+  std::string prediction_set;        // empty = none
+  std::string cls;                   // label class (or the prediction's when there is no label)
+  std::string predicted_class;       // empty = none
   std::optional<double> confidence;  // calibrated prediction confidence in [0,1]
   std::optional<double> iou_2d, iou_bev, iou_3d;
-  double score = 0;  // [0,1], how suspicious
+  double score = 0;    // [0,1], how suspicious
   std::string reason;  // one line for a person
 };
 

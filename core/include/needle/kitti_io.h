@@ -25,11 +25,20 @@ struct ParsedObjects {
 
 // Label files: 15 fields a line (a 16th score field is accepted and kept). Prediction files:
 // 16 fields a line (score required). An empty file or one with only whitespace yields no objects.
+// Rules: every number finite (no nan/inf); occluded an integer -1..3 ("0.00" accepted);
+// h, w, l > 0, except "-1 -1 -1" on DontCare lines (2D-only); an unknown class name is kept as
+// ObjectClass::Unknown with one non-fatal warning per distinct name. Problems carry modality
+// "label" (GroundTruth) or "pred" (Prediction); callers that know the set name replace it.
 ParsedObjects parse_objects(std::string_view text, const std::string& file, LabelKind kind);
+// All 7 keys required (P0..P3: 12 values, R0_rect: 9, Tr_velo_to_cam, Tr_imu_to_velo: 12);
+// raw-KITTI aliases R_rect and Tr_velo_cam are accepted; other keys are ignored; duplicates and
+// lines without "KEY:" are errors.
 Calib parse_calib(std::string_view text, const std::string& file);
 // Velodyne .bin: float32 x,y,z,reflectance. Size must be a non-zero multiple of 16, values finite.
 PointCloud parse_velodyne(std::string_view bytes, const std::string& file);
-// PNG/JPEG through stb_image, converted to RGB.
+// PNG/JPEG through stb_image, converted to RGB. Images over 16384 pixels a side or 40 Mpixel are
+// rejected before decoding (corrupt headers must not allocate gigabytes); files without a PNG or
+// JPEG signature never reach stb (its TGA and other decoders accept almost any bytes).
 Image decode_image(std::string_view bytes, const std::string& file);
 // Image width/height from the header only (cheap). Throws ParseError when unreadable.
 std::array<int, 2> image_size(std::string_view bytes, const std::string& file);

@@ -1,13 +1,26 @@
 // needle/ranking.h — from annotations to a ranked list of suspicious frames.
-// Pure function of its inputs: no I/O, no global state.
+// Pure function of its inputs: no I/O, no global state (threads only split the frames).
+//
+// Frame score (all methods except where noted): noisy-or of the frame's finding scores,
+//   score(frame) = 1 - prod_i (1 - s_i),
+// i.e. the probability that at least one finding is a real problem when each s_i is read as an
+// independent probability. mistakenness uses the max (its published definition) and objectlab
+// 1 - quality. Frames are ranked by score descending, ties by frame id ascending (the order of
+// the annotations vector, which scan_dataset sorts by id); frames with score 0 are not listed.
+//
+// invalid_data findings (from FrameAnnotations::problems): a fatal problem of a dataset file
+// (label, calib, image, velodyne ...) scores 1.0, a fatal problem of a prediction file 0.5, a
+// non-fatal warning (e.g. an unknown class name) 0.3. They are added by every method.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "needle/dataset.h"
 #include "needle/findings.h"
+#include "needle/matching.h"
 
 namespace needle {
 
@@ -15,10 +28,30 @@ enum class RankMethod { Needle, Mistakenness, ObjectLab };
 // "needle" | "mistakenness" | "objectlab"; throws std::invalid_argument otherwise.
 RankMethod parse_rank_method(const std::string& s);
 
+// A pluggable witness: more evidence about a label from another source (lidar points in the box,
+// a second annotator ...). For frame `frame_index` (index into the annotations) and label
+// `label_index` it appends terms, each a log-likelihood ratio for a hypothesis of the needle
+// method: "spurious", "shift", "size", "heading", "class", "self", or a new name, which becomes a
+// hypothesis of its own (same prior) reported with `kind` (default: the name). A source that can
+// only tell that something is wrong returns llr >= 0 only. Called from worker threads: must be
+// thread-safe and a pure function of data prepared before rank_frames.
+struct WitnessTerm {
+  std::string hypothesis;
+  double llr = 0;
+  std::string kind;    // finding kind when this term decides the finding (empty: default)
+  std::string reason;  // one line for a person, used when this term decides the finding
+};
+using LabelWitness = std::function<void(std::size_t frame_index, std::size_t label_index,
+                                        std::vector<WitnessTerm>& out)>;
+
 struct RankOptions {
   RankMethod method = RankMethod::Needle;
   // Compare mode: indices of the old and new prediction sets (both >= 0 to enable).
   int compare_old = -1, compare_new = -1;
+  unsigned threads = 0;                 // workers over frames; 0 = hardware concurrency
+  double min_finding_score = 0.02;      // needle/compare: weaker findings are not reported
+  MatchConfig match;                    // association rules (needle, compare, calibration)
+  std::vector<LabelWitness> witnesses;  // needle method: extra witnesses (see LabelWitness)
 };
 
 struct FrameRank {
@@ -36,5 +69,23 @@ struct RankResult {
 
 RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
                        const std::vector<std::string>& pred_set_names, const RankOptions& opt = {});
+
+const char* rank_method_name(RankMethod m);
+
+// 1 - prod(1 - s_i) over the findings' scores (0 for none).
+double noisy_or(const std::vector<Finding>& findings);
+
+// The published baselines' per-object formulas (exposed for tests and documentation).
+namespace baseline {
+// FiftyOne mistakenness of a matched label: m = +1 when the classes differ, -1 otherwise;
+// (m * c + 1) / 2.
+double mistakenness_class(double confidence, bool classes_differ);
+// FiftyOne localisation mistakenness: i = (1 - iou) / (1 - 0.5); (c * (2i - 1) + 1) / 2.
+double mistakenness_loc(double confidence, double iou);
+// cleanlab ObjectLab similarity: alpha * iou + (1 - alpha) * exp(-0.1 * d), alpha = 0.9.
+double objectlab_similarity(double iou, double centre_distance);
+// softmin pooling: sum_i s_i * softmax(-s / T)_i; 1 for an empty list.
+double softmin(const std::vector<double>& s, double temperature = 0.1);
+}  // namespace baseline
 
 }  // namespace needle

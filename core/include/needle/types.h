@@ -1,7 +1,8 @@
 // needle/types.h — the plain data model shared by every module.
 //
 // Contracts:
-//  * Coordinates follow KITTI: rectified camera frame (x right, y down, z forward, metres) unless an
+//  * Coordinates follow KITTI: rectified camera frame (x right, y down, z forward, metres) unless
+//  an
 //    identifier says otherwise (p_velo, uv_image ...).
 //  * An Object is one line of a KITTI label or prediction file. Its identity is stable:
 //    (frame id, source, index) where source is "label" or a prediction-set name and index is the
@@ -52,9 +53,9 @@ struct Object {
   int occluded = 0;      // 0..3; -1 in some prediction dialects
   double alpha = 0;      // observation angle; -10 = not given
   Box2D box2d;
-  double h = 0, w = 0, l = 0;  // metres; DontCare lines have -1
-  Vec3 loc_cam;                // bottom centre of the box, rectified camera frame
-  double rotation_y = 0;       // around camera Y, radians
+  double h = 0, w = 0, l = 0;   // metres; DontCare lines have -1
+  Vec3 loc_cam;                 // bottom centre of the box, rectified camera frame
+  double rotation_y = 0;        // around camera Y, radians
   std::optional<double> score;  // 16th column (predictions)
   int line = 0;                 // 1-based line in the source file (for messages)
 
@@ -72,11 +73,12 @@ struct Problem {
   int line = 0;       // 0 when not line-specific
   std::string field;  // empty when not field-specific
   std::string message;
-  bool fatal = true;  // false: a warning (e.g. unknown class kept)
+  bool fatal = true;              // false: a warning (e.g. unknown class kept)
   std::string to_string() const;  // "file:line: field 'x': message"
 };
 
-// Point cloud in the velodyne frame: x,y,z,reflectance interleaved (16 bytes a point), ready for GL.
+// Point cloud in the velodyne frame: x,y,z,reflectance interleaved (16 bytes a point), ready for
+// GL.
 struct PointCloud {
   std::vector<float> xyzr;
   std::size_t size() const { return xyzr.size() / 4; }

@@ -1,0 +1,522 @@
+// needle rank — rank frames by how suspicious their labels are (or, with --compare, by how much
+// a new model regressed). Exit codes: 0 ok, 2 usage error, 1 data error that stops the run
+// (dataset folder missing, no frames, unreadable truth file). Bad frames are reported on stderr,
+// skipped by the scoring and listed as invalid_data findings.
+//
+// Index
+//   [SECTION] Progress bar
+//   [SECTION] Heap set-up
+//   [SECTION] Quick file checks (image and velodyne files are not parsed by the ranking)
+//   [SECTION] Truth file (read_injected of needle/demo.h)
+//   [SECTION] Output: JSON, CSV, text
+//   [SECTION] Command
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "needle/dataset.h"
+#include "needle/demo.h"
+#include "needle/ranking.h"
+#include "needle/ranking_quality.h"
+
+namespace needle::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ============================================================================================
+// [SECTION] Progress bar
+// ============================================================================================
+// On stderr, only on a terminal and only once the run has taken more than a second.
+class Progress {
+ public:
+  Progress() : tty_(isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
+  void update(const char* what, std::size_t done, std::size_t total) {
+    if (!tty_ || total == 0) return;
+    std::lock_guard lock(mutex_);
+    const auto now = Clock::now();
+    if (now - start_ < std::chrono::seconds(1)) return;
+    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(static_cast<double>(kWidth) * static_cast<double>(done) /
+                                        static_cast<double>(total));
+    std::string bar(static_cast<std::size_t>(std::clamp(filled, 0, kWidth)), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\rneedle rank: %s [%s] %zu/%zu", what, bar.c_str(), done, total);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void finish() {
+    std::lock_guard lock(mutex_);
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool tty_, shown_ = false;
+  Clock::time_point start_, last_;
+  std::mutex mutex_;
+};
+
+// ============================================================================================
+// [SECTION] Heap set-up
+// ============================================================================================
+// A whole-dataset run touches ~100+ MB of fresh memory; on virtual machines each 4 KiB page fault
+// costs ~10-15 us, about a third of the run. glibc can back its heaps with transparent huge pages
+// and keep one heap for all threads
+// (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1), which cuts the faults ~10x, but
+// reads the setting only at start-up: so `needle rank` re-executes itself once with it.
+// NEEDLE_RANK_TUNED (set for the child) stops the loop and opts out.
+void reexec_with_heap_tunables(int argc, char** argv) {
+  if (std::getenv("NEEDLE_RANK_TUNED")) return;
+  setenv("NEEDLE_RANK_TUNED", "1", 1);
+  std::string t = std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : "";
+  t += std::string(t.empty() ? "" : ":") + "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1";
+  setenv("GLIBC_TUNABLES", t.c_str(), 1);
+  std::vector<char*> args;
+  static char self[] = "/proc/self/exe", sub[] = "rank";
+  args.push_back(self);
+  args.push_back(sub);
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execv(self, args.data());  // returns only on failure: then run without the tunables
+}
+
+// ============================================================================================
+// [SECTION] Quick file checks
+// ============================================================================================
+// The ranking reads labels and predictions only. Broken image and velodyne files are found here
+// without decoding them: a velodyne scan must be a non-zero multiple of 16 bytes; a PNG must have
+// its signature, an IHDR first, a chain of chunks that fits the file and an IEND last; a JPEG
+// must start with SOI and end with EOI. (Corrupt bytes inside the compressed data are only found
+// by decoding, which the viewer does.)
+Problem file_problem(const char* modality, const fs::path& p, std::string msg) {
+  Problem pr;
+  pr.modality = modality;
+  pr.file = p.string();
+  pr.message = std::move(msg);
+  return pr;
+}
+
+std::uint32_t be32(const unsigned char* b) {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         std::uint32_t{b[3]};
+}
+
+void check_velodyne(const fs::path& p, std::vector<Problem>& out) {
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec) {
+    out.push_back(file_problem("velodyne", p, "cannot read file size: " + ec.message()));
+  } else if (size == 0 || size % 16 != 0) {
+    out.push_back(file_problem("velodyne", p,
+                               "size " + std::to_string(size) +
+                                   " bytes is not a non-zero multiple of 16 (x,y,z,r float32)"));
+  }
+}
+
+void check_image(const fs::path& p, std::vector<Problem>& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    out.push_back(file_problem("image", p, "cannot open"));
+    return;
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec || size < 16) {
+    out.push_back(file_problem("image", p, "file too small to be an image"));
+    return;
+  }
+  unsigned char head[33] = {0};
+  in.read(reinterpret_cast<char*>(head), 33);
+  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (std::equal(sig, sig + 8, head)) {
+    if (size < 45 || be32(head + 8) != 13 ||
+        std::string(reinterpret_cast<char*>(head + 12), 4) != "IHDR" || be32(head + 16) == 0 ||
+        be32(head + 20) == 0) {
+      out.push_back(file_problem("image", p, "PNG header (IHDR) missing or invalid"));
+      return;
+    }
+    std::uint64_t off = 8;
+    while (off + 12 <= size) {
+      unsigned char ch[8];
+      in.seekg(static_cast<std::streamoff>(off));
+      if (!in.read(reinterpret_cast<char*>(ch), 8)) break;
+      const std::uint64_t len = be32(ch);
+      const std::string type(reinterpret_cast<char*>(ch + 4), 4);
+      off += 12 + len;
+      if (off > size) break;
+      if (type == "IEND") {
+        if (off != size) out.push_back(file_problem("image", p, "PNG has data after IEND"));
+        return;
+      }
+    }
+    out.push_back(
+        file_problem("image", p, "PNG is truncated or its chunk chain is broken (no IEND)"));
+    return;
+  }
+  if (head[0] == 0xFF && head[1] == 0xD8) {
+    unsigned char tail[2] = {0, 0};
+    in.seekg(static_cast<std::streamoff>(size - 2));
+    in.read(reinterpret_cast<char*>(tail), 2);
+    if (tail[0] != 0xFF || tail[1] != 0xD9)
+      out.push_back(file_problem("image", p, "JPEG is truncated (no EOI marker)"));
+    return;
+  }
+  out.push_back(file_problem("image", p, "neither a PNG nor a JPEG signature"));
+}
+
+// ============================================================================================
+// [SECTION] Truth file
+// ============================================================================================
+// OUT_DIR/injected.json of a demo dataset: {"errors": [{"frame", "kind", "label", ...}, ...]}.
+std::vector<TruthEntry> read_truth(const fs::path& p) {
+  if (!fs::is_regular_file(p)) throw std::runtime_error("truth file not found: " + p.string());
+  std::vector<TruthEntry> out;
+  for (const InjectedError& e : read_injected(p)) out.push_back({e.frame, e.kind, e.label});
+  return out;
+}
+
+// ============================================================================================
+// [SECTION] Output: JSON, CSV, text
+// ============================================================================================
+double round4(double v) {
+  return std::round(v * 1e4) / 1e4;
+}
+
+json opt_num(const std::optional<double>& v) {
+  return v ? json(round4(*v)) : json(nullptr);
+}
+json opt_str(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
+json opt_idx(int i) {
+  return i < 0 ? json(nullptr) : json(i);
+}
+
+json figures_json(const RankingFigures& f) {
+  return {{"truth_frames", f.truth_frames},
+          {"k", f.truth_frames},
+          {"hits_at_k", f.hits_at_k},
+          {"recall_at_k", round4(f.recall_at_k)},
+          {"average_precision", round4(f.average_precision)}};
+}
+
+json quality_json(const RankingQuality& q) {
+  json per = json::object();
+  for (const auto& [k, f] : q.per_kind) per[k] = figures_json(f);
+  return {{"all", figures_json(q.all)},
+          {"label_errors", figures_json(q.label_errors)},
+          {"invalid_data", figures_json(q.invalid_data)},
+          {"per_kind", per}};
+}
+
+json finding_json(const Finding& f) {
+  return {{"kind", f.kind},
+          {"score", round4(f.score)},
+          {"label", opt_idx(f.label)},
+          {"prediction", opt_idx(f.prediction)},
+          {"prediction_set", opt_str(f.prediction_set)},
+          {"class", opt_str(f.cls)},
+          {"predicted_class", opt_str(f.predicted_class)},
+          {"confidence", opt_num(f.confidence)},
+          {"iou_2d", opt_num(f.iou_2d)},
+          {"iou_bev", opt_num(f.iou_bev)},
+          {"iou_3d", opt_num(f.iou_3d)},
+          {"reason", f.reason}};
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"') o += '"';
+    o += c;
+  }
+  return o + "\"";
+}
+
+std::string num_or_empty(const std::optional<double>& v) {
+  if (!v) return "";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4f", *v);
+  return b;
+}
+
+void write_quality_text(std::ostream& o, const RankingQuality& q) {
+  auto line = [&](const std::string& name, const RankingFigures& f) {
+    char b[200];
+    std::snprintf(b, sizeof b, "  %-16s K=%-5ld recall@K %.3f (%ld/%ld)  AP %.3f\n", name.c_str(),
+                  f.truth_frames, f.recall_at_k, f.hits_at_k, f.truth_frames, f.average_precision);
+    o << b;
+  };
+  o << "ranking quality against the truth file:\n";
+  line("all", q.all);
+  line("label errors", q.label_errors);
+  line("invalid data", q.invalid_data);
+  for (const auto& [k, f] : q.per_kind) line(k, f);
+}
+
+void write_text(std::ostream& o, const RankResult& r, std::size_t shown, const std::string& method,
+                const std::optional<RankingQuality>& q) {
+  char b[256];
+  std::snprintf(b, sizeof b, "needle rank (%s): %ld frames, %ld suspicious, %ld findings\n",
+                method.c_str(), r.summary.count("frames") ? r.summary.at("frames") : 0L,
+                static_cast<long>(r.frames.size()),
+                r.summary.count("findings") ? r.summary.at("findings") : 0L);
+  o << b;
+  if (shown > 0) o << "\n rank  frame        score  findings\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const FrameRank& fr = r.frames[i];
+    std::snprintf(b, sizeof b, "%5d  %-10s  %5.3f  %zu\n", fr.rank, fr.frame.c_str(), fr.score,
+                  fr.findings.size());
+    o << b;
+    constexpr std::size_t kPerFrame = 5;
+    for (std::size_t k = 0; k < fr.findings.size() && k < kPerFrame; ++k) {
+      const Finding& f = fr.findings[k];
+      std::snprintf(b, sizeof b, "         %5.3f  %-21s ", f.score, f.kind.c_str());
+      o << b << f.reason << "\n";
+    }
+    if (fr.findings.size() > kPerFrame)
+      o << "         ... " << fr.findings.size() - kPerFrame << " more\n";
+  }
+  if (shown < r.frames.size())
+    o << "(" << r.frames.size() - shown << " more frames not shown; --top K)\n";
+  bool any = false;
+  for (const auto& [k, v] : r.summary) {
+    if (k.rfind("kind:", 0) != 0 && k.rfind("regressions", 0) != 0 && k.rfind("fixes", 0) != 0)
+      continue;
+    o << (any ? ", " : "\nsummary: ") << k << " " << v;
+    any = true;
+  }
+  if (any) o << "\n";
+  if (q) {
+    o << "\n";
+    write_quality_text(o, *q);
+  }
+}
+
+// ============================================================================================
+// [SECTION] Command
+// ============================================================================================
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "needle rank: %s\nRun 'needle rank --help' for usage.\n", msg.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int cmd_rank(int argc, char** argv) {
+  reexec_with_heap_tunables(argc, argv);
+  CLI::App app{
+      "Rank the frames of a KITTI-style dataset by how suspicious their labels are, from the "
+      "disagreements between labels and one or more prediction sets. With --compare OLD,NEW "
+      "rank by regressions of NEW against OLD instead.",
+      "needle rank"};
+  std::string dataset, method = "needle", format = "text", out_file, compare, truth_file;
+  std::vector<std::string> preds;
+  long top = -1;
+  unsigned threads = 0;
+  double min_score = RankOptions{}.min_finding_score;
+  app.add_option("DATASET", dataset, "Dataset folder (holding image_2/ label_2/ ... or training/)")
+      ->required();
+  app.add_option("--pred", preds, "Prediction set [NAME=]DIR (repeatable)")->take_all();
+  app.add_option("--method", method, "needle | mistakenness | objectlab")->capture_default_str();
+  app.add_option("--format", format, "json | csv | text")->capture_default_str();
+  app.add_option("--top", top, "Only the first K frames")->check(CLI::NonNegativeNumber);
+  app.add_option("--out", out_file, "Write the result to FILE instead of stdout");
+  app.add_option("--compare", compare,
+                 "OLD,NEW: rank by regressions of prediction set NEW against OLD");
+  app.add_option("--truth", truth_file, "injected.json of a demo dataset: report recall@K and AP");
+  app.add_option("--threads", threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("--min-score", min_score, "Drop findings scoring below this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  RankOptions opt;
+  try {
+    opt.method = parse_rank_method(method);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (format != "json" && format != "csv" && format != "text")
+    return usage_error("unknown --format '" + format + "' (expected json, csv or text)");
+  opt.threads = threads;
+  opt.min_finding_score = min_score;
+
+  std::vector<PredictionSetSpec> specs;
+  for (const std::string& p : preds) {
+    try {
+      specs.push_back(parse_prediction_spec(p));
+    } catch (const std::invalid_argument& e) {
+      return usage_error(e.what());
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  if (!compare.empty()) {
+    const std::size_t comma = compare.find(',');
+    if (comma == std::string::npos)
+      return usage_error("--compare expects OLD,NEW (two prediction set names)");
+    const std::string a = compare.substr(0, comma), b = compare.substr(comma + 1);
+    auto idx = [&](const std::string& n) {
+      const auto it = std::find(names.begin(), names.end(), n);
+      return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+    };
+    opt.compare_old = idx(a);
+    opt.compare_new = idx(b);
+    if (opt.compare_old < 0 || opt.compare_new < 0)
+      return usage_error("--compare " + compare +
+                         ": both names must be prediction sets given with --pred NAME=DIR");
+    if (opt.compare_old == opt.compare_new)
+      return usage_error("--compare needs two different prediction sets");
+  }
+  std::vector<TruthEntry> truth;
+  if (!truth_file.empty()) {
+    try {
+      truth = read_truth(truth_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "needle rank: %s\n", e.what());
+      return 1;
+    }
+  }
+
+  DatasetIndex ds;
+  try {
+    ds = scan_dataset(dataset, specs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "needle rank: %s\n", e.what());
+    return 1;
+  }
+  if (ds.frames.empty()) {
+    std::fprintf(stderr, "needle rank: no frames found in %s\n", ds.root.string().c_str());
+    return 1;
+  }
+
+  Progress progress;
+  std::vector<FrameAnnotations> frames = load_all_annotations(
+      ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update("loading", d, t); });
+  progress.finish();
+  // Broken image/velodyne files (cheap checks; see above).
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const FrameFiles& ff = ds.frames[i];
+    if (!ff.velodyne.empty()) check_velodyne(ff.velodyne, frames[i].problems);
+    if (!ff.image.empty()) check_image(ff.image, frames[i].problems);
+  }
+  std::size_t bad = 0;
+  for (const FrameAnnotations& a : frames) {
+    for (const Problem& p : a.problems) {
+      if (!p.fatal) continue;
+      if (bad < 20)
+        std::fprintf(stderr, "needle rank: frame %s: %s\n", a.id.c_str(), p.to_string().c_str());
+      ++bad;
+    }
+  }
+  if (bad > 20) std::fprintf(stderr, "needle rank: ... %zu more problems\n", bad - 20);
+
+  RankResult result;
+  try {
+    result = rank_frames(frames, names, opt);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  std::optional<RankingQuality> quality;
+  if (!truth_file.empty()) quality = evaluate_ranking(result, truth);
+
+  const std::size_t shown =
+      top >= 0 ? std::min<std::size_t>(static_cast<std::size_t>(top), result.frames.size())
+               : result.frames.size();
+  const std::string method_name = opt.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
+
+  std::ofstream file;
+  if (!out_file.empty()) {
+    file.open(out_file, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "needle rank: cannot write %s\n", out_file.c_str());
+      return 1;
+    }
+  }
+  std::ostream& o = out_file.empty() ? std::cout : file;
+
+  if (format == "json") {
+    json jf = json::array();
+    for (std::size_t i = 0; i < shown; ++i) {
+      const FrameRank& fr = result.frames[i];
+      json fs = json::array();
+      for (const Finding& f : fr.findings) fs.push_back(finding_json(f));
+      jf.push_back({{"frame", fr.frame},
+                    {"rank", fr.rank},
+                    {"score", round4(fr.score)},
+                    {"findings", std::move(fs)}});
+    }
+    json summary = json::object();
+    for (const auto& [k, v] : result.summary) summary[k] = v;
+    summary["method"] = method_name;
+    summary["dataset"] = ds.root.string();
+    summary["prediction_set_names"] = names;
+    if (opt.compare_old >= 0)
+      summary["compare"] = {{"old", names[static_cast<std::size_t>(opt.compare_old)]},
+                            {"new", names[static_cast<std::size_t>(opt.compare_new)]}};
+    if (quality) summary["quality"] = quality_json(*quality);
+    o << json{{"frames", std::move(jf)}, {"summary", std::move(summary)}}.dump(1) << "\n";
+  } else if (format == "csv") {
+    o << "frame,rank,frame_score,kind,score,label,prediction,prediction_set,class,predicted_class,"
+         "confidence,iou_2d,"
+         "iou_bev,iou_3d,reason\n";
+    for (std::size_t i = 0; i < shown; ++i) {
+      const FrameRank& fr = result.frames[i];
+      for (const Finding& f : fr.findings) {
+        o << csv_field(fr.frame) << ',' << fr.rank << ',' << num_or_empty(fr.score) << ','
+          << csv_field(f.kind) << ',' << num_or_empty(f.score) << ','
+          << (f.label >= 0 ? std::to_string(f.label) : "") << ','
+          << (f.prediction >= 0 ? std::to_string(f.prediction) : "") << ','
+          << csv_field(f.prediction_set) << ',' << csv_field(f.cls) << ','
+          << csv_field(f.predicted_class) << ',' << num_or_empty(f.confidence) << ','
+          << num_or_empty(f.iou_2d) << ',' << num_or_empty(f.iou_bev) << ','
+          << num_or_empty(f.iou_3d) << ',' << csv_field(f.reason) << '\n';
+      }
+    }
+    if (quality) {
+      std::ostringstream q;
+      write_quality_text(q, *quality);
+      std::fputs(q.str().c_str(), stderr);
+    }
+  } else {
+    write_text(o, result, shown, method_name, quality);
+  }
+  o.flush();
+  if (!o) {
+    std::fprintf(stderr, "needle rank: writing the output failed\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace needle::cli

@@ -1,0 +1,216 @@
+#include "gui/actions.h"
+
+#include <algorithm>
+#include <exception>
+
+namespace needle::view {
+
+namespace {
+
+const RankingData* ranking(const AppState& s) {
+  return s.session ? s.session->rank() : nullptr;
+}
+
+void frame_changed(AppState& s) {
+  s.selection = {};
+  s.current.reset();
+  s.scroll_list_to_current = true;
+  update_prefetch(s);
+}
+
+}  // namespace
+
+bool open_dataset(AppState& s, const std::filesystem::path& root,
+                  std::vector<PredictionSetSpec> preds, std::string* error) {
+  try {
+    namespace fs = std::filesystem;
+    if (preds.empty()) {
+      std::error_code ec;
+      const fs::path pred_dir = root / "pred";
+      if (fs::is_directory(pred_dir, ec)) {
+        std::vector<fs::path> dirs;
+        for (const auto& e : fs::directory_iterator(pred_dir, ec))
+          if (e.is_directory()) dirs.push_back(e.path());
+        std::sort(dirs.begin(), dirs.end());
+        for (const auto& d : dirs) preds.push_back({d.filename().string(), d});
+      }
+    }
+    auto index = std::make_shared<const DatasetIndex>(scan_dataset(root, preds));
+    if (index->frames.empty()) throw std::runtime_error("no frames found under " + root.string());
+    auto session = std::make_unique<Session>();
+    session->root = root;
+    session->index = index;
+    for (const auto& p : index->pred_sets) session->set_names.push_back(p.name);
+    session->loader = std::make_unique<FrameLoader>(index, 16, 2, s.on_frame_loaded);
+    session->ranking = std::make_unique<RankingJob>(index, session->set_names);
+    s.session = std::move(session);  // the old session's threads are joined here
+    s.display.show_pred.assign(s.session->set_names.size(), 1);
+    s.display.min_score.assign(s.session->set_names.size(), 0.0f);
+    s.filter = {};
+    s.rank_cursor = -1;
+    s.frame = 0;
+    s.status_message.clear();
+    const std::string abs = std::filesystem::absolute(root).lexically_normal().string();
+    s.recent.erase(std::remove(s.recent.begin(), s.recent.end(), abs), s.recent.end());
+    s.recent.insert(s.recent.begin(), abs);
+    if (s.recent.size() > 8) s.recent.resize(8);
+    frame_changed(s);
+    return true;
+  } catch (const std::exception& e) {
+    s.status_message = std::string("cannot open ") + root.string() + ": " + e.what();
+    if (error) *error = s.status_message;
+    return false;
+  }
+}
+
+void go_to_frame(AppState& s, std::size_t index) {
+  if (!s.session || index >= s.session->frame_count()) return;
+  const bool changed = index != s.frame || !s.current;
+  s.frame = index;
+  // Keep the rank cursor on the frame when it is ranked, so N/P continue from here.
+  if (const RankingData* r = ranking(s)) {
+    if (index < r->position_of_frame.size() && r->position_of_frame[index] >= 0)
+      s.rank_cursor = r->position_of_frame[index];
+  }
+  if (changed) frame_changed(s);
+}
+
+bool go_to_frame_id(AppState& s, const std::string& id) {
+  if (!s.session || id.empty()) return false;
+  const auto& frames = s.session->index->frames;
+  auto zero_padded = [&](const std::string& f) {
+    return f.size() > id.size() && f.compare(f.size() - id.size(), id.size(), id) == 0 &&
+           std::all_of(f.begin(), f.end() - static_cast<long>(id.size()),
+                       [](char c) { return c == '0'; });
+  };
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < frames.size(); ++i)
+      if (pass == 0 ? frames[i].id == id : zero_padded(frames[i].id)) {
+        go_to_frame(s, i);
+        return true;
+      }
+  return false;
+}
+
+void next_frame(AppState& s) {
+  if (s.session && s.frame + 1 < s.session->frame_count()) go_to_frame(s, s.frame + 1);
+}
+void prev_frame(AppState& s) {
+  if (s.session && s.frame > 0) go_to_frame(s, s.frame - 1);
+}
+void first_frame(AppState& s) {
+  go_to_frame(s, 0);
+}
+void last_frame(AppState& s) {
+  if (s.session && s.session->frame_count() > 0) go_to_frame(s, s.session->frame_count() - 1);
+}
+
+void next_suspicious(AppState& s) {
+  const RankingData* r = ranking(s);
+  if (!r || r->rank.frames.empty()) return;
+  const int n = static_cast<int>(r->rank.frames.size());
+  const int pos = std::min(s.rank_cursor + 1, n - 1);
+  s.rank_cursor = pos;
+  go_to_frame(s, r->rank.frames[static_cast<std::size_t>(pos)].frame_index);
+}
+
+void prev_suspicious(AppState& s) {
+  const RankingData* r = ranking(s);
+  if (!r || r->rank.frames.empty()) return;
+  const int pos = std::max(s.rank_cursor - 1, 0);
+  s.rank_cursor = pos;
+  go_to_frame(s, r->rank.frames[static_cast<std::size_t>(pos)].frame_index);
+}
+
+const std::vector<Finding>& current_findings(const AppState& s) {
+  static const std::vector<Finding> kNone;
+  const RankingData* r = ranking(s);
+  if (!r || s.frame >= r->position_of_frame.size()) return kNone;
+  const int p = r->position_of_frame[s.frame];
+  return p < 0 ? kNone : r->rank.frames[static_cast<std::size_t>(p)].findings;
+}
+
+int rank_of_frame(const AppState& s, std::size_t index) {
+  const RankingData* r = ranking(s);
+  if (!r || index >= r->position_of_frame.size()) return 0;
+  const int p = r->position_of_frame[index];
+  return p < 0 ? 0 : r->rank.frames[static_cast<std::size_t>(p)].rank;
+}
+
+bool select_label(AppState& s, int index) {
+  if (!s.current || index < 0 || index >= static_cast<int>(s.current->data.ann.labels.size()))
+    return false;
+  s.selection = {};
+  s.selection.label = index;
+  s.centre_on_selection = true;
+  return true;
+}
+
+bool select_prediction(AppState& s, int set, int index) {
+  if (!s.current || set < 0 || set >= static_cast<int>(s.current->data.ann.preds.size()))
+    return false;
+  const auto& objs = s.current->data.ann.preds[static_cast<std::size_t>(set)].objects;
+  if (index < 0 || index >= static_cast<int>(objs.size())) return false;
+  s.selection = {};
+  s.selection.pred_set = set;
+  s.selection.pred = index;
+  s.centre_on_selection = true;
+  return true;
+}
+
+bool select_finding(AppState& s, int index) {
+  const auto& findings = current_findings(s);
+  if (!s.current || index < 0 || index >= static_cast<int>(findings.size())) return false;
+  const Finding& f = findings[static_cast<std::size_t>(index)];
+  Selection sel;
+  sel.finding = index;
+  const auto& ann = s.current->data.ann;
+  if (f.label >= 0 && f.label < static_cast<int>(ann.labels.size())) sel.label = f.label;
+  const int set = find_prediction_set(s, f.prediction_set);
+  if (set >= 0 && f.prediction >= 0 &&
+      f.prediction < static_cast<int>(ann.preds[static_cast<std::size_t>(set)].objects.size())) {
+    sel.pred_set = set;
+    sel.pred = f.prediction;
+  }
+  s.selection = sel;
+  s.centre_on_selection = true;
+  return true;
+}
+
+void clear_selection(AppState& s) {
+  s.selection = {};
+}
+
+int find_prediction_set(const AppState& s, const std::string& name) {
+  if (!s.session || name.empty()) return -1;
+  const auto& names = s.session->set_names;
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+}
+
+void update_prefetch(AppState& s) {
+  if (!s.session) return;
+  const std::size_t n = s.session->frame_count();
+  std::vector<std::size_t> order;
+  auto add = [&](long i) {
+    if (i >= 0 && static_cast<std::size_t>(i) < n) order.push_back(static_cast<std::size_t>(i));
+  };
+  const long f = static_cast<long>(s.frame);
+  // Most likely next moves first: next by id, next suspicious, previous by id, previous suspicious.
+  const RankingData* r = ranking(s);
+  auto ranked = [&](int pos) -> long {
+    if (!r || pos < 0 || pos >= static_cast<int>(r->rank.frames.size())) return -1;
+    return static_cast<long>(r->rank.frames[static_cast<std::size_t>(pos)].frame_index);
+  };
+  add(f + 1);
+  add(ranked(s.rank_cursor + 1));
+  add(f - 1);
+  add(ranked(s.rank_cursor - 1));
+  add(f + 2);
+  add(ranked(s.rank_cursor + 2));
+  add(f - 2);
+  add(ranked(s.rank_cursor - 2));
+  s.session->loader->prefetch(order);
+}
+
+}  // namespace needle::view

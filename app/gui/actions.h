@@ -1,0 +1,46 @@
+// State changes shared by keyboard shortcuts, mouse clicks and scripts, so that all three do
+// exactly the same thing. None of these touch GL or wait on disk.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gui/app_state.h"
+
+namespace needle::view {
+
+// Opens a dataset (scan only; frames load in the background, ranking starts). With no prediction
+// specs, every sub-folder of ROOT/pred/ becomes a prediction set. On failure the previous dataset
+// stays open and the error is returned (also left in status_message).
+bool open_dataset(AppState& s, const std::filesystem::path& root,
+                  std::vector<PredictionSetSpec> preds, std::string* error = nullptr);
+
+void go_to_frame(AppState& s, std::size_t index);
+// By id: exact match, else the id that equals `id` left-padded with zeros. False when absent.
+bool go_to_frame_id(AppState& s, const std::string& id);
+void next_frame(AppState& s);
+void prev_frame(AppState& s);
+void first_frame(AppState& s);
+void last_frame(AppState& s);
+// Rank-order navigation; no-ops until the ranking is done. From the start, next opens rank 1.
+void next_suspicious(AppState& s);
+void prev_suspicious(AppState& s);
+
+// The engine's findings of the current frame (empty when unranked or still ranking).
+const std::vector<Finding>& current_findings(const AppState& s);
+// Rank (1-based) of a frame, 0 when not ranked.
+int rank_of_frame(const AppState& s, std::size_t index);
+
+// Selections; return false when the index does not exist in the current (loaded) frame.
+bool select_label(AppState& s, int index);
+bool select_prediction(AppState& s, int set, int index);
+bool select_finding(AppState& s, int index);
+void clear_selection(AppState& s);
+
+int find_prediction_set(const AppState& s, const std::string& name);  // -1 when absent
+
+// Called when the current frame changes: asks the loader for neighbours by id and by rank.
+void update_prefetch(AppState& s);
+
+}  // namespace needle::view

@@ -1,0 +1,476 @@
+// Index: [construction] [frame loop] [background results] [shortcuts] [UI layout + splitters]
+//        [uploads] [screenshot + GL checks] [run_viewer]
+#include "gui/app.h"
+
+#include <GLFW/glfw3.h>
+
+#include <malloc.h>
+#include <time.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "gl/frame_ops.h"
+#include "gui/actions.h"
+#include "gui/bench.h"
+#include "gui/panels.h"
+#include "imgui.h"
+#include "needle/kitti_io.h"
+
+namespace needle::view {
+
+namespace {
+// Process CPU time (all threads, llvmpipe's included): bench breakdowns that survive a busy
+// machine.
+double cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+gl::WindowOptions window_options(const ViewOptions& o) {
+  gl::WindowOptions w;
+  w.width = o.width;
+  w.height = o.height;
+  w.vsync = o.vsync;
+  w.debug_context = o.check_gl;
+  w.title = "needle";
+  return w;
+}
+}  // namespace
+
+// [SECTION] construction
+
+App::App(const ViewOptions& opt) : opt_(opt), window_(window_options(opt)) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  state_.on_frame_loaded = [] {
+    gl::Window::wake();
+  };  // the layout is ours (config.h), never imgui.ini in the working folder
+  scene_.init();
+  image_points_.init();
+  if (opt_.check_gl) {
+    const std::string err = gl::take_gl_errors();
+    if (!err.empty()) throw gl::WindowError("GL error during initialisation: " + err);
+  }
+  if (opt_.persist) {
+    const ViewerConfig c = load_config();
+    layout_ = c.layout;
+    state_.recent = c.recent;
+    saved_config_ = c;
+  }
+  if (!opt_.script.empty()) script_ = std::make_unique<ScriptRunner>(opt_.script, opt_.script_file);
+  if (opt_.bench) bench_ = std::make_unique<BenchRunner>(opt_.bench_next_frame);
+}
+
+App::~App() = default;
+
+bool App::frame_ready() const {
+  return state_.current && state_.current->index == state_.frame && drawn_ == state_.current;
+}
+
+void App::request_screenshot(const std::string& path) {
+  pending_shot_ = path;
+  shot_settle_ = 2;  // let ImGui settle (scrolling, popups) for two frames after the frame is ready
+}
+
+void App::start_dataset() {
+  if (!opt_.dataset.empty()) {
+    std::string err;
+    if (!open_dataset(state_, opt_.dataset, opt_.preds, &err)) {
+      if (!opt_.persist) {  // automated run: a dataset that does not open is fatal
+        std::fprintf(stderr, "needle view: %s\n", err.c_str());
+        exit_code_ = 1;
+        quit_ = true;
+      }
+      return;
+    }
+  } else if (demo_dataset_ready()) {
+    open_dataset(state_, demo_dataset_dir(), {});
+  } else {
+    std::fprintf(stderr, "needle: generating the demo dataset into %s (first run only)\n",
+                 demo_dataset_dir().string().c_str());
+    demo_job_ = std::make_unique<DemoJob>();
+    return;
+  }
+  if (state_.session && !opt_.frame.empty() && !go_to_frame_id(state_, opt_.frame)) {
+    std::fprintf(stderr, "needle view: no frame with id '%s' in %s\n", opt_.frame.c_str(),
+                 state_.session->root.string().c_str());
+    if (!opt_.bench) {  // the bench falls back to the first frame
+      exit_code_ = 2;
+      quit_ = true;
+    }
+  }
+  if (state_.session) window_.set_title("needle - " + state_.session->root.string());
+}
+
+// [SECTION] frame loop
+
+int App::run() {
+  start_dataset();
+  last_frame_time_ = now_s();
+  while (!quit_ && !window_.should_close()) {
+    // While the frame on screen loads there is nothing new to draw: sleep until input, the
+    // loader's wake-up or a short timeout instead of spinning (which would slow the load).
+    if (state_.session && !refresh_current(state_))
+      window_.wait_events(0.05);
+    else
+      window_.poll_events();
+    poll_background();
+    if (script_) {
+      const ScriptRunner::Status st = script_->step(*this);
+      if (st == ScriptRunner::Status::Failed) {
+        std::fprintf(stderr, "needle view: script error: %s\n", script_->error().c_str());
+        exit_code_ = 2;
+        break;
+      }
+      if (st == ScriptRunner::Status::Finished && pending_shot_.empty()) break;
+    }
+    if (bench_ && !bench_->step(*this, window_.handle(), now_s())) break;
+    refresh_current(state_);
+    upload_changed();
+
+    const double t_start = cpu_s();
+    window_.begin_imgui_frame();
+    handle_shortcuts();
+    UiContext ui{state_};
+    draw_ui(ui);
+    refresh_current(state_);
+    upload_changed();
+    const double t_ui = cpu_s();
+    scene_.render(state_, ui.view3d_mvp, ui.view3d_want_w, ui.view3d_want_h);
+    if (bench_) gl::finish();
+    const double t_3d = cpu_s();
+    drawn_ = (state_.current && scene_.uploaded_frame() == state_.current.get() &&
+              (!state_.current->has_image() || texture_frame_ == state_.current))
+                 ? state_.current
+                 : nullptr;
+    window_.render_imgui();
+    if (bench_) gl::finish();
+    const double t_imgui = cpu_s();
+    if (!after_render(ui)) break;
+    window_.swap();
+    // Prefetches start once the frame on screen has been drawn (and swapped), never during it.
+    if (state_.session) state_.session->loader->set_prefetch_paused(!drawn_);
+    if (bench_) {
+      gl::finish();
+      bench_->frame_parts(t_ui - t_start, t_3d - t_ui, t_imgui - t_3d, cpu_s() - t_imgui);
+    }
+
+    const double t = now_s();
+    const double dt = t - last_frame_time_;
+    last_frame_time_ = t;
+    if (dt > 0) state_.fps = state_.fps <= 0 ? 1.0 / dt : state_.fps * 0.95 + 0.05 / dt;
+    if (bench_) bench_->frame_end(*this, t, dt);
+    ++frame_counter_;
+    // Persist panel sizes and recent datasets once a change is finished (no drag in progress).
+    if (opt_.persist && !ImGui::IsAnyMouseDown() &&
+        (!(layout_ == saved_config_.layout) || state_.recent != saved_config_.recent)) {
+      saved_config_ = ViewerConfig{layout_, state_.recent};
+      save_config(saved_config_);
+    }
+  }
+  if (bench_) {
+    std::fputs(bench_->report().c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return exit_code_;
+}
+
+// [SECTION] background results
+
+void App::poll_background() {
+  for (const std::string& path : window_.take_dropped()) {
+    if (std::filesystem::is_directory(path)) {
+      if (open_dataset(state_, path, {})) window_.set_title("needle - " + path);
+    } else {
+      state_.status_message = "drop a dataset folder, not a file: " + path;
+    }
+  }
+  if (demo_job_ && demo_job_->done()) {
+    if (!demo_job_->error().empty()) {
+      state_.status_message = demo_job_->error();
+      std::fprintf(stderr, "needle view: %s\n", demo_job_->error().c_str());
+      if (!opt_.persist) {
+        exit_code_ = 1;
+        quit_ = true;
+      }
+    } else {
+      demo_job_.reset();
+      opt_.dataset.clear();
+      open_dataset(state_, demo_dataset_dir(), {});
+      if (state_.session && !opt_.frame.empty()) go_to_frame_id(state_, opt_.frame);
+      window_.set_title("needle - demo dataset");
+    }
+    demo_job_.reset();
+  }
+  const bool ranked = state_.session && state_.session->rank();
+  if (ranked && !ranking_seen_done_) {
+    // Show the slider ranges and prefetch in rank order as soon as the ranking arrives.
+    update_prefetch(state_);
+    state_.scroll_list_to_current = true;
+  }
+  ranking_seen_done_ = ranked;
+}
+
+// [SECTION] shortcuts
+
+void App::handle_shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
+  auto pressed = [](int key, bool repeat = false) { return ImGui::IsKeyPressed(key, repeat); };
+  if (io.KeyCtrl) {
+    if (pressed(GLFW_KEY_O)) state_.show_open_dialog = true;
+    if (pressed(GLFW_KEY_Q)) quit_ = true;
+    return;
+  }
+  if (pressed(GLFW_KEY_F1) || (io.KeyShift && pressed(GLFW_KEY_SLASH)))
+    state_.show_help = !state_.show_help;
+  if (!state_.session) return;
+  if (pressed(GLFW_KEY_N, true)) next_suspicious(state_);
+  if (pressed(GLFW_KEY_P, true)) prev_suspicious(state_);
+  if (pressed(GLFW_KEY_RIGHT, true)) next_frame(state_);
+  if (pressed(GLFW_KEY_LEFT, true)) prev_frame(state_);
+  if (pressed(GLFW_KEY_HOME)) first_frame(state_);
+  if (pressed(GLFW_KEY_END)) last_frame(state_);
+  if (pressed(GLFW_KEY_G)) state_.show_goto = true;
+  if (pressed(GLFW_KEY_ESCAPE)) clear_selection(state_);
+  if (pressed(GLFW_KEY_B)) state_.camera3d.bev = !state_.camera3d.bev;
+  if (pressed(GLFW_KEY_R)) {
+    const bool bev = state_.camera3d.bev;
+    state_.camera3d.reset();
+    state_.camera3d.bev = bev;
+  }
+  if (pressed(GLFW_KEY_L)) state_.display.lidar_on_image = !state_.display.lidar_on_image;
+  if (pressed(GLFW_KEY_C))
+    state_.display.point_color =
+        static_cast<PointColorMode>((static_cast<int>(state_.display.point_color) + 1) % 3);
+}
+
+// [SECTION] UI layout + splitters
+
+void App::draw_menu_bar() {
+  if (!ImGui::BeginMainMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open dataset...", "Ctrl+O")) state_.show_open_dialog = true;
+    if (ImGui::BeginMenu("Recent", !state_.recent.empty())) {
+      for (const std::string& r : state_.recent)
+        if (ImGui::MenuItem(r.c_str())) open_dataset(state_, r, {});
+      ImGui::EndMenu();
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Go", state_.session != nullptr)) {
+    if (ImGui::MenuItem("Next suspicious", "N")) next_suspicious(state_);
+    if (ImGui::MenuItem("Previous suspicious", "P")) prev_suspicious(state_);
+    if (ImGui::MenuItem("Next frame", "Right")) next_frame(state_);
+    if (ImGui::MenuItem("Previous frame", "Left")) prev_frame(state_);
+    if (ImGui::MenuItem("First frame", "Home")) first_frame(state_);
+    if (ImGui::MenuItem("Last frame", "End")) last_frame(state_);
+    if (ImGui::MenuItem("Go to frame...", "G")) state_.show_goto = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    ImGui::MenuItem("Bird's-eye 3D view", "B", &state_.camera3d.bev);
+    if (ImGui::MenuItem("Reset 3D camera", "R")) {
+      const bool bev = state_.camera3d.bev;
+      state_.camera3d.reset();
+      state_.camera3d.bev = bev;
+    }
+    ImGui::MenuItem("Lidar on image", "L", &state_.display.lidar_on_image);
+    if (ImGui::MenuItem("Reset layout")) layout_ = LayoutSizes{};
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    ImGui::MenuItem("Keyboard shortcuts", "F1", &state_.show_help);
+    ImGui::EndMenu();
+  }
+  if (demo_job_) {
+    const auto [d, t] = demo_job_->progress();
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "generating demo dataset %zu/%zu", d, t);
+    ImGui::SetNextItemWidth(260.0f);
+    ImGui::ProgressBar(t ? static_cast<float>(d) / static_cast<float>(t) : 0.0f,
+                       ImVec2(260.0f, 0.0f), buf);
+  }
+  ImGui::EndMainMenuBar();
+}
+
+void App::draw_splitters(const PanelRects& r, float top, float status_h) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const float ww = io.DisplaySize.x, wh = io.DisplaySize.y;
+  const float body_h = wh - top - status_h - kSplitter;
+  struct Split {
+    const char* id;
+    Rect rect;
+    bool vertical;  // dragged left/right
+  };
+  const Split splits[] = {{"##split_list", r.split_list, true},
+                          {"##split_side", r.split_side, true},
+                          {"##split_centre", r.split_centre, false},
+                          {"##split_right", r.split_right, false}};
+  for (const Split& s : splits) {
+    ImGui::SetCursorScreenPos(ImVec2(s.rect.x, s.rect.y));
+    ImGui::InvisibleButton(s.id, ImVec2(std::max(s.rect.w, 1.0f), std::max(s.rect.h, 1.0f)));
+    const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
+    if (hot)
+      ImGui::SetMouseCursor(s.vertical ? ImGuiMouseCursor_ResizeEW : ImGuiMouseCursor_ResizeNS);
+    ImGui::GetWindowDrawList()->AddRectFilled(
+        ImVec2(s.rect.x, s.rect.y), ImVec2(s.rect.x + s.rect.w, s.rect.y + s.rect.h),
+        hot ? IM_COL32(90, 110, 150, 255) : IM_COL32(22, 24, 28, 255));
+    if (!ImGui::IsItemActive() || (io.MouseDelta.x == 0.0f && io.MouseDelta.y == 0.0f)) continue;
+    const std::string id = s.id;
+    if (id == "##split_list")
+      layout_.list_width += io.MouseDelta.x;
+    else if (id == "##split_side")
+      layout_.side_width -= io.MouseDelta.x;
+    else if (id == "##split_centre")
+      layout_.camera_fraction += io.MouseDelta.y / std::max(body_h, 1.0f);
+    else
+      layout_.inspector_fraction += io.MouseDelta.y / std::max(body_h, 1.0f);
+    layout_ = clamp_sizes(layout_, ww, wh);
+  }
+}
+
+void App::draw_ui(UiContext& ui) {
+  ui.image_texture = image_texture_.empty() ? nullptr : image_texture_.imgui_id();
+  ui.image_points = &image_points_;
+  ui.view3d_texture = scene_.width() > 0 ? scene_.texture() : nullptr;
+  ui.view3d_tex_w = scene_.width();
+  ui.view3d_tex_h = scene_.height();
+
+  draw_menu_bar();
+  const ImGuiIO& io = ImGui::GetIO();
+  const float top = ImGui::GetFrameHeight();  // main menu bar height
+  const float status_h = ImGui::GetTextLineHeight() + 10.0f;
+  const PanelRects rects =
+      compute_layout(io.DisplaySize.x, io.DisplaySize.y, top, status_h, layout_);
+  ui.layout.window_w = static_cast<int>(io.DisplaySize.x);
+  ui.layout.window_h = static_cast<int>(io.DisplaySize.y);
+  ui.layout.panels = rects;
+
+  ImGui::SetNextWindowPos(ImVec2(0, top));
+  ImGui::SetNextWindowSize(ImVec2(io.DisplaySize.x, io.DisplaySize.y - top));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  const ImGuiWindowFlags host_flags =
+      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings |
+      ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoNavFocus |
+      ImGuiWindowFlags_NoBackground;  // the clear colour is the background
+  ImGui::Begin("##host", nullptr, host_flags);
+  ImGui::PopStyleVar(3);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(6, 4));
+  draw_frame_list(ui, rects.frame_list);
+  draw_camera_panel(ui, rects.camera);
+  draw_view3d_panel(ui, rects.view3d);
+  draw_inspector(ui, rects.inspector);
+  draw_settings(ui, rects.settings);
+  ImGui::PopStyleVar();
+  draw_status_bar(ui, rects.status);
+  draw_splitters(rects, top, status_h);
+  ImGui::End();
+
+  draw_help_window(state_);
+  draw_goto_popup(state_);
+  const std::string chosen = draw_open_dialog(state_);
+  if (!chosen.empty() && open_dataset(state_, chosen, {})) window_.set_title("needle - " + chosen);
+
+  ui.layout.frame_id = state_.session ? state_.session->index->frames[state_.frame].id : "";
+  ui.layout.frame_loaded = state_.current != nullptr;
+}
+
+// [SECTION] uploads
+
+void App::upload_changed() {
+  const auto& f = state_.current;
+  if (f && f != texture_frame_ && f->has_image()) {
+    const Image& img = *f->data.image;
+    image_texture_.upload_rgb(img.width, img.height, img.rgb.data());
+    texture_frame_ = f;
+  }
+  if (f != points_frame_) {
+    image_points_.upload(f ? f->image_points.data() : nullptr, f ? f->image_points.size() / 3 : 0);
+    points_frame_ = f;
+  }
+  scene_.sync(state_);
+}
+
+// [SECTION] screenshot + GL checks
+
+void App::write_layout(const LayoutReport& r) {
+  const std::string json = layout_json(r);
+  if (opt_.print_layout == "-") {
+    std::printf("NEEDLE-LAYOUT %s\n", json.c_str());
+    std::fflush(stdout);
+  } else {
+    std::ofstream(opt_.print_layout) << json << '\n';
+  }
+}
+
+bool App::after_render(const UiContext& ui) {
+  if (!pending_shot_.empty() && drawn_ && drawn_ == state_.current) {
+    if (shot_settle_ > 0) {
+      --shot_settle_;
+    } else {
+      const int w = window_.fb_width(), h = window_.fb_height();
+      Image img;
+      img.width = w;
+      img.height = h;
+      img.rgb = gl::read_back_buffer_rgb(w, h);
+      try {
+        write_png(pending_shot_, img);
+        std::fprintf(stderr, "needle view: wrote %s (%dx%d, frame %s)\n", pending_shot_.c_str(), w,
+                     h, ui.layout.frame_id.c_str());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "needle view: cannot write screenshot %s: %s\n", pending_shot_.c_str(),
+                     e.what());
+        exit_code_ = 1;
+        return false;
+      }
+      if (!opt_.print_layout.empty()) write_layout(ui.layout);
+      pending_shot_.clear();
+    }
+  }
+  if (opt_.check_gl) {
+    const std::string err = gl::take_gl_errors();
+    if (!err.empty()) {
+      std::fprintf(stderr, "needle view: GL error in frame %ld: %s\n", frame_counter_, err.c_str());
+      exit_code_ = 3;
+      return false;
+    }
+  }
+  return true;
+}
+
+// [SECTION] run_viewer
+
+int run_viewer(const ViewOptions& opt) {
+#ifdef __GLIBC__
+  // Mesa llvmpipe allocates multi-megabyte vertex buffers for every draw of the point cloud. With
+  // glibc's default mmap threshold each one is a fresh mmap and thousands of page faults per frame
+  // (measured: 3D render 59 -> 19 ms CPU for 122k points). Keep large blocks on the heap.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+#endif
+  try {
+    App app(opt);
+    return app.run();
+  } catch (const gl::WindowError& e) {
+    std::fprintf(stderr, "needle view: %s\n", e.what());
+    return opt.check_gl ? 3 : 1;
+  } catch (const gl::ShaderError& e) {
+    std::fprintf(stderr, "needle view: %s\n", e.what());
+    return 3;
+  }
+}
+
+}  // namespace needle::view

@@ -1,0 +1,99 @@
+// The viewer application: window + frame loop. The loop reads like the architecture:
+//   poll events -> background results (demo, ranking, dropped folders) -> script/bench step ->
+//   new ImGui frame -> shortcuts -> panels edit AppState -> upload what changed ->
+//   render the 3D scene into its FBO -> render ImGui (camera image + ImDrawList overlays) ->
+//   screenshot / GL check -> swap.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gl/image_points_renderer.h"
+#include "gl/image_texture.h"
+#include "gl/window.h"
+#include "gui/app_state.h"
+#include "gui/config.h"
+#include "gui/demo_job.h"
+#include "gui/layout.h"
+#include "gui/scene3d.h"
+#include "gui/script.h"
+
+namespace needle::view {
+
+struct ViewOptions {
+  std::string dataset;                   // empty: the demo dataset (generated on first use)
+  std::vector<PredictionSetSpec> preds;  // empty: every DATASET/pred/<name>/
+  std::string frame;                     // --frame ID: open this frame first
+  std::string screenshot;                // --screenshot FILE: render, write PNG, exit
+  int width = 1600, height = 900;        // --size WxH
+  std::string script_file;               // --script FILE
+  std::vector<ScriptAction> script;      // parsed script (plus the screenshot/quit it implies)
+  bool check_gl = false;                 // GL errors are fatal (exit 3)
+  std::string print_layout;              // --print-layout FILE ("-" = stdout), with each screenshot
+  bool bench = false;                    // --bench: measure FPS and navigation latency
+  std::string bench_next_frame;          // frame the bench navigates to (default: next by id)
+  bool persist = true;                   // read/write the layout config (off in automated runs)
+  bool vsync = true;
+};
+
+class BenchRunner;
+
+class App final : public ScriptHost {
+ public:
+  explicit App(const ViewOptions& opt);  // opens the window (throws gl::WindowError)
+  ~App() override;
+  // Runs until the window closes or the script/bench ends. Returns the process exit code.
+  int run();
+
+  // ScriptHost
+  AppState& state() override { return state_; }
+  bool frame_ready() const override;
+  void request_screenshot(const std::string& path) override;
+  bool screenshot_pending() const override { return !pending_shot_.empty(); }
+
+  // For the bench: the frame whose data were fully drawn in the last rendered frame, or null.
+  const LoadedFrame* drawn_frame() const { return drawn_.get(); }
+
+ private:
+  void start_dataset();
+  void poll_background();
+  void handle_shortcuts();
+  void draw_ui(struct UiContext& ui);
+  void draw_menu_bar();
+  void draw_splitters(const PanelRects& r, float top, float status_h);
+  void upload_changed();
+  bool after_render(const struct UiContext& ui);  // screenshot + GL check; false = stop
+  void write_layout(const LayoutReport& r);
+
+  ViewOptions opt_;
+  // Declaration order matters: the window (GL context) outlives every GL object below it.
+  gl::Window window_;
+  Scene3D scene_;
+  gl::ImageTexture image_texture_;
+  gl::ImagePointRenderer image_points_;
+  std::shared_ptr<const LoadedFrame> texture_frame_;  // frame whose image is in image_texture_
+  std::shared_ptr<const LoadedFrame>
+      points_frame_;                          // frame whose lidar points are in image_points_
+  std::shared_ptr<const LoadedFrame> drawn_;  // frame fully drawn in the last render
+
+  AppState state_;
+  LayoutSizes layout_;
+  std::unique_ptr<DemoJob> demo_job_;
+  std::unique_ptr<ScriptRunner> script_;
+  std::unique_ptr<BenchRunner> bench_;
+  bool ranking_seen_done_ = false;
+  ViewerConfig saved_config_;  // what is on disk, to save only changes
+
+  std::string pending_shot_;
+  int shot_settle_ = 0;
+  long frame_counter_ = 0;
+  int exit_code_ = 0;
+  bool quit_ = false;
+  double last_frame_time_ = 0;
+};
+
+int run_viewer(const ViewOptions& opt);
+
+}  // namespace needle::view

@@ -1,0 +1,61 @@
+// The fixed panel layout (ImGui 1.86 has no docking) and the machine-readable layout report that
+// `--print-layout` writes so tests can map image pixels to screenshot pixels exactly.
+//
+//   +-----------------------------------------------------------+
+//   | menu bar                                                  |
+//   +------------+-------------------------------+--------------+
+//   | frame list | camera (image_2 + overlays)   | inspector    |
+//   |            +-------------------------------+              |
+//   |            | 3D view (FBO)                 +--------------+
+//   |            |                               | settings     |
+//   +------------+-------------------------------+--------------+
+//   | status bar                                                |
+//   +-----------------------------------------------------------+
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gui/camera_math.h"
+#include "gui/config.h"
+
+namespace needle::view {
+
+struct Rect {
+  float x = 0, y = 0, w = 0, h = 0;  // screen pixels, top-left origin
+  bool contains(float px, float py) const { return px >= x && py >= y && px < x + w && py < y + h; }
+};
+
+inline constexpr float kSplitter = 5.0f;  // gap between panels that is dragged to resize them
+
+struct PanelRects {
+  Rect frame_list, camera, view3d, inspector, settings, status;
+  // Splitter hit areas: list|centre, centre|side, camera/3D, inspector/settings.
+  Rect split_list, split_side, split_centre, split_right;
+};
+
+// top: height of the menu bar; status_h: height of the status bar. Sizes are clamped so that
+// every panel keeps a usable minimum, whatever the window size.
+PanelRects compute_layout(float window_w, float window_h, float top, float status_h,
+                          const LayoutSizes& sizes);
+// Keeps persisted sizes sane (a config edited by hand or from a much larger screen).
+LayoutSizes clamp_sizes(LayoutSizes s, float window_w, float window_h);
+
+struct LayoutReport {
+  int window_w = 0, window_h = 0;
+  std::string frame_id;
+  bool frame_loaded = false;
+  PanelRects panels;
+  Rect camera_canvas, view3d_canvas;  // drawing areas inside the camera and 3D panels
+  bool image_shown = false;
+  int image_w = 0, image_h = 0;
+  float image_origin_x = 0, image_origin_y = 0, image_scale = 1;  // screen = origin + uv * scale
+  std::string camera_error, view3d_error;  // error text shown in place of the image / point cloud
+  std::vector<std::string> problems;       // every problem the inspector lists for the frame
+  bool bev = false;
+  Mat4 view3d_mvp;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
+};
+
+std::string layout_json(const LayoutReport& r);
+
+}  // namespace needle::view

@@ -1,0 +1,115 @@
+// Floating windows: keyboard help (F1 / ?), go to frame (G), open dataset (Ctrl+O).
+#include <cstring>
+#include <string>
+
+#include "gui/actions.h"
+#include "gui/panels.h"
+#include "imgui.h"
+
+namespace needle::view {
+
+void draw_help_window(AppState& s) {
+  if (!s.show_help) return;
+  const ImVec2 c = ImGui::GetMainViewport()->GetCenter();
+  ImGui::SetNextWindowPos(c, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  if (ImGui::Begin("Keyboard shortcuts", &s.show_help,
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
+    static const char* const kKeys[][2] = {
+        {"N / P", "next / previous suspicious frame (rank order)"},
+        {"Right / Left", "next / previous frame by id"},
+        {"Home / End", "first / last frame"},
+        {"G", "go to frame id"},
+        {"Esc", "clear selection"},
+        {"B", "3D view: bird's-eye / orbit"},
+        {"R", "3D view: reset camera"},
+        {"C", "3D view: cycle point colour (height, intensity, range)"},
+        {"L", "camera: lidar points on the image"},
+        {"Ctrl+O", "open a dataset folder (or drop one on the window)"},
+        {"F1 / ?", "this help"},
+        {"Ctrl+Q", "quit"},
+        {"3D mouse", "left drag orbit, right drag pan, wheel zoom"},
+        {"Camera mouse", "wheel zoom, drag pan, double-click reset"},
+    };
+    if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+      for (const auto& k : kKeys) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[0]);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[1]);
+      }
+      ImGui::EndTable();
+    }
+  }
+  ImGui::End();
+}
+
+void draw_goto_popup(AppState& s) {
+  static char buf[64] = "";
+  static bool not_found = false;
+  if (s.show_goto) {
+    ImGui::OpenPopup("Go to frame");
+    s.show_goto = false;
+    buf[0] = '\0';
+    not_found = false;
+  }
+  const ImVec2 c = ImGui::GetMainViewport()->GetCenter();
+  ImGui::SetNextWindowPos(c, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  if (ImGui::BeginPopupModal("Go to frame", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool enter =
+        ImGui::InputText("frame id", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (not_found) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "no frame '%s'", buf);
+    if (enter || ImGui::Button("Go")) {
+      if (go_to_frame_id(s, buf))
+        ImGui::CloseCurrentPopup();
+      else
+        not_found = true;
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+      ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+}
+
+std::string draw_open_dialog(AppState& s) {
+  static char path[1024] = "";
+  std::string chosen;
+  if (s.show_open_dialog) {
+    ImGui::OpenPopup("Open dataset");
+    s.show_open_dialog = false;
+    if (path[0] == '\0' && !s.recent.empty())
+      std::strncpy(path, s.recent.front().c_str(), sizeof path - 1);
+  }
+  const ImVec2 c = ImGui::GetMainViewport()->GetCenter();
+  ImGui::SetNextWindowPos(c, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(640, 0), ImGuiCond_Appearing);
+  if (ImGui::BeginPopupModal("Open dataset", nullptr)) {
+    ImGui::TextWrapped(
+        "A KITTI-style folder (image_2/ velodyne/ calib/ label_2/, directly or under training/). "
+        "Sub-folders of its pred/ folder open as prediction sets.");
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    ImGui::SetNextItemWidth(-1.0f);
+    const bool enter =
+        ImGui::InputText("##path", path, sizeof path, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (!s.recent.empty()) {
+      ImGui::TextDisabled("Recent:");
+      for (const std::string& r : s.recent)
+        if (ImGui::Selectable(r.c_str())) std::strncpy(path, r.c_str(), sizeof path - 1);
+    }
+    if (!s.status_message.empty())
+      ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", s.status_message.c_str());
+    if (enter || ImGui::Button("Open")) {
+      chosen = path;
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+      ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+  return chosen;
+}
+
+}  // namespace needle::view

@@ -1,0 +1,183 @@
+// Frame list: the engine's rank order (rank, id, score, finding tags) or plain id order,
+// filterable by finding kind, class and prediction set. Click opens a frame; the list keeps the
+// current frame in view.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "gui/actions.h"
+#include "gui/panels.h"
+#include "imgui.h"
+
+namespace needle::view {
+
+namespace {
+
+bool finding_passes(const Finding& f, const ListFilter& flt, const std::vector<std::string>& sets) {
+  if (!flt.kind.empty() && f.kind != flt.kind) return false;
+  if (!flt.cls.empty() && f.cls != flt.cls && f.predicted_class != flt.cls) return false;
+  if (flt.pred_set >= 0 && (static_cast<std::size_t>(flt.pred_set) >= sets.size() ||
+                            f.prediction_set != sets[static_cast<std::size_t>(flt.pred_set)]))
+    return false;
+  return true;
+}
+
+const FrameRank* frame_rank(const RankingData* r, std::size_t frame) {
+  if (!r || frame >= r->position_of_frame.size() || r->position_of_frame[frame] < 0) return nullptr;
+  return &r->rank.frames[static_cast<std::size_t>(r->position_of_frame[frame])];
+}
+
+bool combo_string(const char* label, std::string& value, const std::vector<std::string>& options) {
+  bool changed = false;
+  if (ImGui::BeginCombo(label, value.empty() ? "any" : value.c_str())) {
+    if (ImGui::Selectable("any", value.empty())) {
+      value.clear();
+      changed = true;
+    }
+    for (const auto& o : options)
+      if (ImGui::Selectable(o.c_str(), value == o)) {
+        value = o;
+        changed = true;
+      }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+}  // namespace
+
+void draw_frame_list(UiContext& ui, const Rect& r) {
+  AppState& s = ui.state;
+  ui.layout.panels.frame_list = r;
+  begin_panel("##frame_list", r, ImGuiWindowFlags_NoScrollbar);
+  if (!s.session) {
+    panel_header("Frames");
+    ImGui::TextDisabled("No dataset open");
+    end_panel();
+    return;
+  }
+  const RankingData* rank = s.session->rank();
+  char detail[96];
+  std::snprintf(detail, sizeof detail, "%zu frames%s", s.session->frame_count(),
+                rank ? "" : ", ranking...");
+  panel_header("Frames", detail);
+
+  if (!rank) {
+    const auto [done, total] = s.session->ranking->progress();
+    const float frac = total ? static_cast<float>(done) / static_cast<float>(total) : 0.0f;
+    char overlay[64];
+    std::snprintf(overlay, sizeof overlay, "ranking: reading %zu/%zu", done, total);
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+  } else if (!rank->error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
+    ImGui::TextWrapped("ranking failed: %s", rank->error.c_str());
+    ImGui::PopStyleColor();
+  }
+
+  int order = s.order == ListOrder::Rank ? 0 : 1;
+  ImGui::BeginDisabled(!rank);
+  if (ImGui::RadioButton("Rank order", &order, 0)) s.scroll_list_to_current = true;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("Id order", &order, 1)) s.scroll_list_to_current = true;
+  s.order = order == 0 ? ListOrder::Rank : ListOrder::Id;
+  ImGui::PushItemWidth(-60.0f);
+  static const std::vector<std::string> kNone;
+  if (combo_string("kind", s.filter.kind, rank ? rank->kinds : kNone))
+    s.scroll_list_to_current = true;
+  if (combo_string("class", s.filter.cls, rank ? rank->classes : kNone))
+    s.scroll_list_to_current = true;
+  {
+    const auto& sets = s.session->set_names;
+    const char* cur =
+        s.filter.pred_set >= 0 && static_cast<std::size_t>(s.filter.pred_set) < sets.size()
+            ? sets[static_cast<std::size_t>(s.filter.pred_set)].c_str()
+            : "any";
+    if (ImGui::BeginCombo("set", cur)) {
+      if (ImGui::Selectable("any", s.filter.pred_set < 0)) s.filter.pred_set = -1;
+      for (std::size_t i = 0; i < sets.size(); ++i)
+        if (ImGui::Selectable(sets[i].c_str(), s.filter.pred_set == static_cast<int>(i)))
+          s.filter.pred_set = static_cast<int>(i);
+      ImGui::EndCombo();
+    }
+  }
+  ImGui::PopItemWidth();
+  ImGui::EndDisabled();
+
+  // Rows to show: frame indices.
+  std::vector<std::size_t> rows;
+  const bool by_rank = rank && s.order == ListOrder::Rank;
+  auto passes = [&](std::size_t frame) {
+    if (!s.filter.active()) return true;
+    const FrameRank* fr = frame_rank(rank, frame);
+    if (!fr) return false;
+    return std::any_of(fr->findings.begin(), fr->findings.end(), [&](const Finding& f) {
+      return finding_passes(f, s.filter, s.session->set_names);
+    });
+  };
+  if (by_rank) {
+    for (const FrameRank& fr : rank->rank.frames)
+      if (passes(fr.frame_index)) rows.push_back(fr.frame_index);
+  } else {
+    for (std::size_t i = 0; i < s.session->frame_count(); ++i)
+      if (passes(i)) rows.push_back(i);
+  }
+  if (by_rank && rows.empty() && !s.filter.active()) ImGui::TextDisabled("No suspicious frames.");
+
+  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+  const float row_h = ImGui::GetTextLineHeight() + 2.0f * ImGui::GetStyle().CellPadding.y + 2.0f;
+  if (ImGui::BeginTable("##frames", 4, flags, ImGui::GetContentRegionAvail())) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("Rank");
+    ImGui::TableSetupColumn("Id");
+    ImGui::TableSetupColumn("Score");
+    ImGui::TableSetupColumn("Findings", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    if (s.scroll_list_to_current) {
+      const auto it = std::find(rows.begin(), rows.end(), s.frame);
+      if (it != rows.end()) {
+        const float y = static_cast<float>(it - rows.begin()) * row_h;
+        const float top = ImGui::GetScrollY(), h = ImGui::GetWindowHeight() - 2.0f * row_h;
+        if (y < top || y > top + h) ImGui::SetScrollY(std::max(0.0f, y - h * 0.5f));
+      }
+      s.scroll_list_to_current = false;
+    }
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(rows.size()), row_h);
+    while (clipper.Step()) {
+      for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+        const std::size_t frame = rows[static_cast<std::size_t>(row)];
+        const FrameRank* fr = frame_rank(rank, frame);
+        ImGui::TableNextRow(0, row_h);
+        ImGui::TableNextColumn();
+        char label[64];
+        if (fr)
+          std::snprintf(label, sizeof label, "%d##f%zu", fr->rank, frame);
+        else
+          std::snprintf(label, sizeof label, "-##f%zu", frame);
+        if (ImGui::Selectable(label, frame == s.frame, ImGuiSelectableFlags_SpanAllColumns))
+          go_to_frame(s, frame);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(s.session->index->frames[frame].id.c_str());
+        ImGui::TableNextColumn();
+        if (fr)
+          ImGui::Text("%.2f", fr->score);
+        else
+          ImGui::TextDisabled("-");
+        ImGui::TableNextColumn();
+        if (fr) {
+          std::set<std::string> seen;
+          for (const Finding& f : fr->findings) {
+            if (!seen.insert(f.kind).second) continue;
+            if (seen.size() > 1) ImGui::SameLine(0.0f, 3.0f);
+            finding_tag(f.kind);
+          }
+        }
+      }
+    }
+    ImGui::EndTable();
+  }
+  end_panel();
+}
+
+}  // namespace needle::view

@@ -1,0 +1,51 @@
+// The viewer's panels, one file each (panel_*.cpp). Panels read and edit AppState through
+// ImGui and actions.h; they never call GL: textures arrive as ImGui texture ids.
+#pragma once
+
+#include "gl/image_points_renderer.h"
+#include "gui/app_state.h"
+#include "gui/layout.h"
+
+namespace needle::view {
+
+struct UiContext {
+  explicit UiContext(AppState& s) : state(s) {}
+  AppState& state;
+  // Camera image texture of the current frame (null when there is none yet).
+  void* image_texture = nullptr;
+  // Renderer of the lidar points over the camera image (its data match the current frame).
+  gl::ImagePointRenderer* image_points = nullptr;
+  // Last rendered 3D view (FBO colour texture) and its size.
+  void* view3d_texture = nullptr;
+  int view3d_tex_w = 0, view3d_tex_h = 0;
+  // Outputs of this UI frame.
+  int view3d_want_w = 0, view3d_want_h = 0;  // FBO size the 3D panel needs
+  Mat4 view3d_mvp;                           // velodyne -> clip used for this frame
+  LayoutReport layout;
+};
+
+void draw_frame_list(UiContext& ui, const Rect& r);
+void draw_camera_panel(UiContext& ui, const Rect& r);
+void draw_view3d_panel(UiContext& ui, const Rect& r);
+void draw_inspector(UiContext& ui, const Rect& r);
+void draw_settings(UiContext& ui, const Rect& r);
+void draw_status_bar(UiContext& ui, const Rect& r);
+void draw_help_window(AppState& s);
+void draw_goto_popup(AppState& s);
+// Returns a folder to open when the user confirmed one (empty otherwise).
+std::string draw_open_dialog(AppState& s);
+
+// Shared widget helpers (panel_common.cpp).
+// A borderless child window covering r (screen pixels). Always pair with end_panel().
+void begin_panel(const char* id, const Rect& r, int extra_flags = 0);
+void end_panel();
+// The loaded frame for the current frame index, asked again after any navigation this UI frame,
+// so a prefetched frame is drawn in the very frame its key was pressed.
+const LoadedFrame* refresh_current(AppState& s);
+void panel_header(const char* title, const char* detail = nullptr);
+// A small coloured tag ("FP") drawn inline; advances the cursor like a widget.
+void finding_tag(const std::string& kind);
+// Red wrapped text for an invalid modality, drawn in place of its content.
+void problem_text(const char* what, const std::string& problems);
+
+}  // namespace needle::view

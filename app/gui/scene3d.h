@@ -1,0 +1,65 @@
+// The 3D view's GPU mirror: point cloud, box wireframes and ground grid rendered into an FBO.
+// CPU data (LoadedFrame, AppState) is the truth; sync() uploads only what changed.
+#pragma once
+
+#include <memory>
+
+#include "gl/framebuffer.h"
+#include "gl/line_renderer.h"
+#include "gl/point_renderer.h"
+#include "gui/app_state.h"
+
+namespace needle::view {
+
+// Box wireframes of the visible objects in the velodyne frame, as thick line segments.
+// Labels solid, predictions dashed, the selection on a yellow halo; plus heading markers.
+void build_box_lines(const AppState& s, const LoadedFrame& f, gl::LineBatch& out);
+// Ground grid (10 m squares) and range rings (every 10 m) at the ground height under the sensor.
+void build_grid_lines(gl::LineBatch& out);
+// Centre of the selected object in the velodyne frame; false when nothing 3D is selected.
+bool selection_centre_velo(const AppState& s, Vec3f* out);
+
+class Scene3D {
+ public:
+  Scene3D() = default;  // empty; init() once the context exists
+  void init();          // throws gl::ShaderError
+  // Uploads the current frame's points when the frame changed and the highlight mask when the
+  // selection changed. Box lines are rebuilt every call (a few hundred segments).
+  void sync(const AppState& s);
+  // Renders into the FBO at w x h pixels with the given velodyne -> clip matrix. Skipped when
+  // nothing it shows changed since the last render (the FBO still holds that picture): a still
+  // 3D view costs nothing, which matters on software GL.
+  void render(const AppState& s, const Mat4& mvp, int w, int h);
+  long renders() const { return renders_; }  // how many times the FBO was actually redrawn
+  void* texture() const { return target_.imgui_id(); }
+  int width() const { return target_.width(); }
+  int height() const { return target_.height(); }
+  // The frame whose points are on the GPU (null when none).
+  const LoadedFrame* uploaded_frame() const { return uploaded_.get(); }
+
+ private:
+  gl::RenderTarget target_;
+  gl::PointRenderer points_;
+  gl::LineRenderer boxes_;
+  gl::LineRenderer grid_;
+  gl::LineBatch box_batch_, drawn_boxes_;
+  struct Key {
+    Mat4 mvp;
+    int w = 0, h = 0;
+    int color_mode = 0;
+    float point_size = 0, dim = 0;
+    bool grid = false;
+    bool operator==(const Key& o) const {
+      return mvp.m == o.mvp.m && w == o.w && h == o.h && color_mode == o.color_mode &&
+             point_size == o.point_size && dim == o.dim && grid == o.grid;
+    }
+  };
+  Key drawn_key_;
+  bool dirty_ = true;  // points, highlight or boxes changed since the last render
+  long renders_ = 0;
+  std::shared_ptr<const LoadedFrame> uploaded_;  // keeps the address unique while compared
+  Selection uploaded_selection_;
+  bool uploaded_highlight_ = false;
+};
+
+}  // namespace needle::view

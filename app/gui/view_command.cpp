@@ -1,0 +1,99 @@
+// needle view [DATASET] [--pred [NAME=]DIR ...] [--frame ID] [--screenshot FILE] [--size WxH]
+//             [--script FILE] [--check-gl] [--print-layout FILE|-] [--bench [--bench-to ID]]
+// A bare `needle` (no DATASET) opens the demo dataset, generating it on first use.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "gui/app.h"
+#include "gui/script.h"
+
+namespace needle::cli {
+
+int cmd_view(int argc, char** argv) {
+  CLI::App cli{"Open the viewer on a KITTI-style dataset (default: the demo dataset)",
+               "needle view"};
+  view::ViewOptions opt;
+  std::vector<std::string> preds;
+  std::string size;
+  cli.add_option("dataset", opt.dataset,
+                 "dataset folder (image_2/ velodyne/ calib/ label_2/, or a training/ child)");
+  cli.add_option("--pred", preds,
+                 "prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)");
+  cli.add_option("--frame", opt.frame, "open this frame id first");
+  cli.add_option("--screenshot", opt.screenshot,
+                 "render --frame with the default layout, write this PNG, exit");
+  cli.add_option("--size", size, "window size WxH (default 1600x900)");
+  cli.add_option("--script", opt.script_file,
+                 "run UI actions from this file, one per line (see docs)");
+  cli.add_flag("--check-gl", opt.check_gl, "make any OpenGL error fatal (exit 3)");
+  cli.add_option("--print-layout", opt.print_layout,
+                 "with each screenshot, write panel rectangles and the image->screen mapping as "
+                 "JSON to FILE (- = stdout)");
+  cli.add_flag("--bench", opt.bench, "measure FPS and next-frame latency, print medians, exit");
+  cli.add_option("--bench-to", opt.bench_next_frame,
+                 "frame the bench navigates to (default: the next by id)");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    for (const std::string& p : preds) opt.preds.push_back(parse_prediction_spec(p));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "needle view: --pred: %s\n", e.what());
+    return 2;
+  }
+  if (!size.empty()) {
+    int w = 0, h = 0;
+    char x = 0, extra = 0;
+    std::istringstream in(size);
+    if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || w < 320 || h < 240 || w > 8192 ||
+        h > 8192 || (in >> extra)) {
+      std::fprintf(stderr,
+                   "needle view: --size '%s': expected WxH, e.g. 1600x900 (at least 320x240)\n",
+                   size.c_str());
+      return 2;
+    }
+    opt.width = w;
+    opt.height = h;
+  }
+  if (!opt.script_file.empty()) {
+    std::ifstream in(opt.script_file);
+    if (!in) {
+      std::fprintf(stderr, "needle view: cannot read script %s\n", opt.script_file.c_str());
+      return 2;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      opt.script = view::parse_script(text.str(), opt.script_file);
+    } catch (const view::ScriptError& e) {
+      std::fprintf(stderr, "needle view: %s\n", e.what());
+      return 2;
+    }
+  }
+  if (!opt.screenshot.empty()) {
+    // --frame ID --screenshot FILE: after any script, shoot and quit.
+    opt.script.push_back({0, "wait-loaded", {}});
+    opt.script.push_back({0, "screenshot", {opt.screenshot}});
+    opt.script.push_back({0, "quit", {}});
+    if (opt.script_file.empty()) opt.script_file = "--screenshot";
+  }
+  if (opt.bench && !opt.script.empty()) {
+    std::fprintf(stderr, "needle view: --bench cannot be combined with --script or --screenshot\n");
+    return 2;
+  }
+  if (opt.bench && opt.frame.empty()) opt.frame = "000008";
+  // Automated runs use the default layout and leave the user's config alone; no vsync so that
+  // they run (and measure) as fast as the machine allows.
+  const bool automated = !opt.script.empty() || opt.bench;
+  opt.persist = !automated;
+  opt.vsync = !automated;
+  return view::run_viewer(opt);
+}
+
+}  // namespace needle::cli

@@ -1,0 +1,573 @@
+// eval_stats.cpp — the KITTI devkit evaluation core: per-frame preparation (class/difficulty
+// filters, overlaps computed once per class and metric), the two matching passes, score
+// thresholds and the precision/AOS curves. See needle/eval.h for the reproduced devkit rules.
+//
+// Index
+//   [SECTION] Devkit constants and object kinds
+//   [SECTION] Building blocks (thresholds, interpolation, AP)
+//   [SECTION] Preparation: one Block per (frame chunk, class)
+//   [SECTION] Matching passes
+//   [SECTION] evaluate_kitti
+//
+// Speed: the devkit recomputes every overlap for each of the 41 thresholds. Here overlaps are
+// computed once per (frame, class, metric) and only those above the minimum overlap are kept, as
+// per-ground-truth candidate lists. A frame's TP/FP counts at a threshold depend only on which of
+// its valid detections pass it, so they are recomputed only when that set grows. Tasks (class x
+// difficulty x metric) run in parallel, each over all frames in input order, so every sum is
+// formed in the devkit's order whatever the thread count.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+#include "needle/eval.h"
+#include "needle/iou.h"
+
+namespace needle {
+
+// ============================================================================================
+// [SECTION] Devkit constants and object kinds
+// ============================================================================================
+namespace {
+
+constexpr double kNoDetection = -10000000.0;  // devkit's "nothing matched" score sentinel
+constexpr int kMinHeight[kEvalDifficulties] = {40, 25, 25};  // px
+constexpr int kMaxOcclusion[kEvalDifficulties] = {0, 1, 2};
+constexpr double kMaxTruncation[kEvalDifficulties] = {0.15, 0.3, 0.5};
+constexpr double kMinOverlap[kEvalClasses] = {0.7, 0.5, 0.5};  // same for 2D, BEV and 3D
+constexpr double kNotGiven = -1000;  // devkit marker for an absent 3D location coordinate
+
+enum Kind : std::uint8_t { kCar, kPedestrian, kCyclist, kVan, kPersonSitting, kDontCare, kOther };
+
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// The devkit compares the type text with strcasecmp, so "car" is a Car.
+Kind kind_of(const std::string& type) {
+  if (iequals(type, "car")) return kCar;
+  if (iequals(type, "pedestrian")) return kPedestrian;
+  if (iequals(type, "cyclist")) return kCyclist;
+  if (iequals(type, "van")) return kVan;
+  if (iequals(type, "person_sitting")) return kPersonSitting;
+  if (iequals(type, "dontcare")) return kDontCare;
+  return kOther;
+}
+
+// Ground truth of the neighbour class: ignored for class c (neither TP nor FN).
+bool is_neighbour(Kind k, int c) {
+  return (c == kCar && k == kVan) || (c == kPedestrian && k == kPersonSitting);
+}
+
+// The devkit stores |y1 - y2| in an int32 (truncation toward zero) before comparing with the
+// minimum height. NaN behaves like x86's conversion result (INT_MIN): too short.
+int det_height_px(const Box2D& b) {
+  const double h = std::fabs(b.y1 - b.y2);
+  if (std::isnan(h)) return std::numeric_limits<int>::min();
+  if (h >= 2147483647.0) return std::numeric_limits<int>::max();
+  return static_cast<int>(h);
+}
+
+// Devkit difficulty filter for ground truth (2D box height, occlusion, truncation).
+bool gt_passes(const Object& o, int d) {
+  const double height = o.box2d.y2 - o.box2d.y1;
+  return !(o.occluded > kMaxOcclusion[d] || o.truncated > kMaxTruncation[d] ||
+           height <= kMinHeight[d]);
+}
+
+// Devkit per-class "evaluate this metric" flags, raised by a qualifying detection of the class.
+bool qualifies_2d(const Object& d) {
+  return d.box2d.x1 >= 0;
+}
+bool qualifies_bev(const Object& d) {
+  return d.loc_cam.x != kNotGiven && d.loc_cam.z != kNotGiven && d.w > 0 && d.l > 0;
+}
+bool qualifies_3d(const Object& d) {
+  return qualifies_bev(d) && d.loc_cam.y != kNotGiven && d.h > 0;
+}
+
+// Footprint intersection on the camera x-z plane. The devkit's BEV needs only l and w; our
+// bev_intersection_area also wants h > 0, so give a height-less box a unit height.
+double footprint_intersection(const Object& a, const Object& b) {
+  if (!(a.l > 0 && a.w > 0 && b.l > 0 && b.w > 0)) return 0;
+  if (a.h > 0 && b.h > 0) return bev_intersection_area(a, b);
+  Object a1 = a, b1 = b;
+  a1.h = 1;
+  b1.h = 1;
+  return bev_intersection_area(a1, b1);
+}
+
+// Volume overlap along camera y: boxes span [y - h, y] (y points down).
+double y_overlap(const Object& a, const Object& b) {
+  const double ymax = std::min(a.loc_cam.y, b.loc_cam.y);
+  const double ymin = std::max(a.loc_cam.y - a.h, b.loc_cam.y - b.h);
+  return std::max(0.0, ymax - ymin);
+}
+
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Building blocks (thresholds, interpolation, AP)
+// ============================================================================================
+std::vector<double> kitti_score_thresholds(std::vector<double> tp_scores, int n_gt) {
+  std::sort(tp_scores.begin(), tp_scores.end(), std::greater<double>());
+  std::vector<double> thresholds;
+  const double n = static_cast<double>(n_gt);
+  double recall_target = 0;  // the next recall sample point to approximate
+  for (std::size_t i = 0; i < tp_scores.size(); ++i) {
+    const bool last = i + 1 == tp_scores.size();
+    const double recall_here = static_cast<double>(i + 1) / n;
+    const double recall_next = last ? recall_here : static_cast<double>(i + 2) / n;
+    // Keep the score whose recall is the closer approximation of the target; the last TP score
+    // is always kept.
+    if (!last && (recall_next - recall_target) < (recall_target - recall_here)) continue;
+    thresholds.push_back(tp_scores[i]);
+    recall_target += 1.0 / (kEvalRecallPoints - 1.0);
+  }
+  return thresholds;
+}
+
+RecallCurve kitti_interpolate(RecallCurve raw, std::size_t n_thresholds) {
+  const std::size_t n = std::min<std::size_t>(n_thresholds, raw.size());
+  // max over the values to the right; std::max_element keeps the devkit's handling of NaN.
+  for (std::size_t i = 0; i < n; ++i)
+    raw[i] = *std::max_element(raw.begin() + static_cast<long>(i), raw.end());
+  return raw;
+}
+
+ApFigures kitti_ap(const RecallCurve& curve) {
+  double s40 = 0, s11 = 0;
+  for (int i = 1; i < kEvalRecallPoints; ++i) s40 += curve[static_cast<std::size_t>(i)];
+  for (int i = 0; i < kEvalRecallPoints; i += 4) s11 += curve[static_cast<std::size_t>(i)];
+  return {s40 / 40.0 * 100.0, s11 / 11.0 * 100.0};
+}
+
+// ============================================================================================
+// [SECTION] Preparation: one Block per (frame chunk, class)
+// ============================================================================================
+namespace {
+
+struct GtRec {
+  double alpha;
+  std::uint8_t counts;  // bit d set: counts for recall at difficulty d (devkit ignored_gt == 0)
+};
+
+struct DetRec {
+  double score;
+  double alpha;
+  std::array<std::int8_t, kEvalDifficulties>
+      ignore;  // devkit ignored_det: -1 other, 0 valid, 1 ignored
+};
+
+struct FrameRec {
+  std::uint32_t gt0, ngt, det0, ndet;
+};
+
+// A detection overlapping a ground truth by more than the class's minimum overlap.
+struct Candidate {
+  std::uint32_t det;  // index within the frame
+  double overlap;
+};
+
+// Everything one class needs from a contiguous run of frames. Ground truth: the class's and its
+// neighbour class's, in file order. Detections: those of the class plus every detection short
+// enough to be ignored at some difficulty (the devkit lets those match ground truth of any
+// class), in file order. Overlaps are kept only where they exceed the minimum overlap: as a
+// candidate list per ground truth, in detection order (the devkit's tie-breaking follows it).
+struct Block {
+  std::vector<FrameRec> frames;  // frames with ground truth or detections for the class only
+  std::vector<GtRec> gts;
+  std::vector<DetRec> dets;
+  // Per metric: candidates of gts[i] are cands[m][cand0[m][i] .. cand0[m][i + 1]).
+  std::array<std::vector<std::uint32_t>, kEvalMetrics> cand0;
+  std::array<std::vector<Candidate>, kEvalMetrics> cands;
+  // Per metric and detection: overlaps some DontCare region by more than the minimum overlap.
+  std::array<std::vector<std::uint8_t>, kEvalMetrics> in_dontcare;
+  std::array<int, kEvalDifficulties> n_gt{};
+};
+
+struct Flags {
+  std::array<bool, kEvalClasses> label{}, pred{}, q2d{}, qbev{}, q3d{};
+  bool any_pred = false, alpha_missing = false;
+};
+
+// Per (detection, ground truth) overlaps in the three metrics, following the devkit's
+// boxoverlap(detection, ground truth) with criterion -1 (IoU).
+std::array<double, kEvalMetrics> pair_overlaps(const Object& det, const Object& gt, bool bev3d) {
+  std::array<double, kEvalMetrics> o{iou_2d(det.box2d, gt.box2d), 0, 0};
+  if (!bev3d) return o;
+  const double inter = footprint_intersection(det, gt);
+  if (inter <= 0) return o;
+  o[1] = inter / (det.l * det.w + gt.l * gt.w - inter);
+  const double inter_vol = inter * y_overlap(det, gt);
+  const double uni = det.h * det.l * det.w + gt.h * gt.l * gt.w - inter_vol;
+  o[2] = uni > 0 ? inter_vol / uni : 0;
+  return o;
+}
+
+// Criterion 0: intersection over the detection's own area (2D, BEV) or volume (3D).
+std::array<double, kEvalMetrics> dontcare_overlaps(const Object& det, const Object& area,
+                                                   bool bev3d) {
+  std::array<double, kEvalMetrics> o{overlap_2d_over_a(det.box2d, area.box2d), 0, 0};
+  if (!bev3d) return o;
+  // A DontCare line's 3D box is normally invalid (-1 sizes, -1000 location): no overlap.
+  const double inter = footprint_intersection(det, area);
+  if (inter <= 0) return o;
+  o[1] = inter / (det.l * det.w);
+  const double vol = det.h * det.l * det.w;
+  o[2] = vol > 0 ? inter * y_overlap(det, area) / vol : 0;
+  return o;
+}
+
+void prepare_block(const std::vector<EvalFrameInput>& frames, std::size_t begin, std::size_t end,
+                   int c, bool bev3d, Block& b) {
+  static const std::vector<Object> kNone;
+  const double min_ov = kMinOverlap[c];
+  const std::size_t n_metrics = bev3d ? kEvalMetrics : 1;
+  std::vector<const Object*> g, d, dc;
+  for (std::size_t f = begin; f < end; ++f) {
+    g.clear();
+    d.clear();
+    dc.clear();
+    const std::vector<Object>& labels = frames[f].labels ? *frames[f].labels : kNone;
+    const std::vector<Object>& preds = frames[f].preds ? *frames[f].preds : kNone;
+    for (const Object& o : labels) {
+      const Kind k = kind_of(o.type);
+      if (k == c || is_neighbour(k, c)) g.push_back(&o);
+      if (k == kDontCare) dc.push_back(&o);
+    }
+    for (const Object& o : preds)
+      if (kind_of(o.type) == c || det_height_px(o.box2d) < kMinHeight[0]) d.push_back(&o);
+    if (g.empty() && d.empty()) continue;
+
+    b.frames.push_back(
+        {static_cast<std::uint32_t>(b.gts.size()), static_cast<std::uint32_t>(g.size()),
+         static_cast<std::uint32_t>(b.dets.size()), static_cast<std::uint32_t>(d.size())});
+    for (const Object* o : g) {
+      GtRec r{o->alpha, 0};
+      if (kind_of(o->type) == c)
+        for (int k = 0; k < kEvalDifficulties; ++k)
+          if (gt_passes(*o, k)) {
+            r.counts = static_cast<std::uint8_t>(r.counts | (1u << k));
+            ++b.n_gt[static_cast<std::size_t>(k)];
+          }
+      b.gts.push_back(r);
+      for (std::size_t m = 0; m < n_metrics; ++m)
+        b.cand0[m].push_back(static_cast<std::uint32_t>(b.cands[m].size()));
+      for (std::size_t j = 0; j < d.size(); ++j) {
+        const std::array<double, kEvalMetrics> ov = pair_overlaps(*d[j], *o, bev3d);
+        for (std::size_t m = 0; m < n_metrics; ++m)
+          if (ov[m] > min_ov) b.cands[m].push_back({static_cast<std::uint32_t>(j), ov[m]});
+      }
+    }
+    for (const Object* o : d) {
+      DetRec r{o->score.value_or(0.0), o->alpha, {}};
+      const bool own = kind_of(o->type) == c;
+      const int h = det_height_px(o->box2d);
+      for (int k = 0; k < kEvalDifficulties; ++k)
+        r.ignore[static_cast<std::size_t>(k)] =
+            static_cast<std::int8_t>(h < kMinHeight[k] ? 1 : (own ? 0 : -1));
+      b.dets.push_back(r);
+      std::array<bool, kEvalMetrics> stuff{};
+      for (const Object* area : dc) {
+        const std::array<double, kEvalMetrics> ov = dontcare_overlaps(*o, *area, bev3d);
+        for (std::size_t m = 0; m < n_metrics; ++m) stuff[m] = stuff[m] || ov[m] > min_ov;
+      }
+      for (std::size_t m = 0; m < n_metrics; ++m) b.in_dontcare[m].push_back(stuff[m] ? 1 : 0);
+    }
+  }
+  for (std::size_t m = 0; m < n_metrics; ++m)
+    b.cand0[m].push_back(static_cast<std::uint32_t>(b.cands[m].size()));
+}
+
+// ============================================================================================
+// [SECTION] Matching passes
+// ============================================================================================
+
+struct Counts {
+  long tp = 0, fp = 0;
+  double similarity = 0;  // sum of orientation similarities; -1: frame had neither TP nor FP
+};
+
+// Pass 1 (devkit computeStatistics with compute_fp = false): each ground truth takes the
+// highest-scoring unassigned candidate; the TP scores (counted ground truth, valid detection)
+// are appended to `out`.
+void tp_scores_pass(const Block& b, int d, int m, std::vector<std::uint8_t>& assigned,
+                    std::vector<double>& out) {
+  const std::size_t di = static_cast<std::size_t>(d), mi = static_cast<std::size_t>(m);
+  const std::uint32_t* cand0 = b.cand0[mi].data();
+  const Candidate* cands = b.cands[mi].data();
+  for (const FrameRec& fr : b.frames) {
+    if (fr.ngt == 0 || fr.ndet == 0) continue;
+    assigned.assign(fr.ndet, 0);
+    const DetRec* dets = b.dets.data() + fr.det0;
+    for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g) {
+      int best = -1;
+      double best_score = kNoDetection;
+      for (std::uint32_t k = cand0[g]; k < cand0[g + 1]; ++k) {
+        const std::uint32_t j = cands[k].det;
+        if (dets[j].ignore[di] == -1 || assigned[j]) continue;
+        if (dets[j].score > best_score) {
+          best = static_cast<int>(j);
+          best_score = dets[j].score;
+        }
+      }
+      if (best_score == kNoDetection) continue;
+      const bool counts = (b.gts[g].counts >> d) & 1u;
+      const std::size_t bj = static_cast<std::size_t>(best);
+      if (counts && dets[bj].ignore[di] == 0) out.push_back(dets[bj].score);
+      assigned[bj] = 1;
+    }
+  }
+}
+
+// Pass 2 (compute_fp = true) for one frame at one threshold: each ground truth takes the
+// candidate of largest overlap among valid detections, or else the first ignored one.
+Counts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr, bool aos,
+                    std::vector<std::uint8_t>& assigned) {
+  Counts s;
+  const std::size_t di = static_cast<std::size_t>(d), mi = static_cast<std::size_t>(m);
+  const std::uint32_t* cand0 = b.cand0[mi].data();
+  const Candidate* cands = b.cands[mi].data();
+  const DetRec* dets = b.dets.data() + fr.det0;
+  assigned.assign(fr.ndet, 0);
+  for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g) {
+    int pick = -1;
+    double max_ov = 0;
+    bool picked_ignored = false;
+    for (std::uint32_t k = cand0[g]; k < cand0[g + 1]; ++k) {
+      const std::uint32_t j = cands[k].det;
+      const int ig = dets[j].ignore[di];
+      if (ig == -1 || assigned[j] || dets[j].score < thr) continue;
+      const double o = cands[k].overlap;
+      if ((o > max_ov || picked_ignored) && ig == 0) {
+        max_ov = o;
+        pick = static_cast<int>(j);
+        picked_ignored = false;
+      } else if (pick < 0 && ig == 1) {
+        pick = static_cast<int>(j);
+        picked_ignored = true;
+      }
+    }
+    if (pick < 0) continue;  // a FN when counted; FNs do not enter precision
+    const std::size_t pj = static_cast<std::size_t>(pick);
+    assigned[pj] = 1;
+    const GtRec& gt = b.gts[g];
+    if (!((gt.counts >> d) & 1u) || dets[pj].ignore[di] == 1) continue;
+    ++s.tp;
+    if (aos) s.similarity += (1.0 + std::cos(gt.alpha - dets[pj].alpha)) / 2.0;
+  }
+  const std::uint8_t* stuff = b.in_dontcare[mi].data() + fr.det0;
+  for (std::uint32_t j = 0; j < fr.ndet; ++j) {
+    if (assigned[j] || dets[j].ignore[di] != 0 || dets[j].score < thr) continue;
+    if (!stuff[j]) ++s.fp;  // inside a DontCare region: not a false positive
+  }
+  if (aos && s.tp == 0 && s.fp == 0) s.similarity = -1;
+  return s;
+}
+
+struct Task {
+  int c, d, m;
+};
+
+struct TaskResult {
+  RecallCurve precision{}, aos{};
+};
+
+TaskResult run_task(const std::vector<Block>& blocks, const Task& t, bool aos) {
+  const std::size_t di = static_cast<std::size_t>(t.d);
+  std::vector<std::uint8_t> assigned;
+  std::vector<double> v;
+  int n_gt = 0;
+  for (const Block& b : blocks) {
+    n_gt += b.n_gt[di];
+    tp_scores_pass(b, t.d, t.m, assigned, v);
+  }
+  const std::vector<double> thr = kitti_score_thresholds(std::move(v), n_gt);
+  const std::size_t nt = std::min<std::size_t>(thr.size(), kEvalRecallPoints);
+
+  std::array<Counts, kEvalRecallPoints> acc{};
+  std::vector<double> scores;  // the frame's valid detections' scores, descending
+  for (const Block& b : blocks) {
+    for (const FrameRec& fr : b.frames) {
+      // Only valid detections (ignored_det == 0) can be TPs or FPs; a frame without one adds
+      // nothing to precision. Statistics depend only on which detections pass the threshold;
+      // thresholds do not increase, so that set only grows, and the number of valid detections
+      // passing identifies it (ignored ones passing only change FNs, which precision ignores).
+      scores.clear();
+      const DetRec* dets = b.dets.data() + fr.det0;
+      for (std::uint32_t j = 0; j < fr.ndet; ++j)
+        if (dets[j].ignore[di] == 0) scores.push_back(dets[j].score);
+      if (scores.empty()) continue;
+      std::sort(scores.begin(), scores.end(), std::greater<double>());
+      std::size_t passing = 0, prev = 0;
+      Counts cur;
+      for (std::size_t k = 0; k < nt; ++k) {
+        while (passing < scores.size() && !(scores[passing] < thr[k])) ++passing;
+        if (passing == 0) continue;
+        if (passing != prev) {
+          cur = frame_counts(b, fr, t.d, t.m, thr[k], aos, assigned);
+          prev = passing;
+        }
+        acc[k].tp += cur.tp;
+        acc[k].fp += cur.fp;
+        if (aos && cur.similarity != -1) acc[k].similarity += cur.similarity;
+      }
+    }
+  }
+
+  TaskResult r;
+  for (std::size_t k = 0; k < nt; ++k) {
+    const double denom = static_cast<double>(acc[k].tp + acc[k].fp);
+    r.precision[k] = static_cast<double>(acc[k].tp) / denom;
+    if (aos) r.aos[k] = acc[k].similarity / denom;
+  }
+  r.precision = kitti_interpolate(r.precision, nt);
+  if (aos) r.aos = kitti_interpolate(r.aos, nt);
+  return r;
+}
+
+// Runs fn(i) for i in [0, n) on up to `threads` threads (the caller's included). The first
+// exception thrown by fn is rethrown here; if threads cannot be created the ones running share
+// the work.
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    try {
+      for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next.store(n);
+    }
+  };
+  const std::size_t extra = std::min<std::size_t>(threads > 0 ? threads - 1 : 0, n > 0 ? n - 1 : 0);
+  std::vector<std::thread> pool;
+  pool.reserve(extra);
+  try {
+    for (std::size_t t = 0; t < extra; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+  }
+  work();
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+// ============================================================================================
+// [SECTION] evaluate_kitti
+// ============================================================================================
+EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalOptions& opt) {
+  const unsigned threads =
+      opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  // Devkit flags: which classes/metrics to evaluate, and whether alpha is given (AOS).
+  Flags fl;
+  for (const EvalFrameInput& f : frames) {
+    if (f.labels)
+      for (const Object& o : *f.labels) {
+        const Kind k = kind_of(o.type);
+        if (k < kEvalClasses) fl.label[k] = true;
+      }
+    if (f.preds)
+      for (const Object& o : *f.preds) {
+        fl.any_pred = true;
+        if (o.alpha == -10) fl.alpha_missing = true;
+        const Kind k = kind_of(o.type);
+        if (k >= kEvalClasses) continue;
+        fl.pred[k] = true;
+        fl.q2d[k] = fl.q2d[k] || qualifies_2d(o);
+        fl.qbev[k] = fl.qbev[k] || qualifies_bev(o);
+        fl.q3d[k] = fl.q3d[k] || qualifies_3d(o);
+      }
+  }
+  EvalReport rep;
+  rep.frames = frames.size();
+  rep.aos_computed = fl.any_pred && !fl.alpha_missing;
+
+  // Which metrics run: the devkit's flags; a class with labels but no detection runs them all
+  // (all zeros) so that it is reported rather than silently dropped.
+  std::array<std::array<bool, kEvalMetrics>, kEvalClasses> run{};
+  std::vector<int> classes;
+  for (int c = 0; c < kEvalClasses; ++c) {
+    const std::size_t ci = static_cast<std::size_t>(c);
+    if (!fl.label[ci] && !fl.pred[ci]) continue;
+    classes.push_back(c);
+    run[ci] = {fl.q2d[ci] || !fl.pred[ci], fl.qbev[ci] || !fl.pred[ci], fl.q3d[ci] || !fl.pred[ci]};
+  }
+
+  // Preparation in chunks of frames (in parallel); chunks stay in frame order.
+  const std::size_t chunk = 256;
+  const std::size_t n_chunks = (frames.size() + chunk - 1) / chunk;
+  std::vector<std::vector<Block>> blocks(kEvalClasses, std::vector<Block>(n_chunks));
+  std::vector<std::pair<int, std::size_t>> prep;
+  for (int c : classes)
+    for (std::size_t k = 0; k < n_chunks; ++k) prep.emplace_back(c, k);
+  parallel_for(prep.size(), threads, [&](std::size_t i) {
+    const auto [c, k] = prep[i];
+    const std::size_t ci = static_cast<std::size_t>(c);
+    prepare_block(frames, k * chunk, std::min(frames.size(), (k + 1) * chunk), c,
+                  run[ci][1] || run[ci][2], blocks[ci][k]);
+  });
+
+  std::vector<Task> tasks;
+  for (int c : classes)
+    for (int m = 0; m < kEvalMetrics; ++m)
+      if (run[static_cast<std::size_t>(c)][static_cast<std::size_t>(m)])
+        for (int d = 0; d < kEvalDifficulties; ++d) tasks.push_back({c, d, m});
+  std::vector<TaskResult> results(tasks.size());
+  parallel_for(tasks.size(), threads, [&](std::size_t i) {
+    const Task& t = tasks[i];
+    results[i] = run_task(blocks[static_cast<std::size_t>(t.c)], t, rep.aos_computed && t.m == 0);
+  });
+
+  for (int c : classes) {
+    const std::size_t ci = static_cast<std::size_t>(c);
+    ClassEval ce;
+    ce.cls = static_cast<EvalClass>(c);
+    ce.has_labels = fl.label[ci];
+    ce.has_predictions = fl.pred[ci];
+    for (const Block& b : blocks[ci])
+      for (std::size_t d = 0; d < kEvalDifficulties; ++d) ce.n_gt[d] += b.n_gt[d];
+    ce.box2d.evaluated = run[ci][0];
+    ce.bev.evaluated = run[ci][1];
+    ce.box3d.evaluated = run[ci][2];
+    ce.aos.evaluated = run[ci][0] && rep.aos_computed;
+    rep.classes.push_back(ce);
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const Task& t = tasks[i];
+    ClassEval* ce = nullptr;
+    for (ClassEval& x : rep.classes)
+      if (static_cast<int>(x.cls) == t.c) ce = &x;
+    if (!ce) continue;
+    const std::size_t di = static_cast<std::size_t>(t.d);
+    MetricEval& me = t.m == 0 ? ce->box2d : (t.m == 1 ? ce->bev : ce->box3d);
+    me.curve[di] = results[i].precision;
+    me.ap[di] = kitti_ap(results[i].precision);
+    if (t.m == 0 && ce->aos.evaluated) {
+      ce->aos.curve[di] = results[i].aos;
+      ce->aos.ap[di] = kitti_ap(results[i].aos);
+    }
+  }
+  return rep;
+}
+
+}  // namespace needle

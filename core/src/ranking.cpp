@@ -1,0 +1,280 @@
+// ranking.cpp — method dispatch and what every method shares: threads over frames, the matched
+// dataset with calibrated confidences, invalid-data findings, frame scores and rank order.
+//
+// Index
+//   [SECTION] Small helpers
+//   [SECTION] Matched dataset (pass 1 + confidence calibration)
+//   [SECTION] invalid_data findings
+//   [SECTION] Finalising a ranking
+//   [SECTION] Dispatch
+#include "needle/ranking.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+#include "ranking_internal.h"
+
+namespace needle {
+
+// ============================================================================================
+// [SECTION] Small helpers
+// ============================================================================================
+namespace detail {
+
+void parallel_for(std::size_t n, unsigned threads,
+                  const std::function<void(std::size_t, std::size_t)>& f, std::size_t kChunk) {
+  if (n == 0) return;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  kChunk = std::max<std::size_t>(kChunk, 1);
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  const std::size_t workers = std::min<std::size_t>(threads, chunks);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks) break;
+      f(c * kChunk, std::min(n, (c + 1) * kChunk));
+    }
+  };
+  if (workers <= 1) {
+    work();
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  try {
+    for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // Fewer threads than asked: the running ones take all chunks.
+  }
+  work();
+  for (auto& t : pool) t.join();
+}
+
+bool frame_id_less(const std::string& a, const std::string& b) {
+  auto digits = [](const std::string& s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  const bool da = digits(a), db = digits(b);
+  if (da != db) return da;
+  if (!da) return a < b;
+  const std::size_t za = std::min(a.find_first_not_of('0'), a.size());
+  const std::size_t zb = std::min(b.find_first_not_of('0'), b.size());
+  const std::size_t la = a.size() - za, lb = b.size() - zb;
+  if (la != lb) return la < lb;
+  const int c = a.compare(za, la, b, zb, lb);
+  if (c != 0) return c < 0;
+  return a < b;
+}
+
+double wrap_angle(double a) {
+  constexpr double kPi = 3.14159265358979323846;
+  if (!std::isfinite(a)) return 0;
+  a = std::fmod(a + kPi, 2 * kPi);
+  if (a <= 0) a += 2 * kPi;
+  return a - kPi;
+}
+
+std::string fmt(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+// ============================================================================================
+// [SECTION] Matched dataset (pass 1 + confidence calibration)
+// ============================================================================================
+MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
+                             const std::vector<std::string>& set_names, const RankOptions& opt) {
+  MatchedDataset md;
+  md.frames = &frames;
+  md.set_names = set_names;
+  const std::size_t ns = set_names.size();
+  md.sf.resize(frames.size());
+  parallel_for(frames.size(), opt.threads, [&](std::size_t b, std::size_t e) {
+    std::vector<double> order;
+    for (std::size_t f = b; f < e; ++f) {
+      const FrameAnnotations& ann = frames[f];
+      md.sf[f].resize(ns);
+      for (std::size_t s = 0; s < ns && s < ann.preds.size(); ++s) {
+        const PredictionFrame& pf = ann.preds[s];
+        SetFrame& sf = md.sf[f][s];
+        sf.usable =
+            ann.has_labels && (pf.status == PredStatus::Present || pf.status == PredStatus::Empty);
+        if (!sf.usable) continue;
+        order.clear();
+        for (const Object& o : pf.objects) order.push_back(o.score.value_or(0.0));
+        sf.match = match_frame(ann.labels, pf.objects, order, opt.match);
+      }
+    }
+  });
+
+  // Confidence maps: raw scores of every prediction (usable or not); outcome from usable frames.
+  md.conf_maps.resize(ns);
+  for (std::size_t s = 0; s < ns; ++s) {
+    std::vector<double> scores;
+    std::vector<std::int8_t> tp;
+    for (std::size_t f = 0; f < frames.size(); ++f) {
+      if (s >= frames[f].preds.size()) continue;
+      const auto& objs = frames[f].preds[s].objects;
+      const SetFrame& sf = md.sf[f][s];
+      for (std::size_t j = 0; j < objs.size(); ++j) {
+        scores.push_back(objs[j].score.value_or(0.0));
+        std::int8_t t = -1;
+        if (sf.usable) {
+          const PredFate fate = sf.match.pred_fate[j];
+          t = fate == PredFate::Paired ? 1 : fate == PredFate::Unmatched ? 0 : -1;
+        }
+        tp.push_back(t);
+      }
+    }
+    md.conf_maps[s] = ConfidenceMap::fit(scores, tp);
+  }
+  parallel_for(frames.size(), opt.threads, [&](std::size_t b, std::size_t e) {
+    for (std::size_t f = b; f < e; ++f)
+      for (std::size_t s = 0; s < ns && s < frames[f].preds.size(); ++s) {
+        const auto& objs = frames[f].preds[s].objects;
+        auto& conf = md.sf[f][s].conf;
+        conf.resize(objs.size());
+        for (std::size_t j = 0; j < objs.size(); ++j)
+          conf[j] = static_cast<float>(md.conf_maps[s](objs[j].score.value_or(0.0)));
+      }
+  });
+  return md;
+}
+
+// ============================================================================================
+// [SECTION] invalid_data findings
+// ============================================================================================
+void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out) {
+  for (const Problem& p : ann.problems) {
+    Finding f;
+    f.kind = kind::kInvalidData;
+    f.frame = ann.id;
+    const bool pred_file = p.modality.rfind("pred:", 0) == 0;
+    if (pred_file) f.prediction_set = p.modality.substr(5);
+    f.score = !p.fatal ? 0.3 : pred_file ? 0.5 : 1.0;
+    f.reason = (p.fatal ? "" : "warning: ") +
+               (p.modality.empty() ? std::string() : p.modality + ": ") + p.to_string();
+    out.push_back(std::move(f));
+  }
+}
+
+// ============================================================================================
+// [SECTION] Finalising a ranking
+// ============================================================================================
+RankResult finalize(
+    const std::vector<FrameAnnotations>& frames, std::vector<std::vector<Finding>>&& per_frame,
+    const std::function<double(std::size_t, const std::vector<Finding>&)>& frame_score,
+    double min_score) {
+  RankResult r;
+  long n_findings = 0;
+  for (std::size_t f = 0; f < per_frame.size(); ++f) {
+    auto& fs = per_frame[f];
+    fs.erase(std::remove_if(fs.begin(), fs.end(),
+                            [&](const Finding& x) { return !(x.score >= min_score); }),
+             fs.end());
+    std::stable_sort(fs.begin(), fs.end(),
+                     [](const Finding& a, const Finding& b) { return a.score > b.score; });
+    const double score = std::clamp(frame_score(f, fs), 0.0, 1.0);
+    if (!(score > 0)) continue;
+    FrameRank fr;
+    fr.frame_index = f;
+    fr.frame = frames[f].id;
+    fr.score = score;
+    for (const Finding& x : fs) ++r.summary["kind:" + x.kind];
+    n_findings += static_cast<long>(fs.size());
+    fr.findings = std::move(fs);
+    r.frames.push_back(std::move(fr));
+  }
+  std::sort(r.frames.begin(), r.frames.end(), [](const FrameRank& a, const FrameRank& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return frame_id_less(a.frame, b.frame);
+  });
+  for (std::size_t i = 0; i < r.frames.size(); ++i) r.frames[i].rank = static_cast<int>(i + 1);
+  long invalid_frames = 0, labelled = 0;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.valid()) ++invalid_frames;
+    if (a.has_labels) ++labelled;
+  }
+  r.summary["frames"] = static_cast<long>(frames.size());
+  r.summary["frames_labelled"] = labelled;
+  r.summary["frames_invalid"] = invalid_frames;
+  r.summary["frames_ranked"] = static_cast<long>(r.frames.size());
+  r.summary["findings"] = n_findings;
+  return r;
+}
+
+}  // namespace detail
+
+double noisy_or(const std::vector<Finding>& findings) {
+  double keep = 1;
+  for (const Finding& f : findings) keep *= 1 - std::clamp(f.score, 0.0, 1.0);
+  return 1 - keep;
+}
+
+// ============================================================================================
+// [SECTION] Dispatch
+// ============================================================================================
+RankMethod parse_rank_method(const std::string& s) {
+  if (s == "needle") return RankMethod::Needle;
+  if (s == "mistakenness") return RankMethod::Mistakenness;
+  if (s == "objectlab") return RankMethod::ObjectLab;
+  throw std::invalid_argument("unknown method '" + s +
+                              "' (expected needle, mistakenness or objectlab)");
+}
+
+const char* rank_method_name(RankMethod m) {
+  switch (m) {
+    case RankMethod::Needle:
+      return "needle";
+    case RankMethod::Mistakenness:
+      return "mistakenness";
+    case RankMethod::ObjectLab:
+      return "objectlab";
+  }
+  return "?";
+}
+
+RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
+                       const std::vector<std::string>& pred_set_names, const RankOptions& opt) {
+  const int ns = static_cast<int>(pred_set_names.size());
+  const bool compare = opt.compare_old >= 0 || opt.compare_new >= 0;
+  if (compare) {
+    if (opt.compare_old < 0 || opt.compare_new < 0 || opt.compare_old >= ns ||
+        opt.compare_new >= ns)
+      throw std::invalid_argument("compare mode needs two valid prediction set indices");
+    if (opt.compare_old == opt.compare_new)
+      throw std::invalid_argument("compare mode needs two different prediction sets");
+  }
+  const detail::MatchedDataset md = detail::match_dataset(frames, pred_set_names, opt);
+  RankResult r;
+  if (compare) {
+    r = detail::rank_compare(md, opt);
+  } else {
+    switch (opt.method) {
+      case RankMethod::Needle:
+        r = detail::rank_needle(md, opt);
+        break;
+      case RankMethod::Mistakenness:
+        r = detail::rank_mistakenness(md, opt);
+        break;
+      case RankMethod::ObjectLab:
+        r = detail::rank_objectlab(md, opt);
+        break;
+    }
+  }
+  r.summary["prediction_sets"] = ns;
+  return r;
+}
+
+}  // namespace needle

@@ -1,0 +1,77 @@
+// ranking_internal.h — private to the ranking sources: the matched dataset every method starts
+// from, the per-method entry points and shared helpers.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "needle/confidence.h"
+#include "needle/dataset.h"
+#include "needle/findings.h"
+#include "needle/matching.h"
+#include "needle/ranking.h"
+
+namespace needle::detail {
+
+// Runs f(begin, end) over [0, n) in chunks of `chunk` items on up to `threads` workers
+// (0 = hardware concurrency).
+void parallel_for(std::size_t n, unsigned threads,
+                  const std::function<void(std::size_t, std::size_t)>& f, std::size_t chunk = 64);
+
+// One prediction set in one frame.
+struct SetFrame {
+  bool usable = false;      // the frame has labels and the set's file is Present or Empty
+  FrameMatch match;         // empty unless usable
+  std::vector<float> conf;  // calibrated confidence per prediction (also when not usable)
+};
+
+// Pass 1 of every method: every (frame, set) matched, each set's confidence map fitted.
+struct MatchedDataset {
+  const std::vector<FrameAnnotations>* frames = nullptr;
+  std::vector<std::string> set_names;
+  std::vector<std::vector<SetFrame>> sf;  // [frame][set]
+  std::vector<ConfidenceMap> conf_maps;   // per set
+  std::size_t n_sets() const { return set_names.size(); }
+  const FrameAnnotations& frame(std::size_t f) const { return (*frames)[f]; }
+  const std::vector<Object>& preds(std::size_t f, std::size_t s) const {
+    return (*frames)[f].preds[s].objects;
+  }
+};
+
+MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
+                             const std::vector<std::string>& set_names, const RankOptions& opt);
+
+// invalid_data findings of one frame (see ranking.h for the scores).
+void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out);
+
+// Per-frame findings -> RankResult: drops findings below min_score, sorts them, scores every
+// frame with `frame_score` (called for each frame, also one left without findings), ranks
+// (score desc, id asc), drops zero scores, fills the summary.
+RankResult finalize(
+    const std::vector<FrameAnnotations>& frames, std::vector<std::vector<Finding>>&& per_frame,
+    const std::function<double(std::size_t, const std::vector<Finding>&)>& frame_score,
+    double min_score);
+
+// Frame id order: numeric ids by value, then others by bytes (same as scan_dataset).
+bool frame_id_less(const std::string& a, const std::string& b);
+
+// Wrap an angle to (-pi, pi].
+double wrap_angle(double a);
+
+// Object::distance() without std::hypot's care for overflow (hot loops).
+inline double range_of(const Object& o) {
+  return std::sqrt(o.loc_cam.x * o.loc_cam.x + o.loc_cam.z * o.loc_cam.z);
+}
+
+// Short text helpers for reasons.
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+
+RankResult rank_needle(const MatchedDataset& md, const RankOptions& opt);
+RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt);
+RankResult rank_objectlab(const MatchedDataset& md, const RankOptions& opt);
+RankResult rank_compare(const MatchedDataset& md, const RankOptions& opt);
+
+}  // namespace needle::detail

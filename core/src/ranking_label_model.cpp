@@ -1,0 +1,443 @@
+// ranking_label_model.cpp — the labels as their own witness: per-class size densities (with a
+// labelling-error alternative), alpha vs rotation_y, and the 2D box against the projected 3D box
+// (through each frame's P2, or a pinhole camera fitted to the labels when calibration is absent).
+// See ranking_needle.h.
+//
+// Index
+//   [SECTION] Size densities
+//   [SECTION] Self-consistency residuals
+//   [SECTION] Fitting
+#include <algorithm>
+#include <cmath>
+
+#include "needle/box3d.h"
+#include "needle/iou.h"
+#include "ranking_needle.h"
+
+namespace needle::detail {
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+// KITTI training-set mean sizes (l, w, h), metres: the fallback when the data have too few labels.
+bool kitti_mean_size(ObjectClass c, std::array<double, 3>* lwh) {
+  switch (c) {
+    case ObjectClass::Car:
+      *lwh = {3.88, 1.63, 1.53};
+      return true;
+    case ObjectClass::Van:
+      *lwh = {5.08, 1.90, 2.21};
+      return true;
+    case ObjectClass::Truck:
+      *lwh = {10.1, 2.59, 3.25};
+      return true;
+    case ObjectClass::Pedestrian:
+      *lwh = {0.84, 0.66, 1.76};
+      return true;
+    case ObjectClass::PersonSitting:
+      *lwh = {0.80, 0.59, 1.27};
+      return true;
+    case ObjectClass::Cyclist:
+      *lwh = {1.76, 0.60, 1.74};
+      return true;
+    case ObjectClass::Tram:
+      *lwh = {16.0, 2.60, 3.50};
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Size densities
+// ============================================================================================
+int ClassSizePrior::bin(std::size_t d, double log_size) const {
+  const int b = static_cast<int>(std::floor((log_size - lo[d]) / kSizeBinWidth));
+  return std::clamp(b, 0, kSizeBins - 1);
+}
+
+namespace {
+// p0 of one dimension's bin, without the object itself when it is one of the class's labels.
+double bin_p0(const ClassSizePrior& p, std::size_t d, int b, bool own_label) {
+  const double v = static_cast<double>(p.p0[d][static_cast<std::size_t>(b)]);
+  return own_label ? std::max(v - p.self_mass, 1e-3 * v) : v;
+}
+}  // namespace
+
+bool size_prior_llr(const LabelModel& lm, const Object& o, ObjectClass c, bool own_label,
+                    double* llr) {
+  const ClassSizePrior& p = lm.size[class_index(c)];
+  if (!p.ok || !o.has_3d()) return false;
+  const double v[3] = {std::log(o.l), std::log(o.w), std::log(o.h)};
+  double sum = 0;
+  for (std::size_t d = 0; d < 3; ++d) {
+    const int b = p.bin(d, v[d]);
+    sum += static_cast<double>(p.p1[d][static_cast<std::size_t>(b)]) / bin_p0(p, d, b, own_label);
+  }
+  *llr = std::log(sum / 3.0);
+  return true;
+}
+
+bool size_log_density(const LabelModel& lm, const Object& o, ObjectClass c, bool own_label,
+                      double* logp) {
+  const ClassSizePrior& p = lm.size[class_index(c)];
+  if (!p.ok || !o.has_3d()) return false;
+  const double v[3] = {std::log(o.l), std::log(o.w), std::log(o.h)};
+  double s = 0;
+  for (std::size_t d = 0; d < 3; ++d)
+    s += std::log(bin_p0(p, d, p.bin(d, v[d]), own_label) / kSizeBinWidth);
+  *logp = s;
+  return true;
+}
+
+namespace {
+// Builds the per-dimension densities of one class (see ClassSizePrior).
+void build_size_density(ClassSizePrior& p, const std::array<std::vector<double>, 3>& d) {
+  constexpr double kPriorWeight = 20;  // pseudo-labels following the Gaussian summary
+  constexpr double kFloorWeight = 1;   // pseudo-label spread over the whole range
+  const double n = static_cast<double>(d[0].size());
+  double w_centre = 0;
+  for (int o = -5; o <= 5; ++o) w_centre += std::exp(-0.5 * (o / 1.5) * (o / 1.5));
+  p.self_mass = (1.0 / w_centre) / (n + kPriorWeight + kFloorWeight);
+  for (std::size_t k = 0; k < 3; ++k) {
+    p.lo[k] = p.mu[k] - kSizeBinWidth * kSizeBins / 2;
+    std::array<double, kSizeBins> cnt{}, sm{}, p0{};
+    for (double v : d[k]) cnt[static_cast<std::size_t>(p.bin(k, v))] += 1;
+    // Kernel smoothing (Gaussian, 1.5 bins): sizes are continuous.
+    for (int b = 0; b < kSizeBins; ++b) {
+      double acc = 0, wsum = 0;
+      for (int o = -5; o <= 5; ++o) {
+        const int bb = b + o;
+        const double w = std::exp(-0.5 * (o / 1.5) * (o / 1.5));
+        wsum += w;
+        if (bb >= 0 && bb < kSizeBins) acc += w * cnt[static_cast<std::size_t>(bb)];
+      }
+      sm[static_cast<std::size_t>(b)] = acc / wsum;
+    }
+    const double sg = std::max(p.sigma[k], 0.05);
+    double gsum = 0;
+    std::array<double, kSizeBins> g{};
+    for (int b = 0; b < kSizeBins; ++b) {
+      const double x = p.lo[k] + (b + 0.5) * kSizeBinWidth;
+      g[static_cast<std::size_t>(b)] = std::exp(-0.5 * ((x - p.mu[k]) / sg) * ((x - p.mu[k]) / sg));
+      gsum += g[static_cast<std::size_t>(b)];
+    }
+    for (std::size_t b = 0; b < kSizeBins; ++b)
+      p0[b] = (sm[b] + kPriorWeight * g[b] / gsum + kFloorWeight / kSizeBins) /
+              (n + kPriorWeight + kFloorWeight);
+    // p1 = p0 convolved with a relative labelling error either way: 80% of errors between 10% and
+    // a factor 2 (|log ratio| 0.1..0.7), 20% up to a factor ~7 (0.7..2.0, another class's size).
+    const int e_lo = static_cast<int>(std::lround(0.1 / kSizeBinWidth));
+    const int e_mid = static_cast<int>(std::lround(0.7 / kSizeBinWidth));
+    const int e_hi = static_cast<int>(std::lround(2.0 / kSizeBinWidth));
+    const double kw_near = 0.8 / (2.0 * (e_mid - e_lo + 1)), kw_far = 0.2 / (2.0 * (e_hi - e_mid));
+    for (int b = 0; b < kSizeBins; ++b) {
+      double p1 = 0;
+      for (int e = e_lo; e <= e_hi; ++e)
+        for (int sgn : {-1, 1}) {
+          const int bb = b - sgn * e;
+          if (bb < 0 || bb >= kSizeBins) continue;  // beyond the range: floor density, negligible
+          p1 += (e <= e_mid ? kw_near : kw_far) * p0[static_cast<std::size_t>(bb)];
+        }
+      p.p0[k][static_cast<std::size_t>(b)] = static_cast<float>(p0[static_cast<std::size_t>(b)]);
+      p.p1[k][static_cast<std::size_t>(b)] = static_cast<float>(p1);
+    }
+  }
+}
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Self-consistency residuals
+// ============================================================================================
+bool alpha_residual(const LabelModel& lm, const Object& o, double* residual, double* sigma) {
+  if (!lm.alpha_ok || !o.has_3d() || range_of(o) < 0.5 || std::abs(o.alpha) > kPi + 0.01)
+    return false;
+  *residual = wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z)));
+  *sigma =
+      lm.alpha_sigma + 0.1 / std::max(o.loc_cam.z, 1.0);  // near objects: camera offset matters
+  return true;
+}
+
+bool projection_residual(const LabelModel& lm, const Object& o, const Calib* calib,
+                         double* one_minus_iou) {
+  if ((!calib && !lm.pinhole_ok) || !o.has_3d() || o.box2d.area() <= 0 || o.truncated > 0.05 ||
+      o.loc_cam.z < 2)
+    return false;
+  const Box2D& b = o.box2d;
+  if (b.x1 <= 2 || b.y1 <= 2 || b.x2 >= lm.img_w - 3 || b.y2 >= lm.img_h - 3)
+    return false;  // touches the border
+  Box2D pb{1e18, 1e18, -1e18, -1e18};
+  for (const Vec3& c : box_corners_rect(o)) {
+    if (c.z < 0.5) return false;
+    double u = 0, v = 0;
+    if (calib) {
+      const auto& m = calib->P[2];
+      const double w = m[8] * c.x + m[9] * c.y + m[10] * c.z + m[11];
+      if (!(w > 0.1)) return false;
+      u = (m[0] * c.x + m[1] * c.y + m[2] * c.z + m[3]) / w;
+      v = (m[4] * c.x + m[5] * c.y + m[6] * c.z + m[7]) / w;
+    } else {
+      u = lm.cx + lm.f * c.x / c.z + lm.tx / c.z;
+      v = lm.cy + lm.f * c.y / c.z + lm.ty / c.z;
+    }
+    pb.x1 = std::min(pb.x1, u);
+    pb.x2 = std::max(pb.x2, u);
+    pb.y1 = std::min(pb.y1, v);
+    pb.y2 = std::max(pb.y2, v);
+  }
+  pb.x1 = std::clamp(pb.x1, 0.0, lm.img_w);
+  pb.x2 = std::clamp(pb.x2, 0.0, lm.img_w);
+  pb.y1 = std::clamp(pb.y1, 0.0, lm.img_h);
+  pb.y2 = std::clamp(pb.y2, 0.0, lm.img_h);
+  *one_minus_iou = 1.0 - iou_2d(b, pb);
+  return true;
+}
+
+// ============================================================================================
+// [SECTION] Fitting
+// ============================================================================================
+namespace {
+
+void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm);
+
+void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
+  // Class size priors.
+  std::array<std::array<std::vector<double>, 3>, kNumClasses> dims;
+  std::vector<double> alpha_res;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.has_labels) continue;
+    for (const Object& o : a.labels) {
+      if (o.is_dontcare() || !o.has_3d()) continue;
+      auto& d = dims[class_index(o.cls)];
+      d[0].push_back(std::log(o.l));
+      d[1].push_back(std::log(o.w));
+      d[2].push_back(std::log(o.h));
+      lm.img_w = std::max(lm.img_w, o.box2d.x2 + 1);
+      lm.img_h = std::max(lm.img_h, o.box2d.y2 + 1);
+      if (std::abs(o.alpha) <= kPi + 0.01 && range_of(o) >= 0.5)
+        alpha_res.push_back(
+            wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z))));
+    }
+  }
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    ClassSizePrior& p = lm.size[c];
+    auto& d = dims[c];
+    p.n = d[0].size();
+    std::array<double, 3> lwh{};
+    if (p.n >= 20) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        std::vector<double> tmp = d[k];
+        p.mu[k] = median_of(tmp);
+        p.sigma[k] = std::clamp(mad_sigma(d[k], p.mu[k]), 0.03, 1.0);
+      }
+      p.ok = true;
+    } else if (kitti_mean_size(static_cast<ObjectClass>(c), &lwh)) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        p.mu[k] = std::log(lwh[k]);
+        p.sigma[k] = 0.15;
+      }
+      p.ok = true;
+    }
+    if (p.ok) build_size_density(p, d);
+  }
+
+  // alpha vs rotation_y: enabled when the labels keep them consistent (KITTI does).
+  if (alpha_res.size() >= 20) {
+    std::size_t close = 0;
+    for (double r : alpha_res)
+      if (std::abs(r) < 0.05) ++close;
+    if (static_cast<double>(close) >= 0.7 * static_cast<double>(alpha_res.size())) {
+      lm.alpha_ok = true;
+      lm.alpha_sigma = std::max(mad_sigma(alpha_res, 0.0), 0.005);
+      std::size_t out = 0;
+      for (double r : alpha_res)
+        if (std::abs(r) > 6 * lm.alpha_sigma + 0.03) ++out;
+      lm.alpha_eps = smoothed_rate(out, alpha_res.size(), 0.01, 10, 0.002, 0.2);
+    }
+  }
+
+  // Pinhole camera from the labels themselves: u = f X/Z + cx + tx/Z, v = f Y/Z + cy + ty/Z (the
+  // form of a rectified KITTI P2). Each well-visible label gives four equations, one per 2D box
+  // edge, through the projected corner that makes that edge; linear least squares in
+  // (f, cx, cy, tx, ty), iterated because the extreme corners depend on the camera, and refitted
+  // without the worst 20% of labels (label errors, other drives' cameras).
+  std::vector<const Object*> fit_labels;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.has_labels) continue;
+    for (const Object& o : a.labels)
+      if (!o.is_dontcare() && o.has_3d() && o.box2d.area() > 0 && o.truncated <= 0.05 &&
+          o.loc_cam.z >= 3 && o.box2d.x1 > 2 && o.box2d.y1 > 2 && o.box2d.x2 < lm.img_w - 3 &&
+          o.box2d.y2 < lm.img_h - 3)
+        fit_labels.push_back(&o);
+  }
+  // Frames with calibration are checked through their own P2; fit a pinhole only for the rest.
+  std::size_t labelled = 0, with_calib = 0;
+  for (const FrameAnnotations& a : frames)
+    if (a.has_labels) {
+      ++labelled;
+      if (a.calib) ++with_calib;
+    }
+  if (fit_labels.size() < 20 || with_calib == labelled) return;
+  if (fit_labels.size() > 6000) {  // thin out: the camera has five parameters
+    const std::size_t stride = fit_labels.size() / 6000 + 1;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < fit_labels.size(); i += stride) fit_labels[k++] = fit_labels[i];
+    fit_labels.resize(k);
+  }
+  fit_pinhole(fit_labels, lm);
+}
+
+// The pinhole fit for datasets without calibration files (see fit_label_model).
+void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm) {
+  double cam[5] = {0.8 * lm.img_w, lm.img_w / 2, lm.img_h / 2, 0, 0};  // f, cx, cy, tx, ty
+  std::vector<std::uint8_t> use(fit_labels.size(), 1);
+  std::vector<double> resid(fit_labels.size());
+  for (int iter = 0; iter < 6; ++iter) {
+    double a[25] = {0}, rhs[5] = {0};
+    auto add = [&](const double* row, double y) {
+      for (int i = 0; i < 5; ++i) {
+        rhs[i] += row[i] * y;
+        for (int j = 0; j < 5; ++j) a[i * 5 + j] += row[i] * row[j];
+      }
+    };
+    for (std::size_t k = 0; k < fit_labels.size(); ++k) {
+      const Object& o = *fit_labels[k];
+      const auto corners = box_corners_rect(o);
+      int imin = 0, imax = 0, jmin = 0, jmax = 0;
+      double umin = 1e18, umax = -1e18, vmin = 1e18, vmax = -1e18;
+      for (int c = 0; c < 8; ++c) {
+        const Vec3& p = corners[static_cast<std::size_t>(c)];
+        const double z = std::max(p.z, 0.1);
+        const double u = cam[0] * p.x / z + cam[1] + cam[3] / z,
+                     v = cam[0] * p.y / z + cam[2] + cam[4] / z;
+        if (u < umin) {
+          umin = u;
+          imin = c;
+        }
+        if (u > umax) {
+          umax = u;
+          imax = c;
+        }
+        if (v < vmin) {
+          vmin = v;
+          jmin = c;
+        }
+        if (v > vmax) {
+          vmax = v;
+          jmax = c;
+        }
+      }
+      resid[k] = std::abs(umin - o.box2d.x1) + std::abs(umax - o.box2d.x2) +
+                 std::abs(vmin - o.box2d.y1) + std::abs(vmax - o.box2d.y2);
+      if (!use[k]) continue;
+      auto eq_u = [&](int c, double y) {
+        const Vec3& p = corners[static_cast<std::size_t>(c)];
+        const double z = std::max(p.z, 0.1);
+        const double row[5] = {p.x / z, 1, 0, 1 / z, 0};
+        add(row, y);
+      };
+      auto eq_v = [&](int c, double y) {
+        const Vec3& p = corners[static_cast<std::size_t>(c)];
+        const double z = std::max(p.z, 0.1);
+        const double row[5] = {p.y / z, 0, 1, 0, 1 / z};
+        add(row, y);
+      };
+      eq_u(imin, o.box2d.x1);
+      eq_u(imax, o.box2d.x2);
+      eq_v(jmin, o.box2d.y1);
+      eq_v(jmax, o.box2d.y2);
+    }
+    // Gaussian elimination with partial pivoting on the 5x5 normal equations (tiny ridge on tx,
+    // ty).
+    a[18] += 1e-3;
+    a[24] += 1e-3;
+    double sol[5];
+    {
+      double m[5][6];
+      for (int i = 0; i < 5; ++i) {
+        for (int j = 0; j < 5; ++j) m[i][j] = a[i * 5 + j];
+        m[i][5] = rhs[i];
+      }
+      bool ok = true;
+      for (int c = 0; c < 5 && ok; ++c) {
+        int piv = c;
+        for (int r = c + 1; r < 5; ++r)
+          if (std::abs(m[r][c]) > std::abs(m[piv][c])) piv = r;
+        if (std::abs(m[piv][c]) < 1e-12) ok = false;
+        if (!ok) break;
+        for (int j = 0; j < 6; ++j) std::swap(m[c][j], m[piv][j]);
+        for (int r = 0; r < 5; ++r) {
+          if (r == c) continue;
+          const double fct = m[r][c] / m[c][c];
+          for (int j = c; j < 6; ++j) m[r][j] -= fct * m[c][j];
+        }
+      }
+      if (!ok) return;
+      for (int i = 0; i < 5; ++i) sol[i] = m[i][5] / m[i][i];
+    }
+    std::copy(sol, sol + 5, cam);
+    if (iter == 2) {  // drop the worst 20% once the camera is roughly right
+      std::vector<double> tmp = resid;
+      const std::size_t k80 = tmp.size() * 8 / 10;
+      std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(k80), tmp.end());
+      for (std::size_t k = 0; k < resid.size(); ++k) use[k] = resid[k] <= tmp[k80] ? 1 : 0;
+    }
+  }
+  if (cam[0] > 50 && cam[0] < 20000) {
+    lm.f = cam[0];
+    lm.cx = cam[1];
+    lm.cy = cam[2];
+    lm.tx = cam[3];
+    lm.ty = cam[4];
+    lm.pinhole_ok = true;
+  }
+}
+
+// Residuals 1 - IoU(2D box, projected 3D box) through each frame's P2 when it has a calibration,
+// else through the fitted pinhole; their robust spread per size group.
+void fit_projection(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
+  std::array<std::vector<double>, kGroups> res;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.has_labels) continue;
+    const Calib* calib = a.calib ? &*a.calib : nullptr;
+    for (const Object& o : a.labels) {
+      double r = 0;
+      if (!o.is_dontcare() && projection_residual(lm, o, calib, &r))
+        res[size_group(o.cls)].push_back(r);
+    }
+  }
+  std::size_t good = 0, total = 0;
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    total += res[g].size();
+    for (double r : res[g])
+      if (r < 0.3) ++good;
+  }
+  // Labels whose 2D boxes do not follow their 3D boxes (other conventions): no such check.
+  if (total < 20 || static_cast<double>(good) < 0.6 * static_cast<double>(total)) return;
+  lm.proj_ok = true;
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    if (res[g].size() < 20) {
+      lm.proj_med[g] = 0.1;
+      lm.proj_sigma[g] = 0.1;
+      lm.proj_eps[g] = 0.05;
+      continue;
+    }
+    std::vector<double> tmp = res[g];
+    lm.proj_med[g] = median_of(tmp);
+    lm.proj_sigma[g] = std::clamp(mad_sigma(res[g], lm.proj_med[g]), 0.01, 0.5);
+    std::size_t out = 0;
+    for (double r : res[g])
+      if ((r - lm.proj_med[g]) / lm.proj_sigma[g] > 5) ++out;
+    lm.proj_eps[g] = smoothed_rate(out, res[g].size(), 0.01, 10, 0.002, 0.2);
+  }
+}
+
+}  // namespace
+
+void fit_labels(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
+  fit_label_model(frames, lm);
+  fit_projection(frames, lm);
+}
+
+}  // namespace needle::detail

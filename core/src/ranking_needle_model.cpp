@@ -1,0 +1,573 @@
+// ranking_needle_model.cpp — what the needle method learns from the dataset before judging
+// objects: per prediction set its localisation, size and heading noise, class confusions, miss
+// and precision models, and the joint miss model of all sets (the label models are in
+// ranking_label_model.cpp). See ranking_needle.h.
+//
+// Index
+//   [SECTION] Helpers and features
+//   [SECTION] Detection state (frame context)
+//   [SECTION] Prediction-set models
+//   [SECTION] Joint miss model and entry point
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ranking_needle.h"
+
+namespace needle::detail {
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+std::size_t class_slot(ObjectClass c) {  // 9 one-hot slots: every class but DontCare
+  const std::size_t k = class_index(c);
+  return k < class_index(ObjectClass::DontCare) ? k : 8;
+}
+
+// Robust linear fit sigma(range) = a + b * range through per-bin robust sigmas.
+void fit_sigma_line(const std::vector<double>& range, const std::vector<double>& resid, double a0,
+                    double b0, double* a, double* b) {
+  static const double edges[] = {0, 10, 20, 30, 40, 50, 60, 80, 1e9};
+  double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  int bins = 0;
+  std::vector<double> v;
+  for (std::size_t k = 0; k + 1 < std::size(edges); ++k) {
+    v.clear();
+    std::vector<double> rr;
+    for (std::size_t i = 0; i < range.size(); ++i)
+      if (range[i] >= edges[k] && range[i] < edges[k + 1]) {
+        v.push_back(resid[i]);
+        rr.push_back(range[i]);
+      }
+    if (v.size() < 12) continue;
+    const double s = mad_sigma(v, 0.0);
+    const double r = median_of(rr);
+    const double w = static_cast<double>(v.size());
+    sw += w;
+    sx += w * r;
+    sy += w * s;
+    sxx += w * r * r;
+    sxy += w * r * s;
+    ++bins;
+  }
+  if (bins >= 2) {
+    const double den = sw * sxx - sx * sx;
+    double bb = den > 1e-9 ? (sw * sxy - sx * sy) / den : 0.0;
+    double aa = (sy - bb * sx) / sw;
+    if (bb < 0) {
+      bb = 0;
+      aa = sy / sw;
+    }
+    if (aa < 0.02) {  // keep the line through the weighted centre with a floor on a
+      aa = 0.02;
+      bb = std::max(0.0, (sy / sw - aa) / std::max(sx / sw, 1.0));
+    }
+    *a = aa;
+    *b = bb;
+    return;
+  }
+  if (range.size() >= 8) {  // too few per bin: keep the prior's shape, fit its scale
+    v.clear();
+    for (std::size_t i = 0; i < range.size(); ++i) v.push_back(resid[i] / (a0 + b0 * range[i]));
+    const double k = std::clamp(mad_sigma(v, 0.0), 0.2, 5.0);
+    *a = k * a0;
+    *b = k * b0;
+    return;
+  }
+  *a = a0;
+  *b = b0;
+}
+
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Helpers and features
+// ============================================================================================
+double median_of(std::vector<double>& v) {
+  if (v.empty()) return 0;
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+    m = (m + lo) / 2;
+  }
+  return m;
+}
+
+double mad_sigma(std::vector<double>& v, double centre) {
+  std::vector<double> d(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) d[i] = std::abs(v[i] - centre);
+  return 1.4826 * median_of(d);
+}
+
+std::size_t size_group(ObjectClass c) {
+  return (c == ObjectClass::Pedestrian || c == ObjectClass::PersonSitting ||
+          c == ObjectClass::Cyclist)
+             ? 1
+             : 0;
+}
+
+void miss_features(const Object& o, double ctx, double* x) {
+  std::fill(x, x + kMissFeatures, 0.0);
+  x[0] = 1;
+  x[1 + class_slot(o.cls)] = 1;
+  // Range as a piecewise-linear function (hinges at 20 and 40 m): no runaway extrapolation.
+  const double r = range_of(o);
+  x[10] = r / 20.0;
+  x[11] = std::max(0.0, r - 20.0) / 20.0;
+  x[12] = std::max(0.0, r - 40.0) / 20.0;
+  x[13] = o.occluded == 1 ? 1 : 0;
+  x[14] = o.occluded >= 2 ? 1 : 0;
+  x[15] = std::clamp(o.truncated, 0.0, 1.0);
+  x[16] = std::clamp(ctx, 0.0, 1.0);
+  const double h = o.box2d.height();
+  x[17] = h > 0 ? std::clamp(std::log(h / 40.0), -3.0, 3.0) : 0.0;
+}
+
+std::size_t miss_cell(const Object& o) {
+  const std::size_t rb =
+      std::min<std::size_t>(7, static_cast<std::size_t>(std::max(0.0, range_of(o)) / 10.0));
+  const std::size_t oc = static_cast<std::size_t>(std::clamp(o.occluded, 0, 2));
+  const std::size_t tr = o.truncated > 0.1 ? 1 : 0;
+  return ((class_slot(o.cls) * 8 + rb) * 3 + oc) * 2 + tr;
+}
+
+double CellModel::predict(const Object& o, const double* x) const {
+  double z = base.logit(x);
+  if (!offset.empty()) z += offset[miss_cell(o)];
+  return sigmoid(z);
+}
+
+CellModel fit_cell_model(const std::vector<double>& x, std::size_t nf,
+                         const std::vector<std::uint8_t>& y,
+                         const std::vector<std::uint16_t>& cells, const std::vector<double>& ridge,
+                         const std::vector<double>& prior, int max_iter) {
+  CellModel m;
+  m.base = fit_logistic(x, nf, y, ridge, prior, max_iter);
+  if (cells.size() != y.size()) return m;
+  std::vector<double> n(kMissCells, 0), k(kMissCells, 0), e(kMissCells, 0);
+  for (std::size_t r = 0; r < y.size(); ++r) {
+    const std::size_t c = cells[r];
+    n[c] += 1;
+    k[c] += y[r] ? 1 : 0;
+    e[c] += m.base.predict(&x[r * nf]);
+  }
+  constexpr double kAlpha = 20;
+  m.offset.assign(kMissCells, 0.0);
+  for (std::size_t c = 0; c < kMissCells; ++c) {
+    if (n[c] == 0) continue;
+    const double mean = e[c] / n[c];
+    m.offset[c] =
+        logit_clamped((k[c] + kAlpha * mean) / (n[c] + kAlpha), 1e-5) - logit_clamped(mean, 1e-5);
+  }
+  return m;
+}
+
+void real_features(const Object& p, double conf, double* x) {
+  std::fill(x, x + kRealFeatures, 0.0);
+  x[0] = 1;
+  x[1] = logit_clamped(conf, 1e-4);
+  const double r = range_of(p);
+  x[2] = r / 20.0;
+  x[3] = std::max(0.0, r - 40.0) / 20.0;  // labelling often stops at some range: allow a knee
+  x[4] = std::max(0.0, r - 60.0) / 20.0;
+  x[5 + class_slot(p.cls)] = 1;
+}
+
+// ============================================================================================
+// [SECTION] Detection state (frame context)
+// ============================================================================================
+double DetectState::ctx_without(std::size_t label, double fallback) const {
+  if (label >= eligible.size() || !eligible[label]) return ctx_all(fallback);
+  if (n_eligible <= 1) return fallback;
+  const std::size_t missed = n_missed - (detected[label] ? 0 : 1);
+  return static_cast<double>(missed) / static_cast<double>(n_eligible - 1);
+}
+
+double DetectState::ctx_all(double fallback) const {
+  return n_eligible == 0 ? fallback
+                         : static_cast<double>(n_missed) / static_cast<double>(n_eligible);
+}
+
+DetectState detect_state(const std::vector<Object>& labels, const SetFrame& sf,
+                         const SetModel& sm) {
+  DetectState st;
+  detect_state(labels, sf, sm, st);
+  return st;
+}
+
+void detect_state(const std::vector<Object>& labels, const SetFrame& sf, const SetModel& sm,
+                  DetectState& st) {
+  st.eligible.assign(labels.size(), 0);
+  st.detected.assign(labels.size(), 0);
+  st.n_eligible = st.n_missed = 0;
+  if (!sf.usable) return;
+  const FrameMatch& m = sf.match;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const Object& L = labels[i];
+    if (L.is_dontcare() || !sm.sees[class_index(L.cls)]) continue;
+    st.eligible[i] = 1;
+    ++st.n_eligible;
+    const bool det = m.label_pair[i] >= 0 || m.label_overlap[i] >= 0;
+    st.detected[i] = det ? 1 : 0;
+    if (!det) ++st.n_missed;
+  }
+}
+
+// ============================================================================================
+// [SECTION] Prediction-set models
+// ============================================================================================
+namespace {
+
+void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
+  const auto& frames = *md.frames;
+  // Which classes the set predicts at all.
+  std::array<std::size_t, kNumClasses> pred_count{};
+  for (std::size_t f = 0; f < frames.size(); ++f)
+    if (s < frames[f].preds.size())
+      for (const Object& p : frames[f].preds[s].objects) ++pred_count[class_index(p.cls)];
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    std::size_t n = pred_count[c];
+    for (std::size_t k = 0; k < kNumClasses; ++k)
+      if (neighbour_classes(static_cast<ObjectClass>(c), static_cast<ObjectClass>(k)))
+        n += pred_count[k];
+    sm.sees[c] = n >= 3;
+  }
+
+  // Pair statistics. Robust statistics need a few thousand samples, not all: each group/class
+  // keeps every k-th pair so that at most ~kMaxSamples remain.
+  constexpr std::size_t kMaxSamples = 6000;
+  std::array<std::size_t, kGroups> n_loc{}, n_head{};
+  std::array<std::size_t, kNumClasses> n_size{};
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const SetFrame& sf = md.sf[f][s];
+    if (!sf.usable) continue;
+    const auto& labels = frames[f].labels;
+    const auto& preds = md.preds(f, s);
+    for (const MatchPair& pr : sf.match.pairs) {
+      const Object& L = labels[static_cast<std::size_t>(pr.label)];
+      const Object& P = preds[static_cast<std::size_t>(pr.pred)];
+      if (pr.kind == PairKind::ClassMismatch || !L.has_3d() || !P.has_3d()) continue;
+      ++n_loc[size_group(L.cls)];
+      if (pr.geo.iou_bev > 0) {
+        ++n_head[size_group(L.cls)];
+        if (L.cls == P.cls) ++n_size[class_index(L.cls)];
+      }
+    }
+  }
+  auto stride_of = [](std::size_t n) { return n / kMaxSamples + 1; };
+  std::array<std::vector<double>, kGroups> loc_range, loc_dr, loc_dt, head;
+  std::array<std::array<std::vector<double>, 3>, kNumClasses> size_lr;
+  std::array<std::array<std::size_t, kNumClasses>, kNumClasses> says_n{};
+  std::array<std::size_t, kGroups> k_loc{}, k_head{};
+  std::array<std::size_t, kNumClasses> k_size{};
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    for (auto* v : {&loc_range[g], &loc_dr[g], &loc_dt[g]})
+      v->reserve(n_loc[g] / stride_of(n_loc[g]) + 1);
+    head[g].reserve(n_head[g] / stride_of(n_head[g]) + 1);
+  }
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const SetFrame& sf = md.sf[f][s];
+    if (!sf.usable) continue;
+    const auto& labels = frames[f].labels;
+    const auto& preds = md.preds(f, s);
+    sm.n_preds += preds.size();
+    for (const MatchPair& pr : sf.match.pairs) {
+      const Object& L = labels[static_cast<std::size_t>(pr.label)];
+      const Object& P = preds[static_cast<std::size_t>(pr.pred)];
+      ++says_n[class_index(L.cls)][class_index(P.cls)];
+      if (pr.kind == PairKind::ClassMismatch || !L.has_3d() || !P.has_3d()) continue;
+      const std::size_t g = size_group(L.cls);
+      if (k_loc[g]++ % stride_of(n_loc[g]) == 0) {
+        const double r =
+            std::max(std::sqrt(L.loc_cam.x * L.loc_cam.x + L.loc_cam.z * L.loc_cam.z), 1e-3);
+        const double ux = L.loc_cam.x / r, uz = L.loc_cam.z / r;
+        const double dx = L.loc_cam.x - P.loc_cam.x, dz = L.loc_cam.z - P.loc_cam.z;
+        loc_range[g].push_back(r);
+        loc_dr[g].push_back(dx * ux + dz * uz);
+        loc_dt[g].push_back(-dx * uz + dz * ux);
+      }
+      if (pr.geo.iou_bev > 0) {
+        if (k_head[g]++ % stride_of(n_head[g]) == 0)
+          head[g].push_back(wrap_angle(L.rotation_y - P.rotation_y));
+        const std::size_t c = class_index(L.cls);
+        if (L.cls == P.cls && k_size[c]++ % stride_of(n_size[c]) == 0) {
+          auto& v = size_lr[c];
+          v[0].push_back(std::log(L.l / P.l));
+          v[1].push_back(std::log(L.w / P.w));
+          v[2].push_back(std::log(L.h / P.h));
+        }
+      }
+    }
+  }
+
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    LocNoise& ln = sm.loc[g];
+    if (g == 1) {  // persons: smaller boxes, smaller errors
+      ln.a_r = 0.10;
+      ln.b_r = 0.010;
+      ln.a_t = 0.08;
+      ln.b_t = 0.005;
+    }
+    ln.n = loc_range[g].size();
+    if (ln.n >= 8) {
+      std::vector<double> tmp = loc_dr[g];
+      ln.bias_r = median_of(tmp);
+      tmp = loc_dt[g];
+      ln.bias_t = median_of(tmp);
+    }
+    std::vector<double> cr(loc_dr[g]), ct(loc_dt[g]);
+    for (double& v : cr) v -= ln.bias_r;
+    for (double& v : ct) v -= ln.bias_t;
+    fit_sigma_line(loc_range[g], cr, ln.a_r, ln.b_r, &ln.a_r, &ln.b_r);
+    fit_sigma_line(loc_range[g], ct, ln.a_t, ln.b_t, &ln.a_t, &ln.b_t);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < ln.n; ++i) {
+      const double zr = cr[i] / ln.sigma_r(loc_range[g][i]),
+                   zt = ct[i] / ln.sigma_t(loc_range[g][i]);
+      if (zr * zr + zt * zt > 16) ++out;
+    }
+    ln.eps = smoothed_rate(out, ln.n, 0.05, 10, 0.01, 0.3);
+
+    HeadingNoise& hn = sm.heading[g];
+    hn.n = head[g].size();
+    std::size_t n180 = 0, n90 = 0;
+    std::vector<double> folded;
+    for (double d : head[g]) {
+      const double a = std::abs(d);
+      if (a > 0.75 * kPi) {
+        ++n180;
+        folded.push_back(wrap_angle(d - kPi));
+      } else if (a < 0.25 * kPi) {
+        folded.push_back(d);
+      } else {
+        ++n90;
+      }
+    }
+    if (folded.size() >= 8) hn.sigma = std::clamp(mad_sigma(folded, 0.0), 0.02, 0.6);
+    std::size_t hout = 0;
+    for (double d : folded)
+      if (std::abs(d) > 4 * hn.sigma) ++hout;
+    hn.f180 = smoothed_rate(n180, hn.n, 0.05, 20, 0.001, 0.5);
+    hn.f90 = smoothed_rate(n90, hn.n, 0.02, 20, 0.001, 0.5);
+    hn.eps = smoothed_rate(hout, folded.size(), 0.05, 10, 0.01, 0.3);
+  }
+
+  // Size noise per class, pooled per group when a class has few pairs.
+  std::array<SizeNoise, kGroups> pooled;
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    std::array<std::vector<double>, 3> v;
+    for (std::size_t c = 0; c < kNumClasses; ++c)
+      if (size_group(static_cast<ObjectClass>(c)) == g)
+        for (std::size_t d = 0; d < 3; ++d)
+          v[d].insert(v[d].end(), size_lr[c][d].begin(), size_lr[c][d].end());
+    pooled[g].n = v[0].size();
+    if (pooled[g].n >= 15)
+      for (std::size_t d = 0; d < 3; ++d)
+        pooled[g].sigma[d] = std::clamp(mad_sigma(v[d], median_of(v[d])), 0.015, 0.5);
+  }
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    SizeNoise& sn = sm.size[c];
+    auto& v = size_lr[c];
+    sn = pooled[size_group(static_cast<ObjectClass>(c))];
+    sn.n = v[0].size();
+    if (sn.n >= 15) {
+      for (std::size_t d = 0; d < 3; ++d) {
+        std::vector<double> tmp = v[d];
+        sn.bias[d] = median_of(tmp);
+        sn.sigma[d] = std::clamp(mad_sigma(v[d], sn.bias[d]), 0.015, 0.5);
+      }
+    }
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < sn.n; ++i) {
+      double z2 = 0;
+      for (std::size_t d = 0; d < 3; ++d) {
+        const double z = (v[d][i] - sn.bias[d]) / sn.sigma[d];
+        z2 += z * z;
+      }
+      if (z2 > 25) ++out;
+    }
+    sn.eps = smoothed_rate(out, sn.n, 0.05, 10, 0.01, 0.3);
+  }
+
+  // Class confusions: P(says p | label L), smoothed towards a prior that expects neighbour classes
+  // (Van/Car, Person_sitting/Pedestrian) to be confused often: own 0.65, neighbour 0.25, the rest
+  // share 0.1 (own 0.9 for classes without a neighbour).
+  for (std::size_t L = 0; L < kNumClasses; ++L) {
+    std::size_t tot = 0, n_nb = 0;
+    for (std::size_t p = 0; p < kNumClasses; ++p) {
+      tot += says_n[L][p];
+      if (neighbour_classes(static_cast<ObjectClass>(L), static_cast<ObjectClass>(p))) ++n_nb;
+    }
+    const double own_prior = n_nb ? 0.65 : 0.9, nb_prior = 0.25;
+    const double other_prior = 0.1 / static_cast<double>(kNumClasses - 1 - n_nb);
+    for (std::size_t p = 0; p < kNumClasses; ++p) {
+      const ObjectClass lc = static_cast<ObjectClass>(L), pc = static_cast<ObjectClass>(p);
+      const double prior = p == L ? own_prior : neighbour_classes(lc, pc) ? nb_prior : other_prior;
+      sm.says[L][p] =
+          (static_cast<double>(says_n[L][p]) + 10 * prior) / (static_cast<double>(tot) + 10);
+    }
+  }
+
+  // Miss model (logistic) over eligible labels; the frame context is the share of other labels
+  // missed.
+  std::vector<double> xm;
+  std::vector<std::uint8_t> ym;
+  std::vector<std::uint16_t> cm;
+  std::size_t n_rows = 0;
+  for (std::size_t f = 0; f < frames.size(); ++f)
+    if (md.sf[f][s].usable) n_rows += frames[f].labels.size();
+  // 8000 rows pin down 18 coefficients well; more only cost time.
+  const std::size_t stride = std::max<std::size_t>(1, n_rows / 8000);
+  xm.reserve((n_rows / stride + 1) * kMissFeatures);
+  ym.reserve(n_rows / stride + 1);
+  cm.reserve(n_rows / stride + 1);
+  std::size_t row = 0, miss_total = 0, elig_total = 0;
+  DetectState st;
+  double x[kMissFeatures];
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const SetFrame& sf = md.sf[f][s];
+    if (!sf.usable) continue;
+    const auto& labels = frames[f].labels;
+    detect_state(labels, sf, sm, st);
+    elig_total += st.n_eligible;
+    miss_total += st.n_missed;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (!st.eligible[i]) continue;
+      if (row++ % stride != 0) continue;
+      miss_features(labels[i], st.ctx_without(i, 0.3), x);
+      xm.insert(xm.end(), x, x + kMissFeatures);
+      ym.push_back(st.detected[i] ? 0 : 1);
+      cm.push_back(static_cast<std::uint16_t>(miss_cell(labels[i])));
+    }
+  }
+  sm.mean_miss = smoothed_rate(miss_total, elig_total, 0.3, 10, 0.001, 0.999);
+  {
+    std::vector<double> ridge(kMissFeatures, 1.0), prior(kMissFeatures, 0.0);
+    ridge[0] = 0.1;
+    prior[0] = -2.5;  // near, visible objects: ~8% missed
+    prior[10] = 1.2;  // misses grow with range
+    prior[13] = 0.5;  // partly occluded
+    prior[14] = 1.2;  // largely occluded
+    prior[15] = 1.5;  // truncated
+    prior[16] = 2.0;  // the detector struggles in this frame
+    sm.miss = fit_cell_model(xm, kMissFeatures, ym, cm, ridge, prior, 12);
+  }
+
+  // Precision model over paired/unmatched predictions.
+  std::vector<double> xr;
+  std::vector<std::uint8_t> yr;
+  std::size_t n_pred_rows = 0;
+  for (std::size_t f = 0; f < frames.size(); ++f)
+    if (md.sf[f][s].usable) n_pred_rows += md.preds(f, s).size();
+  const std::size_t pstride = std::max<std::size_t>(1, n_pred_rows / 8000);
+  xr.reserve((n_pred_rows / pstride + 1) * kRealFeatures);
+  yr.reserve(n_pred_rows / pstride + 1);
+  std::size_t prow = 0, real_n = 0, real_pos = 0;
+  double xp[kRealFeatures];
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    const SetFrame& sf = md.sf[f][s];
+    if (!sf.usable) continue;
+    const auto& preds = md.preds(f, s);
+    for (std::size_t j = 0; j < preds.size(); ++j) {
+      const PredFate fate = sf.match.pred_fate[j];
+      if (fate != PredFate::Paired && fate != PredFate::Unmatched) continue;
+      ++real_n;
+      if (fate == PredFate::Paired) ++real_pos;
+      if (prow++ % pstride != 0) continue;
+      real_features(preds[j], sf.conf[j], xp);
+      xr.insert(xr.end(), xp, xp + kRealFeatures);
+      yr.push_back(fate == PredFate::Paired ? 1 : 0);
+    }
+  }
+  sm.base_real = smoothed_rate(real_pos, real_n, 0.7, 10, 0.01, 0.99);
+  {
+    std::vector<double> ridge(kRealFeatures, 1.0), prior(kRealFeatures, 0.0);
+    ridge[0] = 0.1;
+    ridge[1] = 0.5;
+    ridge[2] = ridge[3] = ridge[4] = 0.5;
+    prior[1] = 1.0;  // without data: P = calibrated confidence
+    sm.real = fit_logistic(xr, kRealFeatures, yr, ridge, prior, 12);
+  }
+}
+
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Joint miss model and entry point
+// ============================================================================================
+void joint_features(const Object& label, double mean_ctx, std::size_t n_sets, double* x) {
+  miss_features(label, mean_ctx, x);
+  x[kMissFeatures] = static_cast<double>(n_sets) - 2.0;
+}
+
+namespace {
+void fit_joint(const MatchedDataset& md, Models& m) {
+  const auto& frames = *md.frames;
+  std::vector<double> xs;
+  std::vector<std::uint8_t> ys;
+  std::vector<std::uint16_t> cs;
+  std::vector<DetectState> st(md.n_sets());
+  double x[kJointFeatures];
+  std::size_t rows = 0, n_labels = 0;
+  for (const FrameAnnotations& a : frames) n_labels += a.labels.size();
+  const std::size_t stride = std::max<std::size_t>(1, n_labels / 8000);
+  xs.reserve((n_labels / stride + 1) * kJointFeatures);
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    if (!frames[f].has_labels) continue;
+    for (std::size_t s = 0; s < md.n_sets(); ++s)
+      detect_state(frames[f].labels, md.sf[f][s], m.sets[s], st[s]);
+    for (std::size_t i = 0; i < frames[f].labels.size(); ++i) {
+      std::size_t n = 0;
+      double ctx = 0;
+      bool det = false;
+      for (std::size_t s = 0; s < md.n_sets(); ++s) {
+        if (!md.sf[f][s].usable || !st[s].eligible[i]) continue;
+        ++n;
+        ctx += st[s].ctx_without(i, m.sets[s].mean_miss);
+        det = det || st[s].detected[i];
+      }
+      if (n < 2) continue;
+      if (rows++ % stride != 0) continue;  // plenty of data: thin out
+      joint_features(frames[f].labels[i], ctx / static_cast<double>(n), n, x);
+      xs.insert(xs.end(), x, x + kJointFeatures);
+      ys.push_back(det ? 0 : 1);
+      cs.push_back(static_cast<std::uint16_t>(miss_cell(frames[f].labels[i])));
+    }
+  }
+  if (ys.size() < 50) return;
+  std::vector<double> ridge(kJointFeatures, 1.0), prior(kJointFeatures, 0.0);
+  ridge[0] = 0.1;
+  prior[0] = -4.0;  // near, visible objects: both sets miss well under 2%
+  prior[10] = 1.5;
+  prior[13] = 0.7;
+  prior[14] = 1.5;
+  prior[15] = 1.5;
+  prior[16] = 2.0;
+  prior[kMissFeatures] = -1.0;  // each further set: fewer joint misses
+  m.joint_miss = fit_cell_model(xs, kJointFeatures, ys, cs, ridge, prior, 15);
+  m.joint_ok = true;
+}
+}  // namespace
+
+Models fit_models(const MatchedDataset& md, const RankOptions& opt) {
+  Models m;
+  m.sets.resize(md.n_sets());
+  // Sets are independent; fitting them on separate threads halves the wall time with two sets.
+  parallel_for(
+      md.n_sets() + 1, opt.threads,
+      [&](std::size_t b, std::size_t e) {
+        for (std::size_t k = b; k < e; ++k) {
+          if (k < md.n_sets())
+            fit_set(md, k, m.sets[k]);
+          else
+            fit_labels(*md.frames, m.labels);
+        }
+      },
+      1);
+  if (md.n_sets() >= 2) fit_joint(md, m);
+  return m;
+}
+
+}  // namespace needle::detail

@@ -1,0 +1,114 @@
+// ranking_needle_witness.cpp — the likelihood ratios a prediction set contributes as a witness
+// about one label (centre offset, size, heading), the one-sided form of self-consistency checks,
+// and the fitted detection / miss probabilities. See ranking_needle.h for the models they use.
+#include <algorithm>
+#include <cmath>
+
+#include "ranking_needle.h"
+
+namespace needle::detail {
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kMaxLLR = kMaxWitnessLLR;
+
+double wrapped_normal(double x, double mu, double s) {
+  s = std::min(s, 1.2);
+  const double z = wrap_angle(x - mu) / s;
+  if (z * z > 80) return 0;  // beyond 9 sigma: negligible next to the uniform components
+  return std::exp(-0.5 * z * z) / (s * std::sqrt(2 * kPi));
+}
+}  // namespace
+
+// One-sided LLR of a standardised excess (chi2 beyond `free`): -log(eps + (1-eps) exp(-excess/2)).
+double one_sided(double chi2, double free, double eps) {
+  const double excess = std::max(0.0, chi2 - free);
+  return -std::log(eps + (1 - eps) * std::exp(-excess / 2));
+}
+
+// Centre offset: H0 detector noise N(bias, sigma(range)); H1 a label shift of log-uniform
+// magnitude in [0.2, 5] m, blurred by the detector noise.
+double shift_llr(const LocNoise& ln, const Object& L, const Object& P, double u, double* offset) {
+  const double r = std::max(range_of(L), 1e-3);
+  const double ux = L.loc_cam.x / r, uz = L.loc_cam.z / r;
+  const double dx = L.loc_cam.x - P.loc_cam.x, dz = L.loc_cam.z - P.loc_cam.z;
+  const double orr = dx * ux + dz * uz - ln.bias_r, ot = -dx * uz + dz * ux - ln.bias_t;
+  const double sr = ln.sigma_r(r), st = ln.sigma_t(r);
+  const double zr = orr / sr, zt = ot / st;
+  const double p0 = std::exp(-0.5 * (zr * zr + zt * zt)) / (2 * kPi * sr * st);
+  const double d2 = orr * orr + ot * ot;
+  const double p1 = 1.0 / (2 * kPi * (d2 + sr * st + 0.04) * std::log(25.0));
+  *offset = std::sqrt(dx * dx + dz * dz);
+  return std::clamp(-std::log(u + (1 - u) * p0 / p1), -kMaxLLR, kMaxLLR);
+}
+
+// Size: H0 log-ratio noise N(bias, sigma) per dimension. H1 adds a label error N(0, 0.25) to one
+// dimension (75%: a mistyped or misjudged length, width or height) or to all three (25%).
+double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u) {
+  const double o[3] = {std::log(L.l / P.l), std::log(L.w / P.w), std::log(L.h / P.h)};
+  double r[3];  // N(x; 0, s1) / N(x; 0, s0) per dimension
+  for (std::size_t d = 0; d < 3; ++d) {
+    const double x = o[d] - sn.bias[d];
+    const double s0 = sn.sigma[d], s1 = std::sqrt(s0 * s0 + 0.25 * 0.25);
+    r[d] = std::exp(
+        std::clamp(std::log(s0 / s1) + 0.5 * x * x * (1 / (s0 * s0) - 1 / (s1 * s1)), -50.0, 50.0));
+  }
+  const double ratio = 0.75 * (r[0] + r[1] + r[2]) / 3 + 0.25 * r[0] * r[1] * r[2];  // p1 / p0
+  return std::clamp(-std::log(u + (1 - u) / ratio), -kMaxLLR, kMaxLLR);
+}
+
+// Heading: H0 the detector's own mixture (aligned, flipped 180, turned 90, outliers); H1 a label
+// error of 180 (40%), +-90 (30%) or any angle (30%), convolved with that mixture. A detector that
+// often flips by 180 degrees therefore gives little evidence about 180-degree label flips.
+double heading_llr(const HeadingNoise& hn, double delta, double u) {
+  const double s = hn.sigma;
+  const double wa = (1 - hn.eps) * (1 - hn.f180 - hn.f90), wf = (1 - hn.eps) * hn.f180,
+               wp = (1 - hn.eps) * hn.f90 / 2;
+  const double uni = 1 / (2 * kPi);
+  const double p0 = wa * wrapped_normal(delta, 0, s) + wf * wrapped_normal(delta, kPi, s) +
+                    wp * (wrapped_normal(delta, kPi / 2, s) + wrapped_normal(delta, -kPi / 2, s)) +
+                    hn.eps * uni;
+  // A flipped or turned box is the same box rotated by exactly 180 or 90 degrees (+-2).
+  const double se = std::sqrt(s * s + 0.03 * 0.03);
+  struct C {
+    double w, mu;
+  };
+  const C err[] = {{0.4, kPi}, {0.15, kPi / 2}, {0.15, -kPi / 2}};
+  const C det[] = {{wa, 0}, {wf, kPi}, {wp, kPi / 2}, {wp, -kPi / 2}};
+  double p1 = 0.3 * uni + 0.7 * hn.eps * uni;  // uniform label error, or detector outlier
+  for (const C& e : err)
+    for (const C& d : det)
+      if (d.w > 0) p1 += e.w * d.w * wrapped_normal(delta, e.mu + d.mu, se);
+  return std::clamp(std::log((u * uni + (1 - u) * p1) / (u * uni + (1 - u) * p0)), -kMaxLLR,
+                    kMaxLLR);
+}
+
+double combine(std::vector<Term>& t) {
+  std::sort(t.begin(), t.end(),
+            [](const Term& a, const Term& b) { return std::abs(a.llr) > std::abs(b.llr); });
+  double pos = 0, neg = 0, wp = 1, wn = 1;
+  for (const Term& x : t) {
+    if (x.llr > 0) {
+      pos += wp * x.llr;
+      wp *= kGamma;
+    } else {
+      neg += wn * x.llr;
+      wn *= kGamma;
+    }
+  }
+  return pos + neg;
+}
+
+double p_real(const SetModel& sm, const Object& pred, double conf) {
+  double x[kRealFeatures];
+  real_features(pred, conf, x);
+  return sm.real.predict(x);
+}
+
+double p_miss(const SetModel& sm, const Object& label, double ctx) {
+  double x[kMissFeatures];
+  miss_features(label, ctx, x);
+  return sm.miss.predict(label, x);
+}
+
+}  // namespace needle::detail
