@@ -102,90 +102,6 @@ void reexec_with_heap_tunables(int argc, char** argv) {
 }
 
 // ============================================================================================
-// [SECTION] Quick file checks
-// ============================================================================================
-// The ranking reads labels and predictions only. Broken image and velodyne files are found here
-// without decoding them: a velodyne scan must be a non-zero multiple of 16 bytes; a PNG must have
-// its signature, an IHDR first, a chain of chunks that fits the file and an IEND last; a JPEG
-// must start with SOI and end with EOI. (Corrupt bytes inside the compressed data are only found
-// by decoding, which the viewer does.)
-Problem file_problem(const char* modality, const fs::path& p, std::string msg) {
-  Problem pr;
-  pr.modality = modality;
-  pr.file = p.string();
-  pr.message = std::move(msg);
-  return pr;
-}
-
-std::uint32_t be32(const unsigned char* b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
-}
-
-void check_velodyne(const fs::path& p, std::vector<Problem>& out) {
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec) {
-    out.push_back(file_problem("velodyne", p, "cannot read file size: " + ec.message()));
-  } else if (size == 0 || size % 16 != 0) {
-    out.push_back(file_problem("velodyne", p,
-                               "size " + std::to_string(size) +
-                                   " bytes is not a non-zero multiple of 16 (x,y,z,r float32)"));
-  }
-}
-
-void check_image(const fs::path& p, std::vector<Problem>& out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    out.push_back(file_problem("image", p, "cannot open"));
-    return;
-  }
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec || size < 16) {
-    out.push_back(file_problem("image", p, "file too small to be an image"));
-    return;
-  }
-  unsigned char head[33] = {0};
-  in.read(reinterpret_cast<char*>(head), 33);
-  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (std::equal(sig, sig + 8, head)) {
-    if (size < 45 || be32(head + 8) != 13 ||
-        std::string(reinterpret_cast<char*>(head + 12), 4) != "IHDR" || be32(head + 16) == 0 ||
-        be32(head + 20) == 0) {
-      out.push_back(file_problem("image", p, "PNG header (IHDR) missing or invalid"));
-      return;
-    }
-    std::uint64_t off = 8;
-    while (off + 12 <= size) {
-      unsigned char ch[8];
-      in.seekg(static_cast<std::streamoff>(off));
-      if (!in.read(reinterpret_cast<char*>(ch), 8)) break;
-      const std::uint64_t len = be32(ch);
-      const std::string type(reinterpret_cast<char*>(ch + 4), 4);
-      off += 12 + len;
-      if (off > size) break;
-      if (type == "IEND") {
-        if (off != size) out.push_back(file_problem("image", p, "PNG has data after IEND"));
-        return;
-      }
-    }
-    out.push_back(
-        file_problem("image", p, "PNG is truncated or its chunk chain is broken (no IEND)"));
-    return;
-  }
-  if (head[0] == 0xFF && head[1] == 0xD8) {
-    unsigned char tail[2] = {0, 0};
-    in.seekg(static_cast<std::streamoff>(size - 2));
-    in.read(reinterpret_cast<char*>(tail), 2);
-    if (tail[0] != 0xFF || tail[1] != 0xD9)
-      out.push_back(file_problem("image", p, "JPEG is truncated (no EOI marker)"));
-    return;
-  }
-  out.push_back(file_problem("image", p, "neither a PNG nor a JPEG signature"));
-}
-
-// ============================================================================================
 // [SECTION] Truth file
 // ============================================================================================
 // OUT_DIR/injected.json of a demo dataset: {"errors": [{"frame", "kind", "label", ...}, ...]}.
@@ -339,7 +255,9 @@ int cmd_rank(int argc, char** argv) {
   double min_score = RankOptions{}.min_finding_score;
   app.add_option("DATASET", dataset, "Dataset folder (holding image_2/ label_2/ ... or training/)")
       ->required();
-  app.add_option("--pred", preds, "Prediction set [NAME=]DIR (repeatable)")->take_all();
+  app.add_option("--pred", preds,
+                 "Prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)")
+      ->take_all();
   app.add_option("--method", method, "needle | mistakenness | objectlab")->capture_default_str();
   app.add_option("--format", format, "json | csv | text")->capture_default_str();
   app.add_option("--top", top, "Only the first K frames")->check(CLI::NonNegativeNumber);
@@ -378,6 +296,13 @@ int cmd_rank(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
       return usage_error(e.what());
     }
+  }
+  if (specs.empty()) {
+    // No --pred: the sets the dataset carries in DATASET/pred/<name>/ (as `needle demo` writes).
+    specs = default_prediction_sets(dataset);
+    for (const auto& s : specs)
+      std::fprintf(stderr, "needle rank: using prediction set %s=%s\n", s.name.c_str(),
+                   s.dir.string().c_str());
   }
   std::vector<std::string> names;
   for (const auto& s : specs) names.push_back(s.name);
@@ -424,12 +349,7 @@ int cmd_rank(int argc, char** argv) {
   std::vector<FrameAnnotations> frames = load_all_annotations(
       ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update("loading", d, t); });
   progress.finish();
-  // Broken image/velodyne files (cheap checks; see above).
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    const FrameFiles& ff = ds.frames[i];
-    if (!ff.velodyne.empty()) check_velodyne(ff.velodyne, frames[i].problems);
-    if (!ff.image.empty()) check_image(ff.image, frames[i].problems);
-  }
+  // Broken image/velodyne files are found by load_all_annotations (quick_check_media).
   std::size_t bad = 0;
   for (const FrameAnnotations& a : frames) {
     for (const Problem& p : a.problems) {

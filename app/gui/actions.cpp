@@ -24,17 +24,7 @@ bool open_dataset(AppState& s, const std::filesystem::path& root,
                   std::vector<PredictionSetSpec> preds, std::string* error) {
   try {
     namespace fs = std::filesystem;
-    if (preds.empty()) {
-      std::error_code ec;
-      const fs::path pred_dir = root / "pred";
-      if (fs::is_directory(pred_dir, ec)) {
-        std::vector<fs::path> dirs;
-        for (const auto& e : fs::directory_iterator(pred_dir, ec))
-          if (e.is_directory()) dirs.push_back(e.path());
-        std::sort(dirs.begin(), dirs.end());
-        for (const auto& d : dirs) preds.push_back({d.filename().string(), d});
-      }
-    }
+    if (preds.empty()) preds = default_prediction_sets(root);
     auto index = std::make_shared<const DatasetIndex>(scan_dataset(root, preds));
     if (index->frames.empty()) throw std::runtime_error("no frames found under " + root.string());
     auto session = std::make_unique<Session>();

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <array>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -230,6 +232,19 @@ DatasetIndex scan_dataset(const fs::path& root, const std::vector<PredictionSetS
   return ds;
 }
 
+std::vector<PredictionSetSpec> default_prediction_sets(const fs::path& root) {
+  std::vector<PredictionSetSpec> out;
+  std::error_code ec;
+  const fs::path pred_dir = root / "pred";
+  if (!fs::is_directory(pred_dir, ec)) return out;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(pred_dir, ec))
+    if (e.is_directory(ec)) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) out.push_back({d.filename().string(), d});
+  return out;
+}
+
 // ============================================================================================
 // [SECTION] Loading one frame (never throws on bad data)
 // ============================================================================================
@@ -341,6 +356,99 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
 }
 
 // ============================================================================================
+// [SECTION] Quick structural media checks (no decoding)
+// ============================================================================================
+namespace {
+
+Problem media_problem(const fs::path& file, const std::string& modality, const std::string& field,
+                      const std::string& message) {
+  Problem p;
+  p.file = file.string();
+  p.modality = modality;
+  p.field = field;
+  p.message = message;
+  return p;
+}
+
+std::uint32_t be32(const unsigned char* b) {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         std::uint32_t{b[3]};
+}
+
+void quick_check_velodyne(const fs::path& p, std::vector<Problem>& out) {
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec) {
+    out.push_back(media_problem(p, "velodyne", "", "cannot read file size: " + ec.message()));
+  } else if (size == 0 || size % 16 != 0) {
+    out.push_back(media_problem(p, "velodyne", "size",
+                                "size " + std::to_string(size) +
+                                    " bytes is not a non-zero multiple of 16 (x,y,z,r float32)"));
+  }
+}
+
+// PNG: signature, IHDR first, a chunk chain that fits the file, IEND last. JPEG: SOI ... EOI.
+void quick_check_image(const fs::path& p, std::vector<Problem>& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    out.push_back(media_problem(p, "image", "", "cannot open"));
+    return;
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec || size < 16) {
+    out.push_back(media_problem(p, "image", "size", "file too small to be an image"));
+    return;
+  }
+  std::array<unsigned char, 33> head{};
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'P',  'N',  'G',
+                                                              '\r', '\n', 0x1a, '\n'};
+  if (std::equal(kSignature.begin(), kSignature.end(), head.begin())) {
+    if (size < 45 || be32(&head[8]) != 13 ||
+        std::string(reinterpret_cast<const char*>(&head[12]), 4) != "IHDR" ||
+        be32(&head[16]) == 0 || be32(&head[20]) == 0) {
+      out.push_back(media_problem(p, "image", "IHDR", "PNG header (IHDR) missing or invalid"));
+      return;
+    }
+    std::uint64_t off = 8;
+    while (off + 12 <= size) {
+      std::array<unsigned char, 8> chunk{};
+      in.seekg(static_cast<std::streamoff>(off));
+      if (!in.read(reinterpret_cast<char*>(chunk.data()), 8)) break;
+      const std::uint64_t len = be32(chunk.data());
+      const std::string type(reinterpret_cast<const char*>(&chunk[4]), 4);
+      off += 12 + len;
+      if (off > size) break;
+      if (type == "IEND") {
+        if (off != size)
+          out.push_back(media_problem(p, "image", "IEND", "PNG has data after IEND"));
+        return;
+      }
+    }
+    out.push_back(media_problem(p, "image", "data",
+                                "PNG is truncated or its chunk chain is broken (no IEND)"));
+    return;
+  }
+  if (head[0] == 0xFF && head[1] == 0xD8) {
+    std::array<unsigned char, 2> tail{};
+    in.seekg(static_cast<std::streamoff>(size - 2));
+    in.read(reinterpret_cast<char*>(tail.data()), 2);
+    if (tail[0] != 0xFF || tail[1] != 0xD9)
+      out.push_back(media_problem(p, "image", "data", "JPEG is truncated (no EOI marker)"));
+    return;
+  }
+  out.push_back(media_problem(p, "image", "signature", "neither a PNG nor a JPEG signature"));
+}
+
+}  // namespace
+
+void quick_check_media(const FrameFiles& files, std::vector<Problem>& out) {
+  if (!files.velodyne.empty()) quick_check_velodyne(files.velodyne, out);
+  if (!files.image.empty()) quick_check_image(files.image, out);
+}
+
+// ============================================================================================
 // [SECTION] Loading all annotations (threads)
 // ============================================================================================
 std::vector<FrameAnnotations> load_all_annotations(
@@ -366,7 +474,10 @@ std::vector<FrameAnnotations> load_all_annotations(
         const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
         if (c >= chunks) break;
         const std::size_t begin = c * kChunk, end = std::min(total, begin + kChunk);
-        for (std::size_t i = begin; i < end; ++i) out[i] = load_annotations(ds, i, with_calib);
+        for (std::size_t i = begin; i < end; ++i) {
+          out[i] = load_annotations(ds, i, with_calib);
+          quick_check_media(ds.frames[i], out[i].problems);
+        }
         if (progress) {
           std::lock_guard<std::mutex> lock(progress_mutex);
           done += end - begin;

@@ -203,13 +203,13 @@ TEST_CASE("a broken frame among good ones: every frame loads, only the broken on
   const DatasetIndex ds = scan_dataset(root, {{"p", root / "pred"}});
   REQUIRE(ds.frames.size() == 40);
 
-  SECTION("annotations without calib: only the bad label is invalid") {
+  SECTION("annotations without calib: the bad label, the truncated PNG and the odd-sized bin") {
     const auto all = load_all_annotations(ds, false, 3);
     REQUIRE(all.size() == 40);
     for (std::size_t i = 0; i < all.size(); ++i) {
       INFO("frame " << all[i].id);
       CHECK(all[i].id == ds.frames[i].id);
-      CHECK(all[i].valid() == (i != 17));
+      CHECK(all[i].valid() == (i != 17 && i != 31 && i != 35));
       CHECK_FALSE(all[i].calib.has_value());
       REQUIRE(all[i].preds.size() == 1);
       CHECK(all[i].preds[0].status == PredStatus::Present);
@@ -227,6 +227,17 @@ TEST_CASE("a broken frame among good ones: every frame loads, only the broken on
     CHECK(all[37].has_labels);
     CHECK(all[37].labels.empty());
     CHECK(all[37].problems.empty());
+    // The quick media checks name the file and say what is wrong without decoding anything.
+    const Problem* png = find_problem(all[31], "image");
+    REQUIRE(png != nullptr);
+    CHECK(png->file == (tr / "image_2" / "000031.png").string());
+    CHECK(png->message.find("IEND") != std::string::npos);
+    const Problem* bin = find_problem(all[35], "velodyne");
+    REQUIRE(bin != nullptr);
+    CHECK(bin->field == "size");
+    CHECK(bin->message.find("17 bytes") != std::string::npos);
+    // Only the loaders called for one frame decode; load_annotations alone checks no media.
+    CHECK(load_annotations(ds, 31).valid());
   }
   SECTION("annotations with calib: the zero-byte calib is a problem") {
     const auto all = load_all_annotations(ds, true, 2);

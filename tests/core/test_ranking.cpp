@@ -608,6 +608,24 @@ TEST_CASE("needle rank JSON contract", "[ranking][cli]") {
   CHECK(nlohmann::json::parse(top2)["frames"].size() == 2);
 }
 
+TEST_CASE("needle rank without --pred uses every DATASET/pred/<name>/ set", "[ranking][cli]") {
+  World w = make_world(20, 33);
+  const fs::path root = write_world(w, "rank_default_sets");
+  std::string explicit_sets, default_sets, log;
+  REQUIRE(test::run_command(rank_cmd(root, "--format json 2>/dev/null"), &explicit_sets) == 0);
+  // run_command appends 2>&1; a subshell keeps stderr (the "using ..." lines) out of the JSON.
+  REQUIRE(test::run_command("(" + test::needle_binary() + " rank " + root.string() +
+                                " --format json 2>/dev/null)",
+                            &default_sets) == 0);
+  CHECK(nlohmann::json::parse(default_sets)["frames"] ==
+        nlohmann::json::parse(explicit_sets)["frames"]);
+  REQUIRE(test::run_command(
+              "(" + test::needle_binary() + " rank " + root.string() + " --format json >/dev/null)",
+              &log) == 0);
+  CHECK(log.find("using prediction set a=") != std::string::npos);
+  CHECK(log.find("using prediction set b=") != std::string::npos);
+}
+
 TEST_CASE("needle rank CSV, text, --out and --truth", "[ranking][cli]") {
   World w = make_world(30, 31);
   const fs::path root = write_world(w, "rank_csv");

@@ -49,6 +49,10 @@ struct DatasetIndex {
 DatasetIndex scan_dataset(const std::filesystem::path& root,
                           const std::vector<PredictionSetSpec>& pred_sets);
 
+// The prediction sets a dataset carries itself: every sub-folder of ROOT/pred/, named after the
+// folder, in name order (the layout `needle demo` writes). Empty when there is no pred/ folder.
+std::vector<PredictionSetSpec> default_prediction_sets(const std::filesystem::path& root);
+
 enum class PredStatus : std::uint8_t { Missing, Empty, Present, Invalid };
 // "missing" | "empty" | "present" | "invalid" (for reports and the UI).
 const char* pred_status_name(PredStatus s);
@@ -87,7 +91,16 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame,
                                   bool with_calib = true);
 FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOptions& opt = {});
 
-// Loads annotations for all frames using `threads` workers (0 = hardware concurrency).
+// Cheap structural checks of a frame's image and scan without decoding them (a few bytes read
+// per file): a zero-byte file, a .bin whose size is not a multiple of 16 bytes, a PNG without its
+// signature and IHDR, whose chunk chain does not fit the file or lacks IEND last (a truncated
+// file), a JPEG without SOI/EOI markers. Appends fatal problems with
+// modality "image" / "velodyne". A NaN point or a corrupt deflate stream inside a complete PNG
+// is found only by the full loaders (load_frame).
+void quick_check_media(const FrameFiles& files, std::vector<Problem>& out);
+
+// Loads annotations for all frames using `threads` workers (0 = hardware concurrency), plus
+// quick_check_media() on each frame, so that a ranking sees broken images and scans.
 // progress(done, total) may be called from worker threads.
 std::vector<FrameAnnotations> load_all_annotations(
     const DatasetIndex& ds, bool with_calib = false, unsigned threads = 0,
