@@ -9,7 +9,8 @@ build="${1:-build}"
 data="${2:-/tmp/needle-bench-7481}"
 needle="$build/app/needle"
 [ -x "$needle" ] || { echo "build first: cmake --build $build --target needle" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+source scripts/deps.sh
+needle_install_deps hyperfine time
 if [ ! -f "$data/injected.json" ]; then
   "$needle" demo "$data" --frames 7481 --no-images --no-lidar
 fi

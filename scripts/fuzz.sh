@@ -15,10 +15,8 @@ if [ ${#targets[@]} -eq 0 ]; then targets=(objects calib velodyne png); fi
 build="${NEEDLE_FUZZ_BUILD:-build-fuzz}"
 jobs="${NEEDLE_FUZZ_JOBS:-$(nproc)}"
 
-if ! command -v clang++ >/dev/null; then
-  echo "fuzz.sh: clang++ not found (Debian: apt-get install clang libclang-rt-14-dev)" >&2
-  exit 2
-fi
+source scripts/deps.sh
+needle_install_deps clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEEDLE_FUZZ=ON \
   -DNEEDLE_BUILD_APP=OFF -DNEEDLE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}")
