@@ -11,45 +11,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "needle/demo.h"
 
 namespace needle::cli {
-
-namespace {
-// A progress bar on stderr, shown only on a terminal and only once the run has taken > 1 s.
-class ProgressBar {
- public:
-  ProgressBar() : tty_(isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
-  void update(std::size_t done, std::size_t total) {
-    if (!tty_ || total == 0) return;
-    std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
-    if (now - start_ < std::chrono::seconds(1)) return;
-    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(static_cast<double>(kWidth) * static_cast<double>(done) /
-                                        static_cast<double>(total));
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\rneedle demo [%s] %zu/%zu frames", bar.c_str(), done, total);
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  void finish() {
-    std::lock_guard lock(mutex_);
-    if (shown_) std::fprintf(stderr, "\r\033[K");
-    shown_ = false;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool tty_;
-  bool shown_ = false;
-  Clock::time_point start_, last_;
-  std::mutex mutex_;
-};
-}  // namespace
 
 int cmd_demo(int argc, char** argv) {
   CLI::App app{
@@ -85,7 +50,7 @@ int cmd_demo(int argc, char** argv) {
   opt.images = !no_images;
   opt.lidar = !no_lidar;
 
-  ProgressBar bar;
+  ProgressBar bar("needle demo");
   opt.progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
   const auto t0 = std::chrono::steady_clock::now();
   DemoSummary s;

@@ -11,51 +11,11 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/eval.h"
 
 namespace needle::cli {
-
-namespace {
-
-// A one-line progress bar on stderr, shown only on a terminal and only once the work has taken
-// more than a second. Calls are serialised by the loader.
-class ProgressBar {
- public:
-  explicit ProgressBar(const char* what)
-      : what_(what),
-        enabled_(isatty(STDERR_FILENO) == 1),
-        start_(std::chrono::steady_clock::now()) {}
-  ~ProgressBar() {
-    if (shown_) std::fputc('\n', stderr);
-  }
-  ProgressBar(const ProgressBar&) = delete;
-  ProgressBar& operator=(const ProgressBar&) = delete;
-
-  void update(std::size_t done, std::size_t total) {
-    if (!enabled_ || total == 0) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (!shown_ && now - start_ < std::chrono::seconds(1)) return;
-    if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    shown_ = true;
-    constexpr int kWidth = 30;
-    const int filled =
-        static_cast<int>(kWidth * static_cast<double>(done) / static_cast<double>(total));
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.resize(kWidth, ' ');
-    std::fprintf(stderr, "\r%s [%s] %zu/%zu", what_, bar.c_str(), done, total);
-    std::fflush(stderr);
-  }
-
- private:
-  const char* what_;
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_, last_;
-};
-
-}  // namespace
 
 int cmd_eval(int argc, char** argv) {
   CLI::App app{
@@ -90,9 +50,9 @@ int cmd_eval(int argc, char** argv) {
     const DatasetIndex ds = scan_dataset(dataset, {spec});
     EvalDataset data;
     {
-      ProgressBar bar("loading");
+      ProgressBar bar("needle eval");
       data = load_eval_dataset(ds, 0, threads,
-                               [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+                               [&](std::size_t d, std::size_t t) { bar.update(d, t, "loading"); });
     }
     constexpr std::size_t kMaxListed = 50;
     for (std::size_t i = 0; i < data.skipped.size() && i < kMaxListed; ++i)

@@ -4,9 +4,7 @@
 // skipped by the scoring and listed as invalid_data findings.
 //
 // Index
-//   [SECTION] Progress bar
 //   [SECTION] Heap set-up
-//   [SECTION] Quick file checks (image and velodyne files are not parsed by the ranking)
 //   [SECTION] Truth file (read_injected of needle/demo.h)
 //   [SECTION] Output: JSON, CSV, text
 //   [SECTION] Command
@@ -29,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
 #include "needle/ranking.h"
@@ -40,42 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// ============================================================================================
-// [SECTION] Progress bar
-// ============================================================================================
-// On stderr, only on a terminal and only once the run has taken more than a second.
-class Progress {
- public:
-  Progress() : tty_(isatty(STDERR_FILENO) == 1), start_(Clock::now()), last_(start_) {}
-  void update(const char* what, std::size_t done, std::size_t total) {
-    if (!tty_ || total == 0) return;
-    std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
-    if (now - start_ < std::chrono::seconds(1)) return;
-    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(static_cast<double>(kWidth) * static_cast<double>(done) /
-                                        static_cast<double>(total));
-    std::string bar(static_cast<std::size_t>(std::clamp(filled, 0, kWidth)), '#');
-    bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\rneedle rank: %s [%s] %zu/%zu", what, bar.c_str(), done, total);
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  void finish() {
-    std::lock_guard lock(mutex_);
-    if (shown_) std::fprintf(stderr, "\r\033[K");
-    shown_ = false;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool tty_, shown_ = false;
-  Clock::time_point start_, last_;
-  std::mutex mutex_;
-};
 
 // ============================================================================================
 // [SECTION] Heap set-up
@@ -345,9 +308,9 @@ int cmd_rank(int argc, char** argv) {
     return 1;
   }
 
-  Progress progress;
+  ProgressBar progress("needle rank");
   std::vector<FrameAnnotations> frames = load_all_annotations(
-      ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update("loading", d, t); });
+      ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update(d, t, "loading"); });
   progress.finish();
   // Broken image/velodyne files are found by load_all_annotations (quick_check_media).
   std::size_t bad = 0;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "gui/actions.h"
-#include "gui/object_info.h"
+#include "needle/eval.h"
 #include "gui/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
@@ -148,7 +148,8 @@ void draw_inspector(UiContext& ui, const Rect& r) {
       else
         ImGui::TextDisabled("-");
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(o.is_dontcare() ? "-" : difficulty_name(kitti_difficulty(o)));
+      const auto difficulty = o.is_dontcare() ? std::nullopt : kitti_difficulty(o);
+      ImGui::TextUnformatted(difficulty ? difficulty_key(*difficulty) : "-");
       ImGui::TableNextColumn();
       ImGui::Text("%.2f / %d", o.truncated, o.occluded);
       if (!visible) ImGui::PopStyleVar();

@@ -570,4 +570,11 @@ EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalO
   return rep;
 }
 
+std::optional<Difficulty> kitti_difficulty(const Object& o) {
+  if (o.occluded < 0 || o.truncated < 0) return std::nullopt;
+  for (int d = 0; d < kEvalDifficulties; ++d)
+    if (gt_passes(o, d)) return static_cast<Difficulty>(d);
+  return std::nullopt;
+}
+
 }  // namespace needle

@@ -1,8 +1,7 @@
-// Viewer maths without a window: orbit / bird's-eye camera, image viewport mapping, difficulty.
+// Viewer maths without a window: orbit / bird's-eye camera, image viewport mapping.
 #include <catch2/catch.hpp>
 
 #include "gui/camera_math.h"
-#include "gui/object_info.h"
 
 using namespace needle::view;
 
@@ -125,29 +124,4 @@ TEST_CASE("image viewport zooms around the cursor and pans within the image", "[
   vp.zoom_at(sx, sy, 0.01f);
   CHECK(vp.zoom == Approx(1.0f));
   CHECK(vp.center_u == Approx(0.5f));
-}
-
-TEST_CASE("KITTI difficulty follows the devkit limits", "[view][difficulty]") {
-  needle::Object o;
-  o.box2d = {100, 100, 200, 150};  // 50 px high
-  o.truncated = 0.0;
-  o.occluded = 0;
-  CHECK(kitti_difficulty(o) == Difficulty::Easy);
-  o.occluded = 1;
-  CHECK(kitti_difficulty(o) == Difficulty::Moderate);
-  o.box2d.y2 = 130;  // 30 px: too small for easy
-  o.occluded = 0;
-  CHECK(kitti_difficulty(o) == Difficulty::Moderate);
-  o.truncated = 0.4;
-  CHECK(kitti_difficulty(o) == Difficulty::Hard);
-  o.occluded = 3;
-  CHECK(kitti_difficulty(o) == Difficulty::Ignored);
-  o.occluded = 0;
-  o.truncated = 0.0;
-  o.box2d.y2 = 120;  // 20 px: below every level
-  CHECK(kitti_difficulty(o) == Difficulty::Ignored);
-  o.box2d.y2 = 150;
-  o.occluded = -1;  // prediction dialect
-  CHECK(kitti_difficulty(o) == Difficulty::Ignored);
-  CHECK(std::string(difficulty_name(Difficulty::Moderate)) == "moderate");
 }

@@ -418,3 +418,28 @@ TEST_CASE("eval: command line", "[eval][cli]") {
         1);  // no frame
   CHECK(test::run_command(bin + " eval --help", &out) == 0);
 }
+
+TEST_CASE("kitti_difficulty follows the devkit limits", "[eval][difficulty]") {
+  needle::Object o;
+  o.box2d = {100, 100, 200, 150};  // 50 px high
+  o.truncated = 0.0;
+  o.occluded = 0;
+  CHECK(kitti_difficulty(o) == Difficulty::Easy);
+  o.occluded = 1;
+  CHECK(kitti_difficulty(o) == Difficulty::Moderate);
+  o.box2d.y2 = 140;  // exactly 40 px: the devkit needs more than 40 for easy
+  o.occluded = 0;
+  CHECK(kitti_difficulty(o) == Difficulty::Moderate);
+  o.truncated = 0.4;
+  CHECK(kitti_difficulty(o) == Difficulty::Hard);
+  o.occluded = 3;
+  CHECK_FALSE(kitti_difficulty(o).has_value());
+  o.occluded = 0;
+  o.truncated = 0.0;
+  o.box2d.y2 = 125;  // 25 px: below every level
+  CHECK_FALSE(kitti_difficulty(o).has_value());
+  o.box2d.y2 = 150;
+  o.occluded = -1;  // DontCare / prediction dialect
+  CHECK_FALSE(kitti_difficulty(o).has_value());
+  CHECK(std::string(difficulty_key(Difficulty::Moderate)) == "moderate");
+}

@@ -30,6 +30,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ enum class Difficulty : std::uint8_t { Easy = 0, Moderate = 1, Hard = 2 };
 const char* eval_class_name(EvalClass c);   // "Car", "Pedestrian", "Cyclist"
 const char* eval_metric_key(EvalMetric m);  // "2d", "bev", "3d"
 const char* difficulty_key(Difficulty d);   // "easy", "moderate", "hard"
+
+// The devkit difficulty of a label: the easiest level whose limits it meets (2D box height
+// > 40/25/25 px, occlusion <= 0/1/2, truncation <= 0.15/0.30/0.50); nullopt when it meets none or
+// has -1 truncation/occlusion (DontCare regions, predictions).
+std::optional<Difficulty> kitti_difficulty(const Object& o);
 
 // One evaluated frame. Pointers stay owned by the caller and must outlive the call.
 struct EvalFrameInput {
