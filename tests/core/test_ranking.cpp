@@ -613,7 +613,6 @@ TEST_CASE("needle rank without --pred uses every DATASET/pred/<name>/ set", "[ra
   const fs::path root = write_world(w, "rank_default_sets");
   std::string explicit_sets, default_sets, log;
   REQUIRE(test::run_command(rank_cmd(root, "--format json 2>/dev/null"), &explicit_sets) == 0);
-  // run_command appends 2>&1; a subshell keeps stderr (the "using ..." lines) out of the JSON.
   REQUIRE(test::run_command("(" + test::needle_binary() + " rank " + root.string() +
                                 " --format json 2>/dev/null)",
                             &default_sets) == 0);

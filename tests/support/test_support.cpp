@@ -39,7 +39,8 @@ std::string needle_binary() {
 }
 
 int run_command(const std::string& cmd, std::string* output) {
-  std::string full = cmd + " 2>&1";
+  // A subshell, so that a redirection of stderr inside `cmd` (2>/dev/null) takes effect.
+  std::string full = "(" + cmd + ") 2>&1";
   FILE* f = popen(full.c_str(), "r");
   if (!f) return -1;
   char buf[4096];
