@@ -50,6 +50,8 @@ class Window {
   void set_title(const std::string& title);
   // Folders/files dropped onto the window since the last call.
   std::vector<std::string> take_dropped();
+  // Queues a path as if it had been dropped on the window (scripted tests).
+  void push_dropped(const std::string& path) { dropped_.push_back(path); }
   bool debug_output() const { return debug_output_; }
 
  private:

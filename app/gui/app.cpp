@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <utility>
 
 #include "gl/frame_ops.h"
 #include "gui/actions.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
+#include "backends/imgui_impl_glfw.h"
 #include "imgui.h"
 #include "needle/kitti_io.h"
 
@@ -122,6 +124,7 @@ int App::run() {
     else
       window_.poll_events();
     poll_background();
+    release_scripted_keys();
     if (script_) {
       const ScriptRunner::Status st = script_->step(*this);
       if (st == ScriptRunner::Status::Failed) {
@@ -180,6 +183,34 @@ int App::run() {
     std::fflush(stdout);
   }
   return exit_code_;
+}
+
+// [SECTION] scripted input (through the ImGui GLFW backend, as real input arrives)
+
+void App::press_key(int key, int mods) {
+  GLFWwindow* w = window_.handle();
+  auto send = [&](int k, int action) {
+    ImGui_ImplGlfw_KeyCallback(w, k, glfwGetKeyScancode(k), action, mods);
+  };
+  if (mods & GLFW_MOD_CONTROL) {
+    send(GLFW_KEY_LEFT_CONTROL, GLFW_PRESS);
+    keys_to_release_.push_back(GLFW_KEY_LEFT_CONTROL);
+  }
+  if (mods & GLFW_MOD_SHIFT) {
+    send(GLFW_KEY_LEFT_SHIFT, GLFW_PRESS);
+    keys_to_release_.push_back(GLFW_KEY_LEFT_SHIFT);
+  }
+  send(key, GLFW_PRESS);
+  keys_to_release_.push_back(key);
+}
+
+void App::type_text(const std::string& text) {
+  for (unsigned char c : text) ImGui_ImplGlfw_CharCallback(window_.handle(), c);
+}
+
+void App::release_scripted_keys() {
+  for (int k : std::exchange(keys_to_release_, {}))
+    ImGui_ImplGlfw_KeyCallback(window_.handle(), k, glfwGetKeyScancode(k), GLFW_RELEASE, 0);
 }
 
 // [SECTION] background results
@@ -385,6 +416,7 @@ void App::draw_ui(UiContext& ui) {
   if (!chosen.empty() && open_dataset(state_, chosen, {})) window_.set_title("needle - " + chosen);
 
   ui.layout.frame_id = state_.session ? state_.session->index->frames[state_.frame].id : "";
+  ui.layout.dataset = state_.session ? state_.session->root.string() : "";
   ui.layout.frame_loaded = state_.current != nullptr;
 }
 

@@ -52,6 +52,9 @@ class App final : public ScriptHost {
   bool frame_ready() const override;
   void request_screenshot(const std::string& path) override;
   bool screenshot_pending() const override { return !pending_shot_.empty(); }
+  void press_key(int key, int mods) override;
+  void type_text(const std::string& text) override;
+  void drop_path(const std::string& path) override { window_.push_dropped(path); }
 
   // For the bench: the frame whose data were fully drawn in the last rendered frame, or null.
   const LoadedFrame* drawn_frame() const { return drawn_.get(); }
@@ -66,10 +69,12 @@ class App final : public ScriptHost {
   void upload_changed();
   bool after_render(const struct UiContext& ui);  // screenshot + GL check; false = stop
   void write_layout(const LayoutReport& r);
+  void release_scripted_keys();
 
   ViewOptions opt_;
   // Declaration order matters: the window (GL context) outlives every GL object below it.
   gl::Window window_;
+  std::vector<int> keys_to_release_;  // pressed by a script in the previous UI frame
   Scene3D scene_;
   gl::ImageTexture image_texture_;
   gl::ImagePointRenderer image_points_;

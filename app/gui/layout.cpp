@@ -49,7 +49,9 @@ nlohmann::json rect_json(const Rect& r) {
 std::string layout_json(const LayoutReport& r) {
   nlohmann::json j;
   j["window"] = {{"w", r.window_w}, {"h", r.window_h}};
+  j["dataset"] = r.dataset;
   j["frame"] = r.frame_id;
+  j["list_current_visible"] = r.list_current_visible;
   j["frame_loaded"] = r.frame_loaded;
   j["panels"] = {
       {"frame_list", rect_json(r.panels.frame_list)}, {"camera", rect_json(r.panels.camera)},

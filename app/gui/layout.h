@@ -43,8 +43,10 @@ LayoutSizes clamp_sizes(LayoutSizes s, float window_w, float window_h);
 
 struct LayoutReport {
   int window_w = 0, window_h = 0;
+  std::string dataset;  // root folder of the open dataset
   std::string frame_id;
   bool frame_loaded = false;
+  bool list_current_visible = false;  // the current frame's row is fully visible in the list
   PanelRects panels;
   Rect camera_canvas, view3d_canvas;  // drawing areas inside the camera and 3D panels
   bool image_shown = false;

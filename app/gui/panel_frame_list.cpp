@@ -157,6 +157,14 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
           std::snprintf(label, sizeof label, "-##f%zu", frame);
         if (ImGui::Selectable(label, frame == s.frame, ImGuiSelectableFlags_SpanAllColumns))
           go_to_frame(s, frame);
+        if (frame == s.frame) {
+          // Fully inside the scrolling region, below the frozen header row (whose height is a
+          // row's without the 2 px extra), for the layout report that tests read.
+          const float win_y = ImGui::GetWindowPos().y;
+          const float top = win_y + row_h - 2.0f, bottom = win_y + ImGui::GetWindowHeight();
+          ui.layout.list_current_visible =
+              ImGui::GetItemRectMin().y >= top - 0.5f && ImGui::GetItemRectMax().y <= bottom + 0.5f;
+        }
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(s.session->index->frames[frame].id.c_str());
         ImGui::TableNextColumn();

@@ -1,5 +1,7 @@
 #include "gui/script.h"
 
+#include <GLFW/glfw3.h>
+
 #include <chrono>
 #include <sstream>
 
@@ -34,6 +36,9 @@ constexpr Verb kVerbs[] = {
     {"wait-loaded", 0, 0, "wait-loaded"},
     {"wait-frames", 1, 1, "wait-frames N"},
     {"screenshot", 1, 1, "screenshot FILE"},
+    {"key", 1, 1, "key NAME (e.g. N, Right, Home, G, Enter, Ctrl+O)"},
+    {"type", 1, 1, "type TEXT"},
+    {"drop", 1, 1, "drop PATH"},
     {"quit", 0, 0, "quit"},
 };
 
@@ -98,14 +103,57 @@ std::string check_args(const ScriptAction& a) {
   if (v == "point-size") return parse_float(g[0], &x) && x > 0 ? "" : "expected a positive number";
   if (v == "min-score") return parse_float(g[1], &x) ? "" : "expected a number";
   if (v == "wait-frames") return parse_int(g[0], &n) && n >= 0 ? "" : "expected a frame count";
+  if (v == "key") return script_key(g[0], &n, &n) ? "" : "unknown key name";
   return "";
 }
+
+struct NamedKey {
+  const char* name;
+  int key;
+};
+constexpr NamedKey kNamedKeys[] = {
+    {"Right", GLFW_KEY_RIGHT}, {"Left", GLFW_KEY_LEFT},           {"Up", GLFW_KEY_UP},
+    {"Down", GLFW_KEY_DOWN},   {"Home", GLFW_KEY_HOME},           {"End", GLFW_KEY_END},
+    {"Enter", GLFW_KEY_ENTER}, {"Escape", GLFW_KEY_ESCAPE},       {"Space", GLFW_KEY_SPACE},
+    {"Tab", GLFW_KEY_TAB},     {"Backspace", GLFW_KEY_BACKSPACE}, {"Slash", GLFW_KEY_SLASH},
+};
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
+
+bool script_key(const std::string& name, int* key, int* mods) {
+  std::string rest = name;
+  int m = 0;
+  for (bool again = true; again;) {
+    again = false;
+    if (rest.rfind("Ctrl+", 0) == 0 && rest.size() > 5) {
+      m |= GLFW_MOD_CONTROL;
+      rest = rest.substr(5);
+      again = true;
+    } else if (rest.rfind("Shift+", 0) == 0 && rest.size() > 6) {
+      m |= GLFW_MOD_SHIFT;
+      rest = rest.substr(6);
+      again = true;
+    }
+  }
+  int k = -1;
+  if (rest.size() == 1 && rest[0] >= 'A' && rest[0] <= 'Z') k = GLFW_KEY_A + (rest[0] - 'A');
+  if (rest.size() == 1 && rest[0] >= 'a' && rest[0] <= 'z') k = GLFW_KEY_A + (rest[0] - 'a');
+  if (rest.size() == 1 && rest[0] >= '0' && rest[0] <= '9') k = GLFW_KEY_0 + (rest[0] - '0');
+  if (rest.size() >= 2 && rest[0] == 'F') {
+    int f = 0;
+    if (parse_int(rest.substr(1), &f) && f >= 1 && f <= 12) k = GLFW_KEY_F1 + f - 1;
+  }
+  for (const NamedKey& nk : kNamedKeys)
+    if (rest == nk.name) k = nk.key;
+  if (k < 0) return false;
+  *key = k;
+  *mods = m;
+  return true;
+}
 
 std::vector<ScriptAction> parse_script(std::string_view text, const std::string& file) {
   std::vector<ScriptAction> out;
@@ -292,6 +340,18 @@ bool ScriptRunner::execute(const ScriptAction& a, ScriptHost& host) {
   } else if (v == "screenshot") {
     host.request_screenshot(g[0]);
     waiting_shot_ = true;
+  } else if (v == "key") {
+    int key = 0, mods = 0;
+    script_key(g[0], &key, &mods);
+    host.press_key(key, mods);
+    // The key is released in the next UI frame; a second press in between would be lost.
+    wait_frames_ = 2;
+  } else if (v == "type") {
+    host.type_text(g[0]);
+    wait_frames_ = 1;
+  } else if (v == "drop") {
+    host.drop_path(g[0]);
+    wait_frames_ = 1;
   }
   return true;
 }

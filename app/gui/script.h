@@ -7,6 +7,11 @@
 //   view bev | view orbit | view reset          color height|intensity|range
 //   boxes 3d|2d|both    point-size PX    min-score SET VALUE    order rank|id
 //   wait-loaded    wait-frames N    screenshot FILE    quit
+//   key NAME        a real key press through the GLFW backend, as the keyboard delivers it:
+//                   A-Z, 0-9, Right, Left, Up, Down, Home, End, Enter, Escape, Space, Tab,
+//                   Backspace, Slash, F1-F12, optionally prefixed Ctrl+ and/or Shift+
+//   type TEXT       typed characters (e.g. into the go-to-frame field)
+//   drop PATH       a folder dropped on the window (same path as a real drop)
 // Blank lines and lines starting with # are ignored. Every action waits for the ranking; select,
 // wait-loaded and screenshot also wait until the current frame is loaded and drawn.
 #pragma once
@@ -41,7 +46,14 @@ class ScriptHost {
   virtual bool frame_ready() const = 0;  // the current frame is loaded, uploaded and drawn
   virtual void request_screenshot(const std::string& path) = 0;
   virtual bool screenshot_pending() const = 0;
+  // Input as the window system delivers it (key codes are GLFW's; mods GLFW_MOD_* bits).
+  virtual void press_key(int key, int mods) = 0;
+  virtual void type_text(const std::string& text) = 0;
+  virtual void drop_path(const std::string& path) = 0;
 };
+
+// GLFW key and modifier bits of a script key name ("Right", "Ctrl+O", "G"); false if unknown.
+bool script_key(const std::string& name, int* key, int* mods);
 
 class ScriptRunner {
  public:

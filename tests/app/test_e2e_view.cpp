@@ -456,6 +456,13 @@ TEST_CASE("e2e view: script errors name the script line and exit 2", "[e2e][view
       &out);
   CHECK(code == 2);
   CHECK(out.find("bad.txt:1") != std::string::npos);
+  needle::test::write_file(bad, "key N\nkey Ctrl+Shift+Right\nkey Hyper+X\n");
+  code = needle::test::run_command(
+      "'" + needle::test::needle_binary() + "' view /nonexistent --script '" + bad.string() + "'",
+      &out);
+  CHECK(code == 2);
+  CHECK(out.find("bad.txt:3") != std::string::npos);
+  CHECK(out.find("unknown key name") != std::string::npos);
 
   // An index that does not exist in the frame is a script error at run time.
   NEEDLE_KITTI_OR_SKIP(kitti);
@@ -498,4 +505,84 @@ TEST_CASE("e2e view: --frame --screenshot --size renders one frame and exits", "
   const Run missing = run_view("'" + kitti.string() + "' --frame 999999 --screenshot x.png", tmp);
   CHECK(missing.code == 2);
   CHECK(missing.output.find("999999") != std::string::npos);
+}
+
+// [SECTION] keyboard, dialogs, drop
+
+TEST_CASE("e2e view: keyboard shortcuts, go-to-frame, Open dialog and a dropped folder",
+          "[e2e][view]") {
+  NEEDLE_KITTI_OR_SKIP(kitti);
+  if (!have_xvfb()) return;
+  const needle::DatasetIndex ds = kitti_index(kitti);
+  std::vector<std::string> names;
+  for (const auto& s : ds.pred_sets) names.push_back(s.name);
+  const needle::RankResult rank =
+      needle::rank_frames(needle::load_all_annotations(ds, true), names);
+  REQUIRE(!rank.frames.empty());
+  const fs::path training = kitti / "training";
+  REQUIRE(fs::is_directory(training));
+
+  const fs::path tmp = needle::test::temp_dir("e2e_keys");
+  // Every key goes through the ImGui GLFW backend exactly as a key press from X would.
+  const std::string script =
+      "key N\nwait-loaded\nscreenshot n.png\n"
+      "key End\nwait-loaded\nscreenshot end.png\n"
+      "key Home\nwait-loaded\nscreenshot home.png\n"
+      "key Right\nwait-loaded\nscreenshot right.png\n"
+      "key Left\nwait-loaded\nscreenshot left.png\n"
+      "key G\ntype 000007\nkey Enter\nwait-loaded\nscreenshot goto.png\n"
+      "drop " +
+      training.string() +
+      "\nwait-loaded\nscreenshot drop.png\n"
+      "key Ctrl+O\nkey Ctrl+A\ntype " +
+      kitti.string() +
+      "\nkey Enter\n"
+      "frame 000003\nwait-loaded\nscreenshot open.png\nquit\n";
+  const Run run = run_view(
+      "'" + kitti.string() + "' --script '" + write_script(tmp, script).string() + "'", tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  REQUIRE(run.layouts.size() == 8);
+  CHECK(run.layouts[0].at("frame") == rank.frames[0].frame);  // N from the start: rank 1
+  CHECK(run.layouts[1].at("frame") == ds.frames.back().id);
+  CHECK(run.layouts[2].at("frame") == ds.frames.front().id);
+  CHECK(run.layouts[3].at("frame") == ds.frames[1].id);
+  CHECK(run.layouts[4].at("frame") == ds.frames.front().id);
+  CHECK(run.layouts[5].at("frame") == "000007");
+  // The dropped folder is now the open dataset (its own root, no prediction sets).
+  CHECK(run.layouts[6].at("dataset") == training.string());
+  CHECK(run.layouts[6].at("frame") == ds.frames.front().id);
+  // Ctrl+O, select all, type the path, Enter: the original dataset is open again.
+  CHECK(run.layouts[7].at("dataset") == kitti.string());
+  CHECK(run.layouts[7].at("frame") == "000003");
+}
+
+TEST_CASE("e2e view: the frame list keeps the current frame visible", "[e2e][view]") {
+  if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_list");
+  const fs::path demo = tmp / "demo";
+  std::string out;
+  // 150 frames: far more rows than the list shows at 1600x900.
+  REQUIRE(needle::test::run_command("'" + needle::test::needle_binary() + "' demo '" +
+                                        demo.string() + "' --frames 150 --no-lidar",
+                                    &out) == 0);
+  const std::string script =
+      "order id\nkey End\nwait-loaded\nscreenshot a.png\n"
+      "key Home\nwait-loaded\nscreenshot b.png\n"
+      "frame 000090\nwait-loaded\nscreenshot c.png\n"
+      "key Right\nwait-loaded\nscreenshot d.png\n"
+      "order rank\nkey N\nwait-loaded\nscreenshot e.png\nquit\n";
+  const Run run = run_view(
+      "'" + demo.string() + "' --script '" + write_script(tmp, script).string() + "'", tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  REQUIRE(run.layouts.size() == 5);
+  CHECK(run.layouts[0].at("frame") == "000149");
+  CHECK(run.layouts[1].at("frame") == "000000");
+  CHECK(run.layouts[2].at("frame") == "000090");
+  CHECK(run.layouts[3].at("frame") == "000091");
+  for (const json& l : run.layouts) {
+    INFO("frame " << l.at("frame"));
+    CHECK(l.at("list_current_visible") == true);
+  }
 }
