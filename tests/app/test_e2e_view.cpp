@@ -1,7 +1,8 @@
-// End-to-end tests of the viewer: each runs the real `needle view` under Xvfb (Mesa llvmpipe)
-// with --script / --screenshot, reads the PNG back and checks pixels, using the layout JSON the
-// app prints (--print-layout) to map image and 3D coordinates to screenshot pixels exactly.
-// Index: [helpers] [camera overlays] [rank navigation] [3D selection] [invalid data] [scripts]
+// End-to-end tests of the viewer: each runs the real `needle view` on a private Xvfb (Mesa
+// llvmpipe, tests/support/with_xvfb.sh) with --script / --screenshot, reads the PNG back and checks
+// pixels, using the layout JSON the app prints (--print-layout) to map image and 3D coordinates to
+// screenshot pixels exactly. Index: [helpers] [camera overlays] [rank navigation] [3D selection]
+// [invalid data] [scripts]
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -27,8 +28,8 @@ namespace {
 // [SECTION] helpers
 
 bool have_xvfb() {
-  static const bool ok = std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
-  if (!ok) std::printf("NEEDLE-SKIPPED: xvfb-run not installed\n");
+  static const bool ok = std::system("command -v Xvfb >/dev/null 2>&1") == 0;
+  if (!ok) std::printf("NEEDLE-SKIPPED: Xvfb not installed\n");
   return ok;
 }
 
@@ -41,10 +42,10 @@ struct Run {
 // Runs `needle view ARGS` under Xvfb with GL errors fatal and layout lines on stdout.
 Run run_view(const std::string& args, const fs::path& tmp) {
   Run r;
-  const std::string cmd =
-      "cd '" + tmp.string() + "' && XDG_CONFIG_HOME='" + (tmp / "config").string() +
-      "' xvfb-run -a -s \"-screen 0 1600x900x24\" '" + needle::test::needle_binary() + "' view " +
-      args + " --check-gl --print-layout -";
+  const std::string cmd = "cd '" + tmp.string() + "' && XDG_CONFIG_HOME='" +
+                          (tmp / "config").string() + "' '" + std::string(NEEDLE_SOURCE_DIR) +
+                          "/tests/support/with_xvfb.sh' '" + needle::test::needle_binary() +
+                          "' view " + args + " --check-gl --print-layout -";
   r.code = needle::test::run_command(cmd, &r.output);
   std::istringstream in(r.output);
   const std::string tag = "NEEDLE-LAYOUT ";
