@@ -12,7 +12,7 @@ void print_usage() {
       "\n"
       "usage: needle [SUBCOMMAND] [ARGS...]\n"
       "  view [DATASET] [--pred [NAME=]DIR ...]   open the viewer (default: the demo dataset)\n"
-      "  rank DATASET --pred [NAME=]DIR ...       rank frames by how suspicious they are\n"
+      "  rank DATASET [--pred [NAME=]DIR ...]     rank frames by how suspicious they are\n"
       "  eval DATASET --pred DIR                  KITTI-style AP evaluation\n"
       "  demo OUT_DIR [--frames N] [--seed S]     generate the synthetic demo dataset\n"
       "\n"

@@ -280,9 +280,13 @@ int cmd_rank(int argc, char** argv) {
     };
     opt.compare_old = idx(a);
     opt.compare_new = idx(b);
-    if (opt.compare_old < 0 || opt.compare_new < 0)
+    if (opt.compare_old < 0 || opt.compare_new < 0) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
       return usage_error("--compare " + compare +
-                         ": both names must be prediction sets given with --pred NAME=DIR");
+                         ": both names must be prediction sets (--pred NAME=DIR); known sets: " +
+                         (known.empty() ? "none" : known));
+    }
     if (opt.compare_old == opt.compare_new)
       return usage_error("--compare needs two different prediction sets");
   }
