@@ -17,10 +17,13 @@
 #include <catch2/catch.hpp>
 
 #include "needle/box3d.h"
+#include "needle/dataset.h"
 #include "needle/demo.h"
 #include "needle/error.h"
 #include "needle/iou.h"
 #include "needle/kitti_io.h"
+#include "needle/ranking.h"
+#include "needle/ranking_quality.h"
 #include "support/test_support.h"
 
 using namespace needle;
@@ -491,4 +494,42 @@ TEST_CASE("demo: the CLI validates its arguments and reports a summary", "[demo]
   CHECK(fs::exists(dir / "ok/injected.json"));
   CHECK(fs::exists(dir / "ok/training/label_2/000002.txt"));
   CHECK_FALSE(fs::exists(dir / "ok/training/velodyne"));
+}
+
+TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines",
+          "[demo][ranking]") {
+  // The benchmark of issue 3 in miniature: labels and predictions only (no images or lidar, so
+  // the invalid-data frames are only the bad label lines), 1000 frames, one seed.
+  const fs::path dir = test::temp_dir("demo_rank");
+  DemoOptions opt;
+  opt.frames = 1000;
+  opt.seed = 1;
+  opt.images = false;
+  opt.lidar = false;
+  generate_demo(dir, opt);
+  const DatasetIndex ds = scan_dataset(dir, default_prediction_sets(dir));
+  REQUIRE(ds.pred_sets.size() == 2);
+  const auto frames = load_all_annotations(ds, true);
+  std::vector<std::string> names;
+  for (const auto& p : ds.pred_sets) names.push_back(p.name);
+  std::vector<TruthEntry> truth;
+  for (const InjectedError& e : read_injected(dir / "injected.json"))
+    truth.push_back({e.frame, e.kind, e.label});
+
+  std::map<RankMethod, RankingQuality> q;
+  for (RankMethod m : {RankMethod::Needle, RankMethod::Mistakenness, RankMethod::ObjectLab}) {
+    RankOptions ro;
+    ro.method = m;
+    q[m] = evaluate_ranking(rank_frames(frames, names, ro), truth);
+    INFO(rank_method_name(m) << ": label errors recall@K " << q[m].label_errors.recall_at_k
+                             << " AP " << q[m].label_errors.average_precision);
+    CHECK(q[m].label_errors.truth_frames > 30);
+  }
+  const auto& needle_q = q[RankMethod::Needle].label_errors;
+  CHECK(needle_q.recall_at_k >= 0.75);
+  for (RankMethod m : {RankMethod::Mistakenness, RankMethod::ObjectLab}) {
+    CHECK(needle_q.recall_at_k > q[m].label_errors.recall_at_k + 0.2);
+    CHECK(needle_q.average_precision > q[m].label_errors.average_precision + 0.2);
+  }
+  CHECK(q[RankMethod::Needle].invalid_data.recall_at_k == 1.0);
 }
