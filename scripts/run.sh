@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up command 1: install what is missing, build (Release), run the main job: the viewer on the
-# demo dataset (generated on first use into ~/.cache/needle/demo). Extra arguments go to `needle`.
+# demo dataset (generated on first use under ~/.cache/needle/). Extra arguments go to `needle`.
 # Without a display (ssh, CI) the viewer runs under Xvfb, shows the top-ranked demo frame, writes
 # build/needle-demo.png and exits.
 set -euo pipefail
