@@ -180,10 +180,17 @@ int find_prediction_set(const AppState& s, const std::string& name) {
 
 void update_prefetch(AppState& s) {
   if (!s.session) return;
-  const std::size_t n = s.session->frame_count();
+  s.session->loader->prefetch(likely_next_frames(s));
+}
+
+std::vector<std::size_t> likely_next_frames(const AppState& s) {
   std::vector<std::size_t> order;
+  if (!s.session) return order;
+  const std::size_t n = s.session->frame_count();
   auto add = [&](long i) {
-    if (i >= 0 && static_cast<std::size_t>(i) < n) order.push_back(static_cast<std::size_t>(i));
+    if (i < 0 || static_cast<std::size_t>(i) >= n || static_cast<std::size_t>(i) == s.frame) return;
+    if (std::find(order.begin(), order.end(), static_cast<std::size_t>(i)) == order.end())
+      order.push_back(static_cast<std::size_t>(i));
   };
   const long f = static_cast<long>(s.frame);
   // Most likely next moves first: next by id, next suspicious, previous by id, previous suspicious.
@@ -200,7 +207,7 @@ void update_prefetch(AppState& s) {
   add(ranked(s.rank_cursor + 2));
   add(f - 2);
   add(ranked(s.rank_cursor - 2));
-  s.session->loader->prefetch(order);
+  return order;
 }
 
 }  // namespace needle::view

@@ -42,5 +42,8 @@ int find_prediction_set(const AppState& s, const std::string& name);  // -1 when
 
 // Called when the current frame changes: asks the loader for neighbours by id and by rank.
 void update_prefetch(AppState& s);
+// Frames the user is most likely to open next, most likely first: next by id, next suspicious,
+// previous by id, previous suspicious, then two steps away. Never the current frame; no repeats.
+std::vector<std::size_t> likely_next_frames(const AppState& s);
 
 }  // namespace needle::view

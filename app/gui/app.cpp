@@ -54,7 +54,12 @@ App::App(const ViewOptions& opt) : opt_(opt), window_(window_options(opt)) {
   state_.on_frame_loaded = [] {
     gl::Window::wake();
   };  // the layout is ours (config.h), never imgui.ini in the working folder
-  scene_.init();
+  scene_ = std::make_unique<Scene3D>();
+  scene_->init();
+  for (auto& a : ahead_) {
+    a = std::make_unique<Scene3D>();
+    a->init();
+  }
   image_points_.init();
   if (opt_.check_gl) {
     const std::string err = gl::take_gl_errors();
@@ -141,15 +146,21 @@ int App::run() {
     const double t_start = cpu_s();
     window_.begin_imgui_frame();
     handle_shortcuts();
+    refresh_current(state_);
+    adopt_prerendered_scene();  // before the panels take the 3D view's texture
     UiContext ui{state_};
     draw_ui(ui);
     refresh_current(state_);
     upload_changed();
     const double t_ui = cpu_s();
-    scene_.render(state_, ui.view3d_mvp, ui.view3d_want_w, ui.view3d_want_h);
+    const long renders_before = scene_->renders();
+    scene_->render(state_, ui.view3d_mvp, ui.view3d_want_w, ui.view3d_want_h);
+    view3d_mvp_ = ui.view3d_mvp;
+    view3d_w_ = ui.view3d_want_w;
+    view3d_h_ = ui.view3d_want_h;
     if (bench_) gl::finish();
     const double t_3d = cpu_s();
-    drawn_ = (state_.current && scene_.uploaded_frame() == state_.current.get() &&
+    drawn_ = (state_.current && scene_->uploaded_frame() == state_.current.get() &&
               (!state_.current->has_image() || texture_frame_ == state_.current))
                  ? state_.current
                  : nullptr;
@@ -177,12 +188,57 @@ int App::run() {
       saved_config_ = ViewerConfig{layout_, state_.recent};
       save_config(saved_config_);
     }
+    prerender_next_frames(renders_before);
   }
   if (bench_) {
     std::fputs(bench_->report().c_str(), stdout);
     std::fflush(stdout);
   }
   return exit_code_;
+}
+
+// [SECTION] 3D views rendered ahead
+
+void App::adopt_prerendered_scene() {
+  const LoadedFrame* f = state_.current.get();
+  if (!f || scene_->uploaded_frame() == f) return;
+  for (auto& a : ahead_)
+    if (a->uploaded_frame() == f) {
+      std::swap(scene_, a);  // the old view stays ahead: going back is free too
+      adopted_ = f;
+      return;
+    }
+}
+
+void App::prerender_next_frames(long renders_before) {
+  // Only while the 3D view on screen stands still and shows the current frame: rendering ahead
+  // must never slow down orbiting or a frame that is still loading. At most one redraw per UI
+  // frame; a view whose frame and settings did not change costs nothing.
+  if (!state_.session || !drawn_ || drawn_ != state_.current ||
+      scene_->renders() != renders_before || view3d_w_ <= 0 || view3d_h_ <= 0)
+    return;
+  const std::vector<std::size_t> wanted = likely_next_frames(state_);
+  std::vector<std::shared_ptr<const LoadedFrame>> frames;  // the most likely ones, if loaded
+  for (std::size_t k = 0; k < wanted.size() && k < ahead_.size(); ++k)
+    if (auto f = state_.session->loader->peek(wanted[k])) frames.push_back(std::move(f));
+  auto holds_wanted = [&](const Scene3D& a) {
+    for (const auto& f : frames)
+      if (a.uploaded_frame() == f.get()) return true;
+    return false;
+  };
+  const Selection none;  // a frame opens with nothing selected
+  for (const auto& f : frames) {
+    Scene3D* target = nullptr;
+    for (auto& a : ahead_)
+      if (a->uploaded_frame() == f.get()) target = a.get();
+    for (std::size_t k = 0; !target && k < ahead_.size(); ++k)
+      if (!holds_wanted(*ahead_[k])) target = ahead_[k].get();
+    if (!target) continue;
+    const long before = target->renders();
+    target->sync(state_, f, none);
+    target->render(state_, none, view3d_mvp_, view3d_w_, view3d_h_);
+    if (target->renders() != before) return;
+  }
 }
 
 // [SECTION] scripted input (through the ImGui GLFW backend, as real input arrives)
@@ -373,9 +429,9 @@ void App::draw_splitters(const PanelRects& r, float top, float status_h) {
 void App::draw_ui(UiContext& ui) {
   ui.image_texture = image_texture_.empty() ? nullptr : image_texture_.imgui_id();
   ui.image_points = &image_points_;
-  ui.view3d_texture = scene_.width() > 0 ? scene_.texture() : nullptr;
-  ui.view3d_tex_w = scene_.width();
-  ui.view3d_tex_h = scene_.height();
+  ui.view3d_texture = scene_->width() > 0 ? scene_->texture() : nullptr;
+  ui.view3d_tex_w = scene_->width();
+  ui.view3d_tex_h = scene_->height();
 
   draw_menu_bar();
   const ImGuiIO& io = ImGui::GetIO();
@@ -417,6 +473,7 @@ void App::draw_ui(UiContext& ui) {
 
   ui.layout.frame_id = state_.session ? state_.session->index->frames[state_.frame].id : "";
   ui.layout.dataset = state_.session ? state_.session->root.string() : "";
+  ui.layout.view3d_rendered_ahead = state_.current && adopted_ == state_.current.get();
   ui.layout.frame_loaded = state_.current != nullptr;
 }
 
@@ -433,7 +490,7 @@ void App::upload_changed() {
     image_points_.upload(f ? f->image_points.data() : nullptr, f ? f->image_points.size() / 3 : 0);
     points_frame_ = f;
   }
-  scene_.sync(state_);
+  scene_->sync(state_);
 }
 
 // [SECTION] screenshot + GL checks

@@ -5,6 +5,7 @@
 //   screenshot / GL check -> swap.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,12 +71,21 @@ class App final : public ScriptHost {
   bool after_render(const struct UiContext& ui);  // screenshot + GL check; false = stop
   void write_layout(const LayoutReport& r);
   void release_scripted_keys();
+  void adopt_prerendered_scene();
+  void prerender_next_frames(long renders_before);
 
   ViewOptions opt_;
   // Declaration order matters: the window (GL context) outlives every GL object below it.
   gl::Window window_;
   std::vector<int> keys_to_release_;  // pressed by a script in the previous UI frame
-  Scene3D scene_;
+  // The 3D view on screen, and the 3D views of the frames most likely opened next, rendered ahead
+  // while the screen is still (on software GL a redraw costs about a frame): opening one of them
+  // swaps it in instead of drawing (see prerender_next_frames).
+  std::unique_ptr<Scene3D> scene_;
+  std::array<std::unique_ptr<Scene3D>, 3> ahead_;
+  Mat4 view3d_mvp_;  // the 3D view's last matrix and size, for rendering ahead
+  int view3d_w_ = 0, view3d_h_ = 0;
+  const LoadedFrame* adopted_ = nullptr;  // the last frame whose 3D view was swapped in
   gl::ImageTexture image_texture_;
   gl::ImagePointRenderer image_points_;
   std::shared_ptr<const LoadedFrame> texture_frame_;  // frame whose image is in image_texture_

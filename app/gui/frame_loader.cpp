@@ -55,6 +55,12 @@ void FrameLoader::set_prefetch_paused(bool paused) {
   if (!paused) cv_.notify_all();
 }
 
+std::shared_ptr<const LoadedFrame> FrameLoader::peek(std::size_t index) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = cache_.find(index);
+  return it == cache_.end() ? nullptr : it->second.frame;
+}
+
 bool FrameLoader::cached(std::size_t index) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return cache_.count(index) != 0;

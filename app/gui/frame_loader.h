@@ -47,6 +47,8 @@ class FrameLoader {
   // that drawing it has the cores to itself). Loads asked for with get() are never paused.
   void set_prefetch_paused(bool paused);
   bool cached(std::size_t index) const;
+  // The frame if cached, without marking it used or asking for it (nullptr otherwise).
+  std::shared_ptr<const LoadedFrame> peek(std::size_t index) const;
   bool busy() const;  // a load is queued or in progress
   void clear();       // drops the cache (bench: measure cold loads)
   std::size_t size() const;

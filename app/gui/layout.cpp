@@ -52,6 +52,7 @@ std::string layout_json(const LayoutReport& r) {
   j["dataset"] = r.dataset;
   j["frame"] = r.frame_id;
   j["list_current_visible"] = r.list_current_visible;
+  j["view3d_rendered_ahead"] = r.view3d_rendered_ahead;
   j["frame_loaded"] = r.frame_loaded;
   j["panels"] = {
       {"frame_list", rect_json(r.panels.frame_list)}, {"camera", rect_json(r.panels.camera)},

@@ -46,7 +46,8 @@ struct LayoutReport {
   std::string dataset;  // root folder of the open dataset
   std::string frame_id;
   bool frame_loaded = false;
-  bool list_current_visible = false;  // the current frame's row is fully visible in the list
+  bool list_current_visible = false;   // the current frame's row is fully visible in the list
+  bool view3d_rendered_ahead = false;  // the 3D view of this frame was rendered before it opened
   PanelRects panels;
   Rect camera_canvas, view3d_canvas;  // drawing areas inside the camera and 3D panels
   bool image_shown = false;

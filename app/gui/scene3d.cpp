@@ -64,7 +64,8 @@ const Object* selected_object(const AppState& s, const LoadedFrame& f) {
 
 }  // namespace
 
-void build_box_lines(const AppState& s, const LoadedFrame& f, gl::LineBatch& out) {
+void build_box_lines(const AppState& s, const Selection& selection, const LoadedFrame& f,
+                     gl::LineBatch& out) {
   out.clear();
   const auto& ann = f.data.ann;
   if (!ann.calib) return;
@@ -78,7 +79,7 @@ void build_box_lines(const AppState& s, const LoadedFrame& f, gl::LineBatch& out
       const Object& o = objs[i];
       if (!o.has_3d() || !d.prediction_visible(set, o)) continue;
       const bool sel =
-          s.selection.pred_set == static_cast<int>(set) && s.selection.pred == static_cast<int>(i);
+          selection.pred_set == static_cast<int>(set) && selection.pred == static_cast<int>(i);
       add_box(out, corners_velo(o, calib), prediction_color(o.cls), w, kDashPx, sel,
               d.heading_marker);
     }
@@ -87,7 +88,7 @@ void build_box_lines(const AppState& s, const LoadedFrame& f, gl::LineBatch& out
     for (std::size_t i = 0; i < ann.labels.size(); ++i) {
       const Object& o = ann.labels[i];
       if (!o.has_3d() || !d.class_visible(o.cls)) continue;
-      const bool sel = s.selection.label == static_cast<int>(i);
+      const bool sel = selection.label == static_cast<int>(i);
       add_box(out, corners_velo(o, calib), label_color(o.cls), w, 0.0f, sel, d.heading_marker);
     }
   }
@@ -145,8 +146,8 @@ void Scene3D::init() {
   grid_.upload(grid);
 }
 
-void Scene3D::sync(const AppState& s) {
-  const std::shared_ptr<const LoadedFrame>& f = s.current;
+void Scene3D::sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& f,
+                   const Selection& sel) {
   bool frame_changed = false;
   if (f != uploaded_) {
     if (f && f->has_cloud())
@@ -156,7 +157,7 @@ void Scene3D::sync(const AppState& s) {
     uploaded_ = f;
     frame_changed = true;
   }
-  if (f && (frame_changed || s.selection != uploaded_selection_ ||
+  if (f && (frame_changed || sel != uploaded_selection_ ||
             s.display.highlight_points != uploaded_highlight_)) {
     std::vector<std::uint8_t> mask(points_.count(), 0);
     if (s.display.highlight_points) {
@@ -164,7 +165,7 @@ void Scene3D::sync(const AppState& s) {
         for (std::uint32_t i : idx)
           if (i < mask.size()) mask[i] = 255;  // normalised attribute: 255 -> 1.0
       };
-      const int l = s.selection.label, ps = s.selection.pred_set, p = s.selection.pred;
+      const int l = sel.label, ps = sel.pred_set, p = sel.pred;
       if (l >= 0 && l < static_cast<int>(f->label_points.size()))
         mark(f->label_points[static_cast<std::size_t>(l)]);
       if (ps >= 0 && ps < static_cast<int>(f->pred_points.size()) && p >= 0 &&
@@ -172,13 +173,13 @@ void Scene3D::sync(const AppState& s) {
         mark(f->pred_points[static_cast<std::size_t>(ps)][static_cast<std::size_t>(p)]);
     }
     points_.upload_highlight(mask);
-    uploaded_selection_ = s.selection;
+    uploaded_selection_ = sel;
     uploaded_highlight_ = s.display.highlight_points;
     dirty_ = true;
   }
   if (frame_changed) dirty_ = true;
   if (f)
-    build_box_lines(s, *f, box_batch_);
+    build_box_lines(s, sel, *f, box_batch_);
   else
     box_batch_.clear();
   const auto& a = box_batch_.vertices();
@@ -191,11 +192,11 @@ void Scene3D::sync(const AppState& s) {
   }
 }
 
-void Scene3D::render(const AppState& s, const Mat4& mvp, int w, int h) {
+void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, int w, int h) {
   gl::PointStyle style;
   style.color_mode = static_cast<int>(s.display.point_color);
   style.point_size = s.display.point_size;
-  style.dim = s.selection.empty() || !s.display.highlight_points ? 0.0f : 0.35f;
+  style.dim = sel.empty() || !s.display.highlight_points ? 0.0f : 0.35f;
   Key key;
   key.mvp = mvp;
   key.w = w;

@@ -13,7 +13,9 @@ namespace needle::view {
 
 // Box wireframes of the visible objects in the velodyne frame, as thick line segments.
 // Labels solid, predictions dashed, the selection on a yellow halo; plus heading markers.
-void build_box_lines(const AppState& s, const LoadedFrame& f, gl::LineBatch& out);
+// `sel` is the selection to draw (the current one, or none for a frame not yet on screen).
+void build_box_lines(const AppState& s, const Selection& sel, const LoadedFrame& f,
+                     gl::LineBatch& out);
 // Ground grid (10 m squares) and range rings (every 10 m) at the ground height under the sensor.
 void build_grid_lines(gl::LineBatch& out);
 // Centre of the selected object in the velodyne frame; false when nothing 3D is selected.
@@ -25,11 +27,16 @@ class Scene3D {
   void init();          // throws gl::ShaderError
   // Uploads the current frame's points when the frame changed and the highlight mask when the
   // selection changed. Box lines are rebuilt every call (a few hundred segments).
-  void sync(const AppState& s);
+  void sync(const AppState& s) { sync(s, s.current, s.selection); }
+  // The same for frame `f` with selection `sel` (pre-rendering a frame before it is shown).
+  void sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& f, const Selection& sel);
   // Renders into the FBO at w x h pixels with the given velodyne -> clip matrix. Skipped when
   // nothing it shows changed since the last render (the FBO still holds that picture): a still
   // 3D view costs nothing, which matters on software GL.
-  void render(const AppState& s, const Mat4& mvp, int w, int h);
+  void render(const AppState& s, const Mat4& mvp, int w, int h) {
+    render(s, s.selection, mvp, w, h);
+  }
+  void render(const AppState& s, const Selection& sel, const Mat4& mvp, int w, int h);
   long renders() const { return renders_; }  // how many times the FBO was actually redrawn
   void* texture() const { return target_.imgui_id(); }
   int width() const { return target_.width(); }

@@ -587,3 +587,54 @@ TEST_CASE("e2e view: the frame list keeps the current frame visible", "[e2e][vie
     CHECK(l.at("list_current_visible") == true);
   }
 }
+
+// [SECTION] 3D views rendered ahead
+
+TEST_CASE("e2e view: a 3D view rendered ahead is the picture drawn on arrival", "[e2e][view]") {
+  NEEDLE_KITTI_OR_SKIP(kitti);
+  if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_ahead");
+  // Wait on a frame so that its neighbours are loaded and rendered ahead, then step to them.
+  const std::string ahead =
+      "frame 000007\nwait-loaded\nwait-frames 30\nkey Right\nwait-loaded\nscreenshot a8.png\n"
+      "wait-frames 30\nkey Left\nwait-loaded\nscreenshot a7.png\nquit\n";
+  const std::string direct =
+      "frame 000008\nwait-loaded\nscreenshot d8.png\n"
+      "frame 000007\nwait-loaded\nscreenshot d7.png\nquit\n";
+  const fs::path dir_a = tmp / "a", dir_d = tmp / "d";
+  fs::create_directories(dir_a);
+  fs::create_directories(dir_d);
+  const Run a = run_view(
+      "'" + kitti.string() + "' --script '" + write_script(dir_a, ahead).string() + "'", dir_a);
+  const Run d = run_view(
+      "'" + kitti.string() + "' --script '" + write_script(dir_d, direct).string() + "'", dir_d);
+  INFO(a.output << d.output);
+  REQUIRE(a.code == 0);
+  REQUIRE(d.code == 0);
+  REQUIRE(a.layouts.size() == 2);
+  REQUIRE(d.layouts.size() == 2);
+  CHECK(a.layouts[0].at("frame") == "000008");
+  CHECK(a.layouts[1].at("frame") == "000007");
+  // The shortcut was taken: both views came from the views rendered ahead...
+  CHECK(a.layouts[0].at("view3d_rendered_ahead") == true);
+  CHECK(a.layouts[1].at("view3d_rendered_ahead") == true);
+  CHECK(d.layouts[0].at("view3d_rendered_ahead") == false);
+  // ... and they are pixel for pixel what opening the frame directly draws.
+  for (int k = 0; k < 2; ++k) {
+    const std::string id = k == 0 ? "8" : "7";
+    const Shot sa = load_shot(dir_a / ("a" + id + ".png"));
+    const Shot sd = load_shot(dir_d / ("d" + id + ".png"));
+    const json& r = a.layouts[static_cast<std::size_t>(k)].at("view3d_canvas");
+    REQUIRE(r == d.layouts[static_cast<std::size_t>(k)].at("view3d_canvas"));
+    long differ = 0, lit = 0;
+    for (int y = r.at("y").get<int>(); y < r.at("y").get<int>() + r.at("h").get<int>(); ++y)
+      for (int x = r.at("x").get<int>(); x < r.at("x").get<int>() + r.at("w").get<int>(); ++x) {
+        const Rgb p = sa.at(x, y), q = sd.at(x, y);
+        differ += (p.r != q.r || p.g != q.g || p.b != q.b) ? 1 : 0;
+        lit += (p.r + p.g + p.b > 150) ? 1 : 0;
+      }
+    INFO("frame 00000" << id);
+    CHECK(lit > 5000);  // points and boxes are there
+    CHECK(differ == 0);
+  }
+}
