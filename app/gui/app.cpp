@@ -54,13 +54,12 @@ App::App(const ViewOptions& opt) : opt_(opt), window_(window_options(opt)) {
   state_.on_frame_loaded = [] {
     gl::Window::wake();
   };  // the layout is ours (config.h), never imgui.ini in the working folder
-  scene_ = std::make_unique<Scene3D>();
-  scene_->init();
+  view_ = std::make_unique<FrameView>();
+  view_->init();
   for (auto& a : ahead_) {
-    a = std::make_unique<Scene3D>();
+    a = std::make_unique<FrameView>();
     a->init();
   }
-  image_points_.init();
   if (opt_.check_gl) {
     const std::string err = gl::take_gl_errors();
     if (!err.empty()) throw gl::WindowError("GL error during initialisation: " + err);
@@ -153,15 +152,15 @@ int App::run() {
     refresh_current(state_);
     upload_changed();
     const double t_ui = cpu_s();
-    const long renders_before = scene_->renders();
-    scene_->render(state_, ui.view3d_mvp, ui.view3d_want_w, ui.view3d_want_h);
+    const long renders_before = view_->scene.renders();
+    view_->scene.render(state_, ui.view3d_mvp, ui.view3d_want_w, ui.view3d_want_h);
     view3d_mvp_ = ui.view3d_mvp;
     view3d_w_ = ui.view3d_want_w;
     view3d_h_ = ui.view3d_want_h;
     if (bench_) gl::finish();
     const double t_3d = cpu_s();
-    drawn_ = (state_.current && scene_->uploaded_frame() == state_.current.get() &&
-              (!state_.current->has_image() || texture_frame_ == state_.current))
+    drawn_ = (state_.current && view_->scene.uploaded_frame() == state_.current.get() &&
+              view_->camera_frame == state_.current)
                  ? state_.current
                  : nullptr;
     window_.render_imgui();
@@ -201,10 +200,10 @@ int App::run() {
 
 void App::adopt_prerendered_scene() {
   const LoadedFrame* f = state_.current.get();
-  if (!f || scene_->uploaded_frame() == f) return;
+  if (!f || view_->scene.uploaded_frame() == f) return;
   for (auto& a : ahead_)
-    if (a->uploaded_frame() == f) {
-      std::swap(scene_, a);  // the old view stays ahead: going back is free too
+    if (a->scene.uploaded_frame() == f && a->camera_frame.get() == f) {
+      std::swap(view_, a);  // the old views stay ahead: going back is free too
       adopted_ = f;
       return;
     }
@@ -212,32 +211,33 @@ void App::adopt_prerendered_scene() {
 
 void App::prerender_next_frames(long renders_before) {
   // Only while the 3D view on screen stands still and shows the current frame: rendering ahead
-  // must never slow down orbiting or a frame that is still loading. At most one redraw per UI
+  // must never slow down orbiting or a frame that is still loading. At most one 3D redraw per UI
   // frame; a view whose frame and settings did not change costs nothing.
   if (!state_.session || !drawn_ || drawn_ != state_.current ||
-      scene_->renders() != renders_before || view3d_w_ <= 0 || view3d_h_ <= 0)
+      view_->scene.renders() != renders_before || view3d_w_ <= 0 || view3d_h_ <= 0)
     return;
   const std::vector<std::size_t> wanted = likely_next_frames(state_);
   std::vector<std::shared_ptr<const LoadedFrame>> frames;  // the most likely ones, if loaded
   for (std::size_t k = 0; k < wanted.size() && k < ahead_.size(); ++k)
     if (auto f = state_.session->loader->peek(wanted[k])) frames.push_back(std::move(f));
-  auto holds_wanted = [&](const Scene3D& a) {
+  auto holds_wanted = [&](const FrameView& a) {
     for (const auto& f : frames)
-      if (a.uploaded_frame() == f.get()) return true;
+      if (a.scene.uploaded_frame() == f.get()) return true;
     return false;
   };
   const Selection none;  // a frame opens with nothing selected
   for (const auto& f : frames) {
-    Scene3D* target = nullptr;
+    FrameView* target = nullptr;
     for (auto& a : ahead_)
-      if (a->uploaded_frame() == f.get()) target = a.get();
+      if (a->scene.uploaded_frame() == f.get()) target = a.get();
     for (std::size_t k = 0; !target && k < ahead_.size(); ++k)
       if (!holds_wanted(*ahead_[k])) target = ahead_[k].get();
     if (!target) continue;
-    const long before = target->renders();
-    target->sync(state_, f, none);
-    target->render(state_, none, view3d_mvp_, view3d_w_, view3d_h_);
-    if (target->renders() != before) return;
+    const long before = target->scene.renders();
+    target->sync_camera(f);
+    target->scene.sync(state_, f, none);
+    target->scene.render(state_, none, view3d_mvp_, view3d_w_, view3d_h_);
+    if (target->scene.renders() != before) return;
   }
 }
 
@@ -427,11 +427,12 @@ void App::draw_splitters(const PanelRects& r, float top, float status_h) {
 }
 
 void App::draw_ui(UiContext& ui) {
-  ui.image_texture = image_texture_.empty() ? nullptr : image_texture_.imgui_id();
-  ui.image_points = &image_points_;
-  ui.view3d_texture = scene_->width() > 0 ? scene_->texture() : nullptr;
-  ui.view3d_tex_w = scene_->width();
-  ui.view3d_tex_h = scene_->height();
+  ui.image_texture = view_->image_texture.empty() ? nullptr : view_->image_texture.imgui_id();
+  ui.image_points = &view_->image_points;
+  const Scene3D& scene = view_->scene;
+  ui.view3d_texture = scene.width() > 0 ? scene.texture() : nullptr;
+  ui.view3d_tex_w = scene.width();
+  ui.view3d_tex_h = scene.height();
 
   draw_menu_bar();
   const ImGuiIO& io = ImGui::GetIO();
@@ -479,18 +480,24 @@ void App::draw_ui(UiContext& ui) {
 
 // [SECTION] uploads
 
-void App::upload_changed() {
-  const auto& f = state_.current;
-  if (f && f != texture_frame_ && f->has_image()) {
+void App::FrameView::init() {
+  scene.init();
+  image_points.init();
+}
+
+void App::FrameView::sync_camera(const std::shared_ptr<const LoadedFrame>& f) {
+  if (f == camera_frame) return;
+  if (f && f->has_image()) {
     const Image& img = *f->data.image;
-    image_texture_.upload_rgb(img.width, img.height, img.rgb.data());
-    texture_frame_ = f;
+    image_texture.upload_rgb(img.width, img.height, img.rgb.data());
   }
-  if (f != points_frame_) {
-    image_points_.upload(f ? f->image_points.data() : nullptr, f ? f->image_points.size() / 3 : 0);
-    points_frame_ = f;
-  }
-  scene_->sync(state_);
+  image_points.upload(f ? f->image_points.data() : nullptr, f ? f->image_points.size() / 3 : 0);
+  camera_frame = f;
+}
+
+void App::upload_changed() {
+  view_->sync_camera(state_.current);
+  view_->scene.sync(state_);
 }
 
 // [SECTION] screenshot + GL checks

@@ -78,19 +78,24 @@ class App final : public ScriptHost {
   // Declaration order matters: the window (GL context) outlives every GL object below it.
   gl::Window window_;
   std::vector<int> keys_to_release_;  // pressed by a script in the previous UI frame
-  // The 3D view on screen, and the 3D views of the frames most likely opened next, rendered ahead
-  // while the screen is still (on software GL a redraw costs about a frame): opening one of them
-  // swaps it in instead of drawing (see prerender_next_frames).
-  std::unique_ptr<Scene3D> scene_;
-  std::array<std::unique_ptr<Scene3D>, 3> ahead_;
+  // Everything of one frame on the GPU: the 3D view (rendered into its FBO), the camera image
+  // texture and the lidar points projected onto the image.
+  struct FrameView {
+    Scene3D scene;
+    gl::ImageTexture image_texture;
+    gl::ImagePointRenderer image_points;
+    std::shared_ptr<const LoadedFrame> camera_frame;  // whose image and image points are uploaded
+    void init();
+    void sync_camera(const std::shared_ptr<const LoadedFrame>& f);
+  };
+  // The frame on screen, and the frames most likely opened next, uploaded and rendered ahead
+  // while the screen is still (on software GL a 3D redraw costs about a frame): opening one of
+  // them swaps it in instead of uploading and drawing (see prerender_next_frames).
+  std::unique_ptr<FrameView> view_;
+  std::array<std::unique_ptr<FrameView>, 3> ahead_;
   Mat4 view3d_mvp_;  // the 3D view's last matrix and size, for rendering ahead
   int view3d_w_ = 0, view3d_h_ = 0;
-  const LoadedFrame* adopted_ = nullptr;  // the last frame whose 3D view was swapped in
-  gl::ImageTexture image_texture_;
-  gl::ImagePointRenderer image_points_;
-  std::shared_ptr<const LoadedFrame> texture_frame_;  // frame whose image is in image_texture_
-  std::shared_ptr<const LoadedFrame>
-      points_frame_;                          // frame whose lidar points are in image_points_
+  const LoadedFrame* adopted_ = nullptr;      // the last frame whose views were swapped in
   std::shared_ptr<const LoadedFrame> drawn_;  // frame fully drawn in the last render
 
   AppState state_;

@@ -615,7 +615,7 @@ TEST_CASE("e2e view: a 3D view rendered ahead is the picture drawn on arrival", 
   REQUIRE(d.layouts.size() == 2);
   CHECK(a.layouts[0].at("frame") == "000008");
   CHECK(a.layouts[1].at("frame") == "000007");
-  // The shortcut was taken: both views came from the views rendered ahead...
+  // The shortcut was taken: both frames came from the views uploaded and rendered ahead...
   CHECK(a.layouts[0].at("view3d_rendered_ahead") == true);
   CHECK(a.layouts[1].at("view3d_rendered_ahead") == true);
   CHECK(d.layouts[0].at("view3d_rendered_ahead") == false);
@@ -624,17 +624,20 @@ TEST_CASE("e2e view: a 3D view rendered ahead is the picture drawn on arrival", 
     const std::string id = k == 0 ? "8" : "7";
     const Shot sa = load_shot(dir_a / ("a" + id + ".png"));
     const Shot sd = load_shot(dir_d / ("d" + id + ".png"));
-    const json& r = a.layouts[static_cast<std::size_t>(k)].at("view3d_canvas");
-    REQUIRE(r == d.layouts[static_cast<std::size_t>(k)].at("view3d_canvas"));
-    long differ = 0, lit = 0;
-    for (int y = r.at("y").get<int>(); y < r.at("y").get<int>() + r.at("h").get<int>(); ++y)
-      for (int x = r.at("x").get<int>(); x < r.at("x").get<int>() + r.at("w").get<int>(); ++x) {
-        const Rgb p = sa.at(x, y), q = sd.at(x, y);
-        differ += (p.r != q.r || p.g != q.g || p.b != q.b) ? 1 : 0;
-        lit += (p.r + p.g + p.b > 150) ? 1 : 0;
-      }
-    INFO("frame 00000" << id);
-    CHECK(lit > 5000);  // points and boxes are there
-    CHECK(differ == 0);
+    // The 3D view and the camera view (image texture, lidar points on it, overlays).
+    for (const char* canvas : {"view3d_canvas", "camera_canvas"}) {
+      const json& r = a.layouts[static_cast<std::size_t>(k)].at(canvas);
+      REQUIRE(r == d.layouts[static_cast<std::size_t>(k)].at(canvas));
+      long differ = 0, lit = 0;
+      for (int y = r.at("y").get<int>(); y < r.at("y").get<int>() + r.at("h").get<int>(); ++y)
+        for (int x = r.at("x").get<int>(); x < r.at("x").get<int>() + r.at("w").get<int>(); ++x) {
+          const Rgb p = sa.at(x, y), q = sd.at(x, y);
+          differ += (p.r != q.r || p.g != q.g || p.b != q.b) ? 1 : 0;
+          lit += (p.r + p.g + p.b > 150) ? 1 : 0;
+        }
+      INFO("frame 00000" << id << ", " << canvas);
+      CHECK(lit > 5000);  // points, image and boxes are there
+      CHECK(differ == 0);
+    }
   }
 }
