@@ -8,19 +8,11 @@
 #include "needle/iou.h"
 #include "needle/ranking.h"
 #include "needle/ranking_quality.h"
+#include "support/test_support.h"
 
 using namespace needle;
 
 namespace {
-
-Calib test_calib() {
-  Calib c;
-  for (auto& p : c.P) p = {720, 0, 620, 0, 0, 720, 180, 0, 0, 0, 1, 0};
-  c.R0_rect = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  c.Tr_velo_to_cam = {0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0};
-  c.Tr_imu_to_velo = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
-  return c;
-}
 
 Object make_object(ObjectClass c, double x, double z, double ry, const Calib& calib) {
   Object o;
@@ -63,7 +55,7 @@ TEST_CASE("ObjectLab formulas on hand-computed cases", "[ranking][baseline]") {
 namespace {
 // One frame, one Car label at 20 m and one prediction (class, x offset, score); set "p".
 std::vector<FrameAnnotations> single_pair(ObjectClass pred_cls, double dx, double score) {
-  const Calib calib = test_calib();
+  const Calib calib = test::simple_calib();
   FrameAnnotations a;
   a.id = "000001";
   a.has_labels = true;

@@ -18,15 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Calib test_calib() {
-  Calib c;
-  for (auto& p : c.P) p = {720, 0, 620, 0, 0, 720, 180, 0, 0, 0, 1, 0};
-  c.R0_rect = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  c.Tr_velo_to_cam = {0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0};
-  c.Tr_imu_to_velo = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
-  return c;
-}
-
 Object car(double x, double z, ObjectClass c = ObjectClass::Car, std::optional<double> score = {}) {
   Object o;
   o.cls = c;
@@ -38,7 +29,7 @@ Object car(double x, double z, ObjectClass c = ObjectClass::Car, std::optional<d
   o.rotation_y = 0.2;
   o.alpha = o.rotation_y - std::atan2(x, z);
   o.score = score;
-  if (auto b = projected_box_2d(o, test_calib(), 1242, 375)) o.box2d = *b;
+  if (auto b = projected_box_2d(o, test::simple_calib(), 1242, 375)) o.box2d = *b;
   return o;
 }
 
@@ -49,7 +40,7 @@ FrameAnnotations frame(const std::string& id, std::vector<Object> labels,
   a.id = id;
   a.has_labels = has_labels;
   a.labels = std::move(labels);
-  a.calib = test_calib();
+  a.calib = test::simple_calib();
   a.preds.resize(2);
   a.preds[0].objects = std::move(old_preds);
   a.preds[1].objects = std::move(new_preds);

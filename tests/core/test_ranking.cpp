@@ -36,15 +36,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-Calib test_calib() {
-  Calib c;
-  for (auto& p : c.P) p = {720, 0, 620, 0, 0, 720, 180, 0, 0, 0, 1, 0};
-  c.R0_rect = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  c.Tr_velo_to_cam = {0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0};
-  c.Tr_imu_to_velo = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
-  return c;
-}
-
 std::string frame_id(int i) {
   char b[16];
   std::snprintf(b, sizeof b, "%06d", i);
@@ -90,7 +81,7 @@ World make_world(int n_frames, unsigned seed) {
   std::mt19937 rng(seed);
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
   auto gauss = [&](double s) { return std::normal_distribution<double>(0, s)(rng); };
-  const Calib calib = test_calib();
+  const Calib calib = test::simple_calib();
   World w;
   for (int f = 0; f < n_frames; ++f) {
     FrameAnnotations a;
@@ -226,7 +217,7 @@ TEST_CASE("needle: a missing label ranks its frame first as unmatched_prediction
 
 TEST_CASE("needle: a label on nothing ranks its frame first as unmatched_label", "[ranking]") {
   World w = make_world(60, 13);
-  const Calib calib = test_calib();
+  const Calib calib = test::simple_calib();
   // A car at 12 m in a free spot (the generator keeps 6 m between objects; look for 8 m).
   double x = 0, z = 12;
   for (double cx = -4; cx <= 4; cx += 0.5) {
@@ -262,7 +253,7 @@ TEST_CASE("needle: a displaced label is one poor_overlap finding, not a miss plu
   Object& L = w.frames[kErr].labels[static_cast<std::size_t>(i)];
   L.loc_cam.x += 2.0;
   L.loc_cam.z += 1.0;
-  finish(L, test_calib());
+  finish(L, test::simple_calib());
   const RankResult r = rank_frames(w.frames, w.sets);
   REQUIRE_FALSE(r.frames.empty());
   CHECK(r.frames[0].frame == frame_id(kErr));
@@ -286,7 +277,7 @@ TEST_CASE("needle: a label of the wrong size is poor_overlap", "[ranking]") {
   ensure_detected(w, kErr, i);
   Object& L = w.frames[kErr].labels[static_cast<std::size_t>(i)];
   L.l *= 1.6;
-  finish(L, test_calib());
+  finish(L, test::simple_calib());
   const RankResult r = rank_frames(w.frames, w.sets);
   REQUIRE_FALSE(r.frames.empty());
   CHECK(r.frames[0].frame == frame_id(kErr));
@@ -301,7 +292,7 @@ TEST_CASE("needle: a heading flipped by 180 degrees is heading_flip", "[ranking]
   ensure_detected(w, kErr, i);
   Object& L = w.frames[kErr].labels[static_cast<std::size_t>(i)];
   L.rotation_y = L.rotation_y > 0 ? L.rotation_y - kPi : L.rotation_y + kPi;
-  finish(L, test_calib());  // alpha and the 2D box stay consistent: only the detectors tell
+  finish(L, test::simple_calib());  // alpha and the 2D box stay consistent: only the detectors tell
   const RankResult r = rank_frames(w.frames, w.sets);
   REQUIRE_FALSE(r.frames.empty());
   CHECK(r.frames[0].frame == frame_id(kErr));
@@ -317,7 +308,7 @@ TEST_CASE("needle: a heading turned by 90 degrees is heading_flip", "[ranking]")
   ensure_detected(w, kErr, i);
   Object& L = w.frames[kErr].labels[static_cast<std::size_t>(i)];
   L.rotation_y += kPi / 2;
-  finish(L, test_calib());
+  finish(L, test::simple_calib());
   const RankResult r = rank_frames(w.frames, w.sets);
   REQUIRE_FALSE(r.frames.empty());
   CHECK(r.frames[0].frame == frame_id(kErr));
@@ -480,7 +471,7 @@ TEST_CASE("parse_rank_method", "[ranking]") {
 TEST_CASE("needle finds injected errors better than both baselines on the synthetic world",
           "[ranking][quality]") {
   World w = make_world(120, 22);
-  const Calib calib = test_calib();
+  const Calib calib = test::simple_calib();
   std::vector<TruthEntry> truth;
   for (std::size_t f = 10; f < 120; f += 12) {
     const int i = near_car(w.frames[f]);

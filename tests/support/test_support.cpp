@@ -58,4 +58,13 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   o << text;
 }
 
+Calib simple_calib() {
+  Calib c;
+  for (auto& p : c.P) p = {720, 0, 620, 0, 0, 720, 180, 0, 0, 0, 1, 0};
+  c.R0_rect = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  c.Tr_velo_to_cam = {0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0};
+  c.Tr_imu_to_velo = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+  return c;
+}
+
 }  // namespace needle::test

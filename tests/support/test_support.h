@@ -5,7 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "needle/calib.h"
+
 namespace needle::test {
+
+// A simple KITTI-like calibration for hand-built frames: f = 720 px, principal point (620, 180),
+// velodyne x forward / y left / z up = camera z / -x / -y, no rectification, no offsets.
+Calib simple_calib();
 
 // The KITTI sample folder: $NEEDLE_KITTI_DIR, default ../shared/kitti next to the source tree.
 // When absent: if $NEEDLE_REQUIRE_KITTI=1 the calling test FAILs; otherwise it prints
