@@ -107,10 +107,7 @@ RankResult rank_compare(const MatchedDataset& md, const RankOptions& opt) {
             fd.cls = L.type;
             fd.predicted_class = po[j].type;
             fd.confidence = co[j];
-            const PairGeometry& g = mo.at(i, j);
-            if (g.iou_2d >= 0) fd.iou_2d = g.iou_2d;
-            if (g.iou_bev >= 0) fd.iou_bev = g.iou_bev;
-            if (g.iou_3d >= 0) fd.iou_3d = g.iou_3d;
+            set_ious(fd, mo.at(i, j));
             fd.score = co[j];
             fd.reason =
                 fmt("%s at %.1f m was detected by %s (%.2f) but %s misses it", L.type.c_str(),
@@ -137,10 +134,7 @@ RankResult rank_compare(const MatchedDataset& md, const RankOptions& opt) {
               fd.cls = L.type;
               fd.predicted_class = pn[j].type;
               fd.confidence = cn[j];
-              const PairGeometry& g = mn.at(i, j);
-              if (g.iou_2d >= 0) fd.iou_2d = g.iou_2d;
-              if (g.iou_bev >= 0) fd.iou_bev = g.iou_bev;
-              if (g.iou_3d >= 0) fd.iou_3d = g.iou_3d;
+              set_ious(fd, mn.at(i, j));
               fd.score = cn[j];
               fd.reason = fmt("%s: %s said %s, %s says %s (%.2f)", L.type.c_str(), name_o.c_str(),
                               po[static_cast<std::size_t>(jo)].type.c_str(), name_n.c_str(),
@@ -200,9 +194,7 @@ RankResult rank_compare(const MatchedDataset& md, const RankOptions& opt) {
         fd.cls = po[i].type;
         fd.predicted_class = pn[j].type;
         fd.confidence = cn[j];
-        if (pr.geo.iou_2d >= 0) fd.iou_2d = pr.geo.iou_2d;
-        if (pr.geo.iou_bev >= 0) fd.iou_bev = pr.geo.iou_bev;
-        if (pr.geo.iou_3d >= 0) fd.iou_3d = pr.geo.iou_3d;
+        set_ious(fd, pr.geo);
         fd.score = std::min(co[i], cn[j]);
         fd.reason = fmt("unlabelled frame: %s sees %s %.2f, %s sees %s %.2f in the same place",
                         name_o.c_str(), po[i].type.c_str(), static_cast<double>(co[i]),

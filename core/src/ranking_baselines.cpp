@@ -65,12 +65,6 @@ Finding base_finding(const char* kind, const FrameAnnotations& ann, const std::s
   return f;
 }
 
-void set_ious(Finding& f, const PairGeometry& g) {
-  if (g.iou_2d >= 0) f.iou_2d = g.iou_2d;
-  if (g.iou_bev >= 0) f.iou_bev = g.iou_bev;
-  if (g.iou_3d >= 0) f.iou_3d = g.iou_3d;
-}
-
 }  // namespace
 
 RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt) {

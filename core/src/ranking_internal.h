@@ -66,6 +66,14 @@ inline double range_of(const Object& o) {
   return std::sqrt(o.loc_cam.x * o.loc_cam.x + o.loc_cam.z * o.loc_cam.z);
 }
 
+// Copies the IoUs of a label/prediction pair into a finding; a measure that does not apply (-1)
+// stays null.
+inline void set_ious(Finding& f, const PairGeometry& g) {
+  if (g.iou_2d >= 0) f.iou_2d = g.iou_2d;
+  if (g.iou_bev >= 0) f.iou_bev = g.iou_bev;
+  if (g.iou_3d >= 0) f.iou_3d = g.iou_3d;
+}
+
 // Short text helpers for reasons.
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 

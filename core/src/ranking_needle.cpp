@@ -124,10 +124,7 @@ void fill_pair_fields(const Ctx& c, std::size_t f, int set, int pred, std::size_
   fd.predicted_class = P.type;
   fd.confidence = sf.conf[j];
   if (sf.usable && label < sf.match.n_labels) {
-    const PairGeometry& g = sf.match.at(label, j);
-    if (g.iou_2d >= 0) fd.iou_2d = g.iou_2d;
-    if (g.iou_bev >= 0) fd.iou_bev = g.iou_bev;
-    if (g.iou_3d >= 0) fd.iou_3d = g.iou_3d;
+    set_ious(fd, sf.match.at(label, j));
   }
 }
 

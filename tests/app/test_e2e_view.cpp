@@ -173,14 +173,8 @@ double point_segment_distance(double px, double py, std::array<double, 2> a,
 }
 
 needle::DatasetIndex kitti_index(const fs::path& kitti) {
-  // Same sets, same order as the viewer: every pred/<name>/, sorted by name.
-  std::vector<needle::PredictionSetSpec> sets;
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(kitti / "pred"))
-    if (e.is_directory()) dirs.push_back(e.path());
-  std::sort(dirs.begin(), dirs.end());
-  for (const auto& d : dirs) sets.push_back({d.filename().string(), d});
-  return needle::scan_dataset(kitti, sets);
+  // Same sets, same order as the viewer opens by default.
+  return needle::scan_dataset(kitti, needle::default_prediction_sets(kitti));
 }
 
 // Projects a velodyne point with the 3D view's matrix to screenshot pixels.
