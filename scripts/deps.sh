@@ -6,6 +6,7 @@ NEEDLE_PACKAGES=(
   build-essential cmake pkg-config
   libimgui-dev libglfw3-dev libstb-dev libgl-dev
   catch2 nlohmann-json3-dev libcli11-dev
+  libpcl-dev
   xvfb xauth libgl1-mesa-dri
 )
 needle_install_deps() {
