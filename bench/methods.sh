@@ -3,7 +3,10 @@
 # (FiftyOne mistakenness, cleanlab ObjectLab) on demo datasets with injected label errors.
 # For each dataset and method: recall@K (K = number of truth frames) and average precision of
 # the frame ranking, overall (label errors + invalid data), for label errors only, and per error
-# kind (see needle/ranking_quality.h for the definitions).
+# kind, and by error size: per size bin (subtle/gross, the rule is in needle/demo.h) and per
+# kind x bin, for the 1000-frame seeds pooled and for the 200-frame default demo.
+# Seeds used by the benchmarks: 1, 2, 3 (here) and 1 (bench/engine_bench.sh); the ranking-quality
+# test (tests/core/test_demo.cpp) uses seed 11, which no benchmark uses.
 #
 # Datasets (generated once under WORK_DIR, reused afterwards):
 #   demo200-s1      needle demo defaults: 200 frames with images and lidar, seed 1
@@ -71,6 +74,44 @@ for k in kinds:
         row.append(f"{rec:.3f} {ap:.3f}".ljust(13))
     print(f"{k + ' [' + str(n) + ']':<20} " + "  ".join(row))
 print()
+
+def pooled(groups, m, get):
+    """K-weighted mean of recall@K and AP over datasets (None when no dataset has the scope)."""
+    fs = [get(q[(d, m)]) for d in groups]
+    fs = [f for f in fs if f]
+    n = sum(f["truth_frames"] for f in fs)
+    if n == 0:
+        return None
+    rec = sum(f["recall_at_k"] * f["truth_frames"] for f in fs) / n
+    ap = sum(f["average_precision"] * f["truth_frames"] for f in fs) / n
+    return n, rec, ap
+
+groups = [("1000 frames, seeds 1-3 pooled", [d for d in datasets if d.startswith("big1000")]),
+          ("200-frame default demo, seed 1", [d for d in datasets if d.startswith("demo200")])]
+for title, group in groups:
+    if not group:
+        continue
+    print(f"by size bin and kind x bin: {title} (R@K / AP, K-weighted; [K])")
+    print("| kind | bin | " + " | ".join(methods) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    rows = [("label errors", b, (lambda b: lambda r: r.get("per_bin", {}).get(b))(b))
+            for b in ("gross", "subtle")]
+    kinds_b = sorted({k for d in group for m in methods for k in q[(d, m)].get("per_kind_bin", {})})
+    for k in kinds_b:
+        for b in ("gross", "subtle"):
+            rows.append((k, b, (lambda k, b: lambda r: r.get("per_kind_bin", {}).get(k, {}).get(b))(k, b)))
+    for name, b, get in rows:
+        cells, kk = [], 0
+        for m in methods:
+            p = pooled(group, m, get)
+            if p is None:
+                cells.append("-")
+            else:
+                kk = p[0]
+                cells.append(f"{p[1]:.3f} / {p[2]:.3f}")
+        print(f"| {name} | {b} [{kk}] | " + " | ".join(cells) + " |")
+    print()
+
 print("mean over datasets")
 for m in methods:
     rs = [q[(d, m)] for d in datasets]

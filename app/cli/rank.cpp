@@ -67,11 +67,13 @@ void reexec_with_heap_tunables(int argc, char** argv) {
 // ============================================================================================
 // [SECTION] Truth file
 // ============================================================================================
-// OUT_DIR/injected.json of a demo dataset: {"errors": [{"frame", "kind", "label", ...}, ...]}.
+// OUT_DIR/injected.json of a demo dataset: {"errors": [{"frame", "kind", "label", "magnitude",
+// "unit", "size_bin", ...}, ...]} (the size fields are optional).
 std::vector<TruthEntry> read_truth(const fs::path& p) {
   if (!fs::is_regular_file(p)) throw std::runtime_error("truth file not found: " + p.string());
   std::vector<TruthEntry> out;
-  for (const InjectedError& e : read_injected(p)) out.push_back({e.frame, e.kind, e.label});
+  for (const InjectedError& e : read_injected(p))
+    out.push_back({e.frame, e.kind, e.label, e.magnitude, e.unit, e.size_bin});
   return out;
 }
 
@@ -103,10 +105,17 @@ json figures_json(const RankingFigures& f) {
 json quality_json(const RankingQuality& q) {
   json per = json::object();
   for (const auto& [k, f] : q.per_kind) per[k] = figures_json(f);
+  json bins = json::object();
+  for (const auto& [b, f] : q.per_bin) bins[b] = figures_json(f);
+  json kind_bins = json::object();
+  for (const auto& [k, m] : q.per_kind_bin)
+    for (const auto& [b, f] : m) kind_bins[k][b] = figures_json(f);
   return {{"all", figures_json(q.all)},
           {"label_errors", figures_json(q.label_errors)},
           {"invalid_data", figures_json(q.invalid_data)},
-          {"per_kind", per}};
+          {"per_kind", per},
+          {"per_bin", bins},
+          {"per_kind_bin", kind_bins}};
 }
 
 json finding_json(const Finding& f) {
@@ -144,7 +153,7 @@ std::string num_or_empty(const std::optional<double>& v) {
 void write_quality_text(std::ostream& o, const RankingQuality& q) {
   auto line = [&](const std::string& name, const RankingFigures& f) {
     char b[200];
-    std::snprintf(b, sizeof b, "  %-16s K=%-5ld recall@K %.3f (%ld/%ld)  AP %.3f\n", name.c_str(),
+    std::snprintf(b, sizeof b, "  %-21s K=%-5ld recall@K %.3f (%ld/%ld)  AP %.3f\n", name.c_str(),
                   f.truth_frames, f.recall_at_k, f.hits_at_k, f.truth_frames, f.average_precision);
     o << b;
   };
@@ -153,6 +162,11 @@ void write_quality_text(std::ostream& o, const RankingQuality& q) {
   line("label errors", q.label_errors);
   line("invalid data", q.invalid_data);
   for (const auto& [k, f] : q.per_kind) line(k, f);
+  if (q.per_bin.empty()) return;
+  o << "by error size (label errors; subtle/gross as in injected.json):\n";
+  for (const auto& [b, f] : q.per_bin) line(b, f);
+  for (const auto& [k, m] : q.per_kind_bin)
+    for (const auto& [b, f] : m) line(k + "/" + b, f);
 }
 
 void write_text(std::ostream& o, const RankResult& r, std::size_t shown, const std::string& method,

@@ -26,9 +26,19 @@ double one_sided(double chi2, double free, double eps) {
   return -std::log(eps + (1 - eps) * std::exp(-excess / 2));
 }
 
+// The H1 (label error) halves below describe what annotation errors look like in practice, not
+// any generator's list: audits of driving datasets (e.g. the KITTI/nuScenes label-error studies
+// behind cleanlab ObjectLab and FiftyOne's mistakenness) find mostly small errors (a box a few
+// decimetres off, a dimension 10-30% off, a heading misjudged by tens of degrees, a Van called a
+// Car) with a tail of gross slips (a box on the wrong object, a front/back flip, l and w swapped).
+// Each shape is therefore a broad, scale-free or two-scale distribution with most of its mass on
+// the small errors, convolved with the detector's own noise.
+
 // Centre offset: H0 detector noise N(bias, sigma(range)); H1 a label shift of log-uniform
-// magnitude in [0.2, 5] m, blurred by the detector noise.
+// magnitude in [0.1, 5] m (every factor of the magnitude equally likely: a 0.3 m slip as common
+// as a 3 m one per octave), blurred by the detector noise.
 double shift_llr(const LocNoise& ln, const Object& L, const Object& P, double u, double* offset) {
+  constexpr double kMinShiftM = 0.1, kMaxShiftM = 5.0;
   const double r = std::max(range_of(L), 1e-3);
   const double ux = L.loc_cam.x / r, uz = L.loc_cam.z / r;
   const double dx = L.loc_cam.x - P.loc_cam.x, dz = L.loc_cam.z - P.loc_cam.z;
@@ -37,30 +47,46 @@ double shift_llr(const LocNoise& ln, const Object& L, const Object& P, double u,
   const double zr = orr / sr, zt = ot / st;
   const double p0 = std::exp(-0.5 * (zr * zr + zt * zt)) / (2 * kPi * sr * st);
   const double d2 = orr * orr + ot * ot;
-  const double p1 = 1.0 / (2 * kPi * (d2 + sr * st + 0.04) * std::log(25.0));
+  // 2D density of a radius log-uniform in [kMin, kMax]: 1 / (2 pi d^2 log(kMax / kMin)), its
+  // pole at 0 smoothed by the detector noise and the lower end of the range.
+  const double p1 = 1.0 / (2 * kPi * (d2 + sr * st + kMinShiftM * kMinShiftM) *
+                           std::log(kMaxShiftM / kMinShiftM));
   *offset = std::sqrt(dx * dx + dz * dz);
   return std::clamp(-std::log(u + (1 - u) * p0 / p1), -kMaxLLR, kMaxLLR);
 }
 
-// Size: H0 log-ratio noise N(bias, sigma) per dimension. H1 adds a label error N(0, 0.25) to one
-// dimension (75%: a mistyped or misjudged length, width or height) or to all three (25%).
+// Size: H0 log-ratio noise N(bias, sigma) per dimension. H1 adds a label error to one dimension
+// (60%: the hidden length most often, a misjudged width or height), to two (15%: the footprint)
+// or to all three (25%: a box scaled as a whole). The error in log size is a two-scale mixture:
+// 65% small (sd 0.12: 5-25% off, the typical misjudgement) and 35% large (sd 0.4: a box of the
+// wrong object or a mistyped number).
 double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u) {
+  constexpr double kSmallSd = 0.12, kLargeSd = 0.4, kSmallShare = 0.65;
   const double o[3] = {std::log(L.l / P.l), std::log(L.w / P.w), std::log(L.h / P.h)};
-  double r[3];  // N(x; 0, s1) / N(x; 0, s0) per dimension
+  double r[3];  // p1 / p0 per dimension
   for (std::size_t d = 0; d < 3; ++d) {
     const double x = o[d] - sn.bias[d];
-    const double s0 = sn.sigma[d], s1 = std::sqrt(s0 * s0 + 0.25 * 0.25);
-    r[d] = std::exp(
-        std::clamp(std::log(s0 / s1) + 0.5 * x * x * (1 / (s0 * s0) - 1 / (s1 * s1)), -50.0, 50.0));
+    const double s0 = sn.sigma[d];
+    auto ratio = [&](double se) {  // N(x; 0, sqrt(s0^2 + se^2)) / N(x; 0, s0)
+      const double s1 = std::sqrt(s0 * s0 + se * se);
+      return std::exp(std::clamp(
+          std::log(s0 / s1) + 0.5 * x * x * (1 / (s0 * s0) - 1 / (s1 * s1)), -50.0, 50.0));
+    };
+    r[d] = kSmallShare * ratio(kSmallSd) + (1 - kSmallShare) * ratio(kLargeSd);
   }
-  const double ratio = 0.75 * (r[0] + r[1] + r[2]) / 3 + 0.25 * r[0] * r[1] * r[2];  // p1 / p0
+  const double one = (r[0] + r[1] + r[2]) / 3;
+  const double two = (r[0] * r[1] + r[0] * r[2] + r[1] * r[2]) / 3;
+  const double ratio = 0.6 * one + 0.15 * two + 0.25 * r[0] * r[1] * r[2];  // p1 / p0
   return std::clamp(-std::log(u + (1 - u) / ratio), -kMaxLLR, kMaxLLR);
 }
 
-// Heading: H0 the detector's own mixture (aligned, flipped 180, turned 90, outliers); H1 a label
-// error of 180 (40%), +-90 (30%) or any angle (30%), convolved with that mixture. A detector that
-// often flips by 180 degrees therefore gives little evidence about 180-degree label flips.
+// Heading: H0 the detector's own mixture (aligned, flipped 180, turned 90, outliers). H1 a label
+// error, convolved with that mixture: a misjudged heading (40%, wrapped normal of sd 0.5 rad:
+// mostly 10-40 degrees), a front/back flip (30%, 180 degrees), length and width swapped (10%,
+// +-90 degrees) or any angle (20%). A detector that often flips by 180 degrees therefore gives
+// little evidence about 180-degree label flips.
 double heading_llr(const HeadingNoise& hn, double delta, double u) {
+  constexpr double kMisjudgedSd = 0.5;  // rad, ~29 degrees
   const double s = hn.sigma;
   const double wa = (1 - hn.eps) * (1 - hn.f180 - hn.f90), wf = (1 - hn.eps) * hn.f180,
                wp = (1 - hn.eps) * hn.f90 / 2;
@@ -70,15 +96,16 @@ double heading_llr(const HeadingNoise& hn, double delta, double u) {
                     hn.eps * uni;
   // A flipped or turned box is the same box rotated by exactly 180 or 90 degrees (+-2).
   const double se = std::sqrt(s * s + 0.03 * 0.03);
+  const double sm = std::sqrt(s * s + kMisjudgedSd * kMisjudgedSd);
   struct C {
-    double w, mu;
+    double w, mu, sd;
   };
-  const C err[] = {{0.4, kPi}, {0.15, kPi / 2}, {0.15, -kPi / 2}};
-  const C det[] = {{wa, 0}, {wf, kPi}, {wp, kPi / 2}, {wp, -kPi / 2}};
-  double p1 = 0.3 * uni + 0.7 * hn.eps * uni;  // uniform label error, or detector outlier
+  const C err[] = {{0.4, 0, sm}, {0.3, kPi, se}, {0.05, kPi / 2, se}, {0.05, -kPi / 2, se}};
+  const C det[] = {{wa, 0, 0}, {wf, kPi, 0}, {wp, kPi / 2, 0}, {wp, -kPi / 2, 0}};
+  double p1 = 0.2 * uni + 0.8 * hn.eps * uni;  // uniform label error, or detector outlier
   for (const C& e : err)
     for (const C& d : det)
-      if (d.w > 0) p1 += e.w * d.w * wrapped_normal(delta, e.mu + d.mu, se);
+      if (d.w > 0) p1 += e.w * d.w * wrapped_normal(delta, e.mu + d.mu, e.sd);
   return std::clamp(std::log((u * uni + (1 - u) * p1) / (u * uni + (1 - u) * p0)), -kMaxLLR,
                     kMaxLLR);
 }

@@ -44,11 +44,17 @@ RankingQuality evaluate_ranking(const RankResult& ranking, const std::vector<Tru
   for (const FrameRank& f : ranking.frames) order.push_back(f.frame);
 
   std::set<std::string> all, label_err, invalid;
-  std::map<std::string, std::set<std::string>> by_kind;
+  std::map<std::string, std::set<std::string>> by_kind, by_bin;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> by_kind_bin;
   for (const TruthEntry& t : truth) {
     all.insert(t.frame);
-    (is_invalid_data_kind(t.kind) ? invalid : label_err).insert(t.frame);
+    const bool invalid_kind = is_invalid_data_kind(t.kind);
+    (invalid_kind ? invalid : label_err).insert(t.frame);
     by_kind[t.kind].insert(t.frame);
+    if (!invalid_kind && !t.size_bin.empty()) {
+      by_bin[t.size_bin].insert(t.frame);
+      by_kind_bin[t.kind][t.size_bin].insert(t.frame);
+    }
   }
   // Figures for `scope`, with truth frames outside it removed from the ranking.
   auto scoped = [&](const std::set<std::string>& scope) {
@@ -63,6 +69,9 @@ RankingQuality evaluate_ranking(const RankResult& ranking, const std::vector<Tru
   q.label_errors = scoped(label_err);
   q.invalid_data = scoped(invalid);
   for (const auto& [k, frames] : by_kind) q.per_kind[k] = scoped(frames);
+  for (const auto& [b, frames] : by_bin) q.per_bin[b] = scoped(frames);
+  for (const auto& [k, bins] : by_kind_bin)
+    for (const auto& [b, frames] : bins) q.per_kind_bin[k][b] = scoped(frames);
   return q;
 }
 

@@ -173,3 +173,38 @@ TEST_CASE("evaluate_ranking scopes label errors, invalid data and kinds", "[rank
   CHECK(q.per_kind.at("shifted_box").truth_frames == 1);
   CHECK(q.per_kind.at("shifted_box").average_precision == Approx(0.5));  // clean, shift
 }
+
+TEST_CASE("evaluate_ranking scopes errors by size bin and by kind x bin", "[ranking][quality]") {
+  RankResult r;
+  for (const char* id : {"g1", "g2", "s1", "clean", "inv", "s2"}) {
+    FrameRank f;
+    f.frame = id;
+    r.frames.push_back(f);
+  }
+  const std::vector<TruthEntry> truth = {{"g1", "shifted_box", 0, 2.1, "m", "gross"},
+                                         {"s1", "shifted_box", 0, 0.4, "m", "subtle"},
+                                         {"g2", "wrong_class", 1, 2, "class", "gross"},
+                                         {"s2", "wrong_class", 1, 1, "class", "subtle"},
+                                         {"inv", "truncated_bin", -1, 0, "", ""}};
+  const RankingQuality q = evaluate_ranking(r, truth);
+  REQUIRE(q.per_bin.size() == 2);
+  // Gross: other truth frames removed -> g1, g2, clean; K = 2, both in the top 2, AP 1.
+  CHECK(q.per_bin.at("gross").truth_frames == 2);
+  CHECK(q.per_bin.at("gross").hits_at_k == 2);
+  CHECK(q.per_bin.at("gross").average_precision == Approx(1.0));
+  // Subtle: s1, clean, s2; K = 2, one hit, AP (1/1 + 2/3) / 2.
+  CHECK(q.per_bin.at("subtle").truth_frames == 2);
+  CHECK(q.per_bin.at("subtle").recall_at_k == Approx(0.5));
+  CHECK(q.per_bin.at("subtle").average_precision == Approx((1.0 + 2.0 / 3) / 2));
+  // Kind x bin: wrong_class/subtle ranks clean, s2 -> K = 1, no hit, AP 1/2.
+  REQUIRE(q.per_kind_bin.size() == 2);  // the invalid-data kind has no bin
+  CHECK(q.per_kind_bin.at("shifted_box").at("gross").average_precision == Approx(1.0));
+  CHECK(q.per_kind_bin.at("shifted_box").at("subtle").average_precision == Approx(1.0));
+  CHECK(q.per_kind_bin.at("wrong_class").at("gross").recall_at_k == Approx(1.0));
+  CHECK(q.per_kind_bin.at("wrong_class").at("subtle").recall_at_k == Approx(0.0));
+  CHECK(q.per_kind_bin.at("wrong_class").at("subtle").average_precision == Approx(0.5));
+  // Entries without a bin (truth files of earlier versions) are in no bin scope.
+  const RankingQuality old = evaluate_ranking(r, {{"g1", "shifted_box", 0}});
+  CHECK(old.per_bin.empty());
+  CHECK(old.per_kind_bin.empty());
+}

@@ -13,6 +13,7 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -187,6 +188,49 @@ TEST_CASE("demo: same seed gives identical bytes whatever the thread count", "[d
   }
 }
 
+// The size record of one label error against the spectrum and the subtle/gross rule of
+// needle/demo.h, restated here with the issue's numbers (not the generator's constants).
+void check_error_size(const InjectedError& e) {
+  CHECK(e.range_m > 0);
+  CHECK(e.range_m < 80);
+  CHECK(e.occlusion >= 0);
+  CHECK(e.occlusion <= 3);
+  std::string bin;
+  if (e.kind == "shifted_box") {
+    CHECK(e.unit == "m");
+    CHECK(e.magnitude >= 0.28);  // 0.3-3 m, realised after rounding to cm
+    CHECK(e.magnitude <= 3.02);
+    bin = e.magnitude < 1.0 ? "subtle" : "gross";
+  } else if (e.kind == "wrong_size") {
+    CHECK(e.unit == "factor");
+    CHECK(e.magnitude >= 0.69);  // 0.7-1.4 per dimension, never 1 (at least 10% off)
+    CHECK(e.magnitude <= 1.42);
+    CHECK(std::abs(e.magnitude - 1) > 0.05);
+    bin = e.magnitude >= 0.8 && e.magnitude <= 1.25 ? "subtle" : "gross";
+  } else if (e.kind == "rotated_box") {
+    CHECK(e.unit == "deg");
+    CHECK(e.magnitude >= 9.5);
+    CHECK(e.magnitude <= 180);
+    bin = e.magnitude < 45 ? "subtle" : "gross";
+  } else if (e.kind == "wrong_class") {
+    CHECK(e.unit == "class");
+    const std::string from = e.detail.substr(0, e.detail.find(" ->")),
+                      to = e.detail.substr(e.detail.find("-> ") + 3);
+    const std::set<std::pair<std::string, std::string>> neighbours = {
+        {"Car", "Van"}, {"Van", "Truck"}, {"Pedestrian", "Person_sitting"},
+        {"Pedestrian", "Cyclist"}};
+    const bool nb = neighbours.count({from, to}) || neighbours.count({to, from});
+    CHECK(e.magnitude == (nb ? 1 : 2));
+    bin = nb ? "subtle" : "gross";
+  } else {
+    REQUIRE((e.kind == "missing_label" || e.kind == "spurious_label"));
+    CHECK(e.unit == "range_m");
+    CHECK(e.magnitude == e.range_m);
+    bin = e.range_m > 30 || e.occlusion >= 1 ? "subtle" : "gross";
+  }
+  CHECK(e.size_bin == bin);
+}
+
 TEST_CASE("demo: injected.json lists every error at the right label line", "[demo]") {
   const fs::path& root = fixture();
   const auto errs = read_injected(root / "injected.json");
@@ -222,6 +266,16 @@ TEST_CASE("demo: injected.json lists every error at the right label line", "[dem
       CHECK(e.detail.substr(e.detail.find("-> ") + 3) ==
             labels[static_cast<std::size_t>(e.label)].type);
   }
+  for (const auto& e : errs) {
+    INFO(e.frame << " " << e.kind << " " << e.detail << " magnitude " << e.magnitude << " "
+                 << e.unit << " range " << e.range_m << " occlusion " << e.occlusion);
+    if (e.kind == "truncated_bin" || e.kind == "corrupt_png" || e.kind == "bad_label_line") {
+      CHECK(e.unit.empty());
+      CHECK(e.size_bin.empty());
+      continue;
+    }
+    check_error_size(e);
+  }
   const auto missing = std::find_if(
       errs.begin(), errs.end(), [](const InjectedError& e) { return e.kind == "missing_label"; });
   REQUIRE(missing != errs.end());
@@ -242,6 +296,26 @@ TEST_CASE("demo: read_injected rejects malformed files", "[demo]") {
   REQUIRE(e.size() == 1);
   CHECK(e[0].label == 2);
   CHECK(e[0].detail == "Car -> Van");
+  CHECK(e[0].size_bin.empty());  // files without the size fields still read
+  test::write_file(dir / "d.json",
+                   R"({"errors": [{"frame": "000001", "kind": "shifted_box", "label": 0,
+                       "magnitude": 0.42, "unit": "m", "range_m": 12.5, "occlusion": 1,
+                       "size_bin": "subtle"}]})");
+  const auto d = read_injected(dir / "d.json");
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].magnitude == Approx(0.42));
+  CHECK(d[0].unit == "m");
+  CHECK(d[0].range_m == Approx(12.5));
+  CHECK(d[0].occlusion == 1);
+  CHECK(d[0].size_bin == "subtle");
+  test::write_file(dir / "e.json",
+                   R"({"errors": [{"frame": "000001", "kind": "shifted_box", "label": 0,
+                       "magnitude": "big"}]})");
+  CHECK_THROWS_AS(read_injected(dir / "e.json"), ParseError);
+  test::write_file(dir / "f.json",
+                   R"({"errors": [{"frame": "000001", "kind": "shifted_box", "label": 0,
+                       "size_bin": "medium"}]})");
+  CHECK_THROWS_AS(read_injected(dir / "f.json"), ParseError);
 }
 
 TEST_CASE("demo: calibration, image sizes and label conventions are KITTI's", "[demo]") {
@@ -499,11 +573,15 @@ TEST_CASE("demo: the CLI validates its arguments and reports a summary", "[demo]
 TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines",
           "[demo][ranking]") {
   // The benchmark of issue 3 in miniature: labels and predictions only (no images or lidar, so
-  // the invalid-data frames are only the bad label lines), 1000 frames, one seed.
+  // the invalid-data frames are only the bad label lines), 1000 frames, one seed. The seed is one
+  // no benchmark uses (bench/methods.sh and bench/engine_bench.sh use seeds 1, 2 and 3), so the
+  // method cannot have been tuned on it. Target: recall@K >= 0.75 on the gross label errors; the
+  // subtle ones are measured and printed, not asserted.
+  constexpr std::uint64_t kTestSeed = 11;
   const fs::path dir = test::temp_dir("demo_rank");
   DemoOptions opt;
   opt.frames = 1000;
-  opt.seed = 1;
+  opt.seed = kTestSeed;
   opt.images = false;
   opt.lidar = false;
   generate_demo(dir, opt);
@@ -513,8 +591,18 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
   std::vector<std::string> names;
   for (const auto& p : ds.pred_sets) names.push_back(p.name);
   std::vector<TruthEntry> truth;
-  for (const InjectedError& e : read_injected(dir / "injected.json"))
-    truth.push_back({e.frame, e.kind, e.label});
+  std::map<std::string, std::map<std::string, int>> spectrum;  // kind -> bin -> count
+  for (const InjectedError& e : read_injected(dir / "injected.json")) {
+    truth.push_back({e.frame, e.kind, e.label, e.magnitude, e.unit, e.size_bin});
+    if (!e.size_bin.empty()) ++spectrum[e.kind][e.size_bin];
+  }
+  // Every label-error kind spans both bins.
+  REQUIRE(spectrum.size() == 6);
+  for (const auto& [k, bins] : spectrum) {
+    INFO(k);
+    CHECK(bins.count("subtle"));
+    CHECK(bins.count("gross"));
+  }
 
   std::map<RankMethod, RankingQuality> q;
   for (RankMethod m : {RankMethod::Needle, RankMethod::Mistakenness, RankMethod::ObjectLab}) {
@@ -525,11 +613,25 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
                              << " AP " << q[m].label_errors.average_precision);
     CHECK(q[m].label_errors.truth_frames > 30);
   }
-  const auto& needle_q = q[RankMethod::Needle].label_errors;
-  CHECK(needle_q.recall_at_k >= 0.75);
+  const RankingQuality& nq = q[RankMethod::Needle];
+  std::ostringstream report;
+  report << "needle, seed " << kTestSeed << ", 1000 frames (recall@K / AP):";
+  for (const auto& [b, f] : nq.per_bin)
+    report << "\n  " << b << " K=" << f.truth_frames << " " << f.recall_at_k << " / "
+           << f.average_precision;
+  for (const auto& [k, bins] : nq.per_kind_bin)
+    for (const auto& [b, f] : bins)
+      report << "\n  " << k << "/" << b << " K=" << f.truth_frames << " " << f.recall_at_k
+             << " / " << f.average_precision;
+  WARN(report.str());
+  REQUIRE(nq.per_bin.count("gross"));
+  REQUIRE(nq.per_bin.count("subtle"));
+  CHECK(nq.per_bin.at("gross").recall_at_k >= 0.75);
   for (RankMethod m : {RankMethod::Mistakenness, RankMethod::ObjectLab}) {
-    CHECK(needle_q.recall_at_k > q[m].label_errors.recall_at_k + 0.2);
-    CHECK(needle_q.average_precision > q[m].label_errors.average_precision + 0.2);
+    INFO(rank_method_name(m));
+    CHECK(nq.label_errors.recall_at_k > q[m].label_errors.recall_at_k + 0.2);
+    CHECK(nq.label_errors.average_precision > q[m].label_errors.average_precision + 0.2);
+    CHECK(nq.per_bin.at("gross").recall_at_k > q[m].per_bin.at("gross").recall_at_k + 0.2);
   }
-  CHECK(q[RankMethod::Needle].invalid_data.recall_at_k == 1.0);
+  CHECK(nq.invalid_data.recall_at_k == 1.0);
 }

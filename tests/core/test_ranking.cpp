@@ -633,7 +633,9 @@ TEST_CASE("needle rank CSV, text, --out and --truth", "[ranking][cli]") {
   CHECK(text.find("needle rank (objectlab)") != std::string::npos);
   const fs::path out = root / "out.json";
   const fs::path truth = root / "injected.json";
-  test::write_file(truth, R"({"errors": [{"frame": "000005", "kind": "shifted_box", "label": 1},
+  test::write_file(truth, R"({"errors": [{"frame": "000005", "kind": "shifted_box", "label": 1,
+                                           "magnitude": 0.5, "unit": "m", "range_m": 10,
+                                           "occlusion": 0, "size_bin": "subtle"},
                                           {"frame": "000006", "kind": "corrupt_png", "label": -1}]})");
   REQUIRE(test::run_command(rank_cmd(
               root, "--format json --out " + out.string() + " --truth " + truth.string())) == 0);
@@ -642,6 +644,12 @@ TEST_CASE("needle rank CSV, text, --out and --truth", "[ranking][cli]") {
   CHECK(j["summary"]["quality"]["all"]["truth_frames"] == 2);
   CHECK(j["summary"]["quality"]["label_errors"]["truth_frames"] == 1);
   CHECK(j["summary"]["quality"]["per_kind"].contains("shifted_box"));
+  CHECK(j["summary"]["quality"]["per_bin"]["subtle"]["truth_frames"] == 1);
+  CHECK_FALSE(j["summary"]["quality"]["per_bin"].contains("gross"));
+  CHECK(j["summary"]["quality"]["per_kind_bin"]["shifted_box"]["subtle"]["k"] == 1);
+  std::string qtext;
+  REQUIRE(test::run_command(rank_cmd(root, "--truth " + truth.string()), &qtext) == 0);
+  CHECK(qtext.find("shifted_box/subtle") != std::string::npos);
 }
 
 TEST_CASE("needle rank exit codes", "[ranking][cli]") {

@@ -1,7 +1,13 @@
 // demo/inject.cpp — deliberate label errors, applied to the labels after the detectors ran, so a
-// label-vs-prediction tool can find them. Targets are clearly visible (near, unoccluded, inside the
-// image) so that every error is detectable in principle; geometric errors keep the 2D box, alpha
-// and truncation consistent with the modified 3D box, as a careless annotation tool would.
+// label-vs-prediction tool can find them. Geometric errors keep the 2D box, alpha and truncation
+// consistent with the modified 3D box, as a careless annotation tool would.
+//
+// Errors of every size: each error's magnitude is drawn from a spectrum that spans what real
+// annotation errors look like (a box 0.4 m off, 15% too long, 20 degrees rotated, a Van labelled
+// Car) up to gross slips (3 m off, a 180-degree flip, a Car labelled Pedestrian), and its target
+// is any labelled object, near or far, occluded or clear (a share of the targets are the clearly
+// visible ones, where annotators also err). The magnitude, the object's range and occlusion and a
+// subtle/gross bin are recorded with every error (see needle/demo.h for the rule).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -61,6 +67,31 @@ bool clearly_visible(const LabelledObject& t, const Camera& cam) {
          t.distance < 35 && o.box2d.height() > 30 && o.box2d.x1 > 2 && o.box2d.x2 < cam.width - 3;
 }
 
+// Any labelled object an annotator works on in KITTI's evaluated difficulties: 2D box at least
+// 25 px high (the devkit's moderate/hard minimum), truncation up to 0.5 (its hard maximum),
+// occlusion up to 2. Far and partly hidden objects are where real annotation errors cluster.
+constexpr double kMinTargetHeightPx = 25.0;
+constexpr double kMaxTargetTruncation = 0.5;
+bool labelled_target(const LabelledObject& t) {
+  const Object& o = t.label;
+  return t.object >= 0 && o.box2d.height() >= kMinTargetHeightPx &&
+         o.truncated <= kMaxTargetTruncation && o.occluded <= 2;
+}
+// Share of geometric / class errors put on clearly visible objects (the rest on any target).
+constexpr double kClearTargetShare = 0.6;
+// Missing labels and spurious labels: share that is far (> kSubtleRangeM) or occluded.
+constexpr double kHardPlacementShare = 0.5;
+
+bool far_or_occluded(const LabelledObject& t) {
+  return t.distance > kSubtleRangeM || t.label.occluded >= 1;
+}
+
+// log-uniform draw in [a, b]: each factor of the range equally likely (small errors as common as
+// large ones per octave, as in annotation audits where error counts fall with size).
+double log_uniform(Rng& rng, double a, double b) {
+  return std::exp(rng.uniform(std::log(a), std::log(b)));
+}
+
 // Bird's-eye footprint of a rect-frame box (x-z plane; the length axis has angle -ry there).
 Footprint footprint(const Vec3& loc, double l, double w, double ry) {
   return {loc.x, loc.z, l / 2, w / 2, -ry};
@@ -106,33 +137,54 @@ bool reproject(Object& o, const Camera& cam) {
   return project_label(o, cam);
 }
 
-ObjectClass wrong_class_for(ObjectClass c, Rng& rng) {
+// Neighbouring classes: the confusions annotators make between similar-looking classes (KITTI's
+// own neighbour pairs Car/Van and Pedestrian/Person_sitting, plus Van/Truck and
+// Pedestrian/Cyclist). Distant: a class of another kind of road user altogether.
+bool neighbouring(ObjectClass a, ObjectClass b) {
+  using C = ObjectClass;
+  auto pair = [&](C x, C y) { return (a == x && b == y) || (a == y && b == x); };
+  return pair(C::Car, C::Van) || pair(C::Van, C::Truck) || pair(C::Pedestrian, C::PersonSitting) ||
+         pair(C::Pedestrian, C::Cyclist);
+}
+constexpr double kNeighbourSwapShare = 0.55;  // share of class errors between neighbours
+
+ObjectClass wrong_class_for(ObjectClass c, bool neighbour, Rng& rng) {
   using C = ObjectClass;
   switch (c) {
-    case C::Car: {
-      const C opts[] = {C::Van, C::Pedestrian, C::Truck, C::Cyclist};
-      return opts[rng.pick(std::array{0.35, 0.25, 0.2, 0.2})];
-    }
+    case C::Car:
+      if (neighbour) return C::Van;
+      return rng.chance(0.5) ? C::Pedestrian : (rng.chance(0.5) ? C::Cyclist : C::Truck);
     case C::Van:
-      return rng.chance(0.5) ? C::Car : (rng.chance(0.6) ? C::Truck : C::Pedestrian);
+      if (neighbour) return rng.chance(0.7) ? C::Car : C::Truck;
+      return rng.chance(0.6) ? C::Pedestrian : C::Cyclist;
     case C::Truck:
-      return rng.chance(0.5) ? C::Car : C::Van;
+      if (neighbour) return C::Van;
+      return rng.chance(0.6) ? C::Car : C::Pedestrian;
     case C::Pedestrian:
-      return rng.chance(0.5) ? C::Cyclist : C::Car;
-    default:
-      return rng.chance(0.6) ? C::Pedestrian : C::Car;
+      if (neighbour) return rng.chance(0.6) ? C::Cyclist : C::PersonSitting;
+      return C::Car;
+    default:  // Cyclist, Person_sitting ...
+      if (neighbour) return C::Pedestrian;
+      return rng.chance(0.7) ? C::Car : C::Van;
   }
 }
 
+// A label on empty ground: near (7-30 m) or far (30-50 m), in plain sight or behind a solid (an
+// annotator labelling a shadow or a reflection, or a box left behind in a sequence).
 std::optional<InjectedError> spurious(const Scene& sc, FrameTruth& t, Rng& rng) {
   const Camera& cam = *sc.cam;
   const Road& r = sc.road;
-  for (int attempt = 0; attempt < 200; ++attempt) {
+  const bool far = rng.chance(kHardPlacementShare);
+  const bool hidden = rng.chance(0.5 * kHardPlacementShare);
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    // After 150 failed tries the placement's wishes are dropped (some scenes have no far road or
+    // nothing to hide behind).
+    const bool want_far = far && attempt < 150, want_hidden = hidden && attempt < 150;
     const int k = rng.pick(std::array{0.6, 0.25, 0.15});
     const ObjectClass cls = k == 0   ? ObjectClass::Car
                             : k == 1 ? ObjectClass::Pedestrian
                                      : ObjectClass::Cyclist;
-    const double s = rng.uniform(7, 35 + attempt * 0.2);
+    const double s = want_far ? rng.uniform(kSubtleRangeM + 1, 50) : rng.uniform(7, 30);
     double d;
     if (cls == ObjectClass::Pedestrian && r.sidewalk_right > 1)
       d = rng.chance(0.5) ? r.right_edge - rng.uniform(0.5, r.sidewalk_right - 0.4)
@@ -150,15 +202,24 @@ std::optional<InjectedError> spurious(const Scene& sc, FrameTruth& t, Rng& rng) 
     o.loc_cam = apply(cam.velo_to_rect, {x, y, -kLidarHeight});
     const Vec3 dir = apply_linear(cam.velo_to_rect, {r.ux, r.uy, 0});
     o.rotation_y = std::atan2(-dir.z, dir.x) + (rng.chance(0.5) ? 0 : kPi);
-    if (!reproject(o, cam) || o.truncated > 0.05 || o.box2d.height() < 25) continue;
-    if (collides(sc, o, 0.6) || !in_plain_sight(sc, o)) continue;
-    o.occluded = 0;
+    if (!reproject(o, cam) || o.truncated > 0.05 || o.box2d.height() < kMinTargetHeightPx)
+      continue;
+    if (collides(sc, o, 0.6)) continue;
+    const bool seen = in_plain_sight(sc, o);
+    if (want_hidden == seen) continue;
+    o.occluded = seen ? 0 : (rng.chance(0.6) ? 1 : 2);
     const int at = rng.uniform_int(0, static_cast<int>(t.objects.size()));
     LabelledObject lo{o, -1, 1.0, o.distance()};
     t.objects.insert(t.objects.begin() + at, lo);
-    return InjectedError{"", "spurious_label", at,
-                         o.type + fmt(" on empty ground at %.1f m (x %.2f, z %.2f)", o.distance(),
-                                      o.loc_cam.x, o.loc_cam.z)};
+    InjectedError e{"", "spurious_label", at,
+                    o.type + fmt(" on empty ground at %.1f m (x %.2f, z %.2f)", o.distance(),
+                                 o.loc_cam.x, o.loc_cam.z) +
+                        (seen ? "" : ", behind another object")};
+    e.magnitude = round2(o.distance());
+    e.unit = "range_m";
+    e.range_m = round2(o.distance());
+    e.occlusion = o.occluded;
+    return e;
   }
   return std::nullopt;
 }
@@ -168,48 +229,65 @@ std::optional<InjectedError> spurious(const Scene& sc, FrameTruth& t, Rng& rng) 
 std::optional<InjectedError> inject_error(const Scene& sc, FrameTruth& t, ErrorKind kind,
                                           Rng& rng) {
   const Camera& cam = *sc.cam;
-  std::vector<int> targets;
+  // Targets. Missing labels: far/occluded objects or clear ones, by a draw. Other kinds: clearly
+  // visible objects or any labelled object, by a draw. An empty pool falls back to the other.
+  const bool hard = rng.chance(kind == ErrorKind::MissingLabel ? kHardPlacementShare
+                                                               : 1 - kClearTargetShare);
+  std::vector<int> pool[2];  // [0] preferred, [1] fallback
   for (int i = 0; i < static_cast<int>(t.objects.size()); ++i) {
     const LabelledObject& lo = t.objects[static_cast<std::size_t>(i)];
-    if (!clearly_visible(lo, cam)) continue;
-    // A box turned by 90 degrees needs a long footprint to show.
-    if (kind == ErrorKind::RotatedBox && lo.label.l < 1.4 * lo.label.w) continue;
-    targets.push_back(i);
+    if (!labelled_target(lo)) continue;
+    const bool preferred = kind == ErrorKind::MissingLabel ? far_or_occluded(lo) == hard
+                                                           : hard || clearly_visible(lo, cam);
+    pool[preferred ? 0 : 1].push_back(i);
   }
-  if (kind == ErrorKind::SpuriousLabel || targets.empty()) return spurious(sc, t, rng);
-  rng.shuffle(targets);
+  if (kind == ErrorKind::SpuriousLabel || (pool[0].empty() && pool[1].empty()))
+    return spurious(sc, t, rng);
+  rng.shuffle(pool[0]);
+  rng.shuffle(pool[1]);
+  std::vector<int> targets = pool[0];
+  targets.insert(targets.end(), pool[1].begin(), pool[1].end());
 
   for (int idx : targets) {
     LabelledObject& lo = t.objects[static_cast<std::size_t>(idx)];
     Object o = lo.label;
     const std::string before = label_text(o);
     InjectedError e{"", error_kind_name(kind), idx, ""};
+    e.range_m = round2(lo.distance);
+    e.occlusion = o.occluded;
     switch (kind) {
       case ErrorKind::MissingLabel:
         e.label = -1;
         e.detail = "removed: " + before;
+        e.magnitude = e.range_m;
+        e.unit = "range_m";
         t.objects.erase(t.objects.begin() + idx);
         return e;
       case ErrorKind::WrongClass: {
-        o.cls = wrong_class_for(o.cls, rng);
+        const bool nb = rng.chance(kNeighbourSwapShare);
+        o.cls = wrong_class_for(o.cls, nb, rng);
         e.detail = lo.label.type + " -> " + class_name(o.cls);
+        e.magnitude = neighbouring(lo.label.cls, o.cls) ? 1 : 2;
+        e.unit = "class";
         o.type = class_name(o.cls);
         lo.label = o;
         return e;
       }
       case ErrorKind::ShiftedBox: {
-        const bool person = o.cls == ObjectClass::Pedestrian || o.cls == ObjectClass::Cyclist;
-        const double mag =
-            person ? rng.uniform(1.2, 2.5) : std::max(rng.uniform(1.5, 3.0), 0.5 * o.l);
+        // 0.3-3 m, log-uniform: half the shifts are under 1 m (a box placed on the visible face
+        // of a car, a pedestrian misjudged in depth), half are slips of a box length or more.
+        const double mag = log_uniform(rng, 0.3, 3.0);
         bool ok = false;
         for (int a = 0; a < 12 && !ok; ++a) {
           const double ang = rng.uniform(-kPi, kPi);
           Object m = o;
           m.loc_cam.x += mag * std::cos(ang);
           m.loc_cam.z += mag * std::sin(ang);
-          if (reproject(m, cam) && m.truncated < 0.3) {
-            e.detail = fmt("moved %.2f m (dx %.2f, dz %.2f)", mag, m.loc_cam.x - o.loc_cam.x,
-                           m.loc_cam.z - o.loc_cam.z);
+          if (reproject(m, cam) && m.truncated < 0.5) {
+            const double dx = m.loc_cam.x - o.loc_cam.x, dz = m.loc_cam.z - o.loc_cam.z;
+            e.detail = fmt("moved %.2f m (dx %.2f, dz %.2f)", mag, dx, dz);
+            e.magnitude = round2(std::sqrt(dx * dx + dz * dz));  // after rounding to the label's cm
+            e.unit = "m";
             o = m;
             ok = true;
           }
@@ -218,24 +296,51 @@ std::optional<InjectedError> inject_error(const Scene& sc, FrameTruth& t, ErrorK
         break;
       }
       case ErrorKind::WrongSize: {
-        static const char* kWhat[] = {"l", "w", "h", "hwl"};
-        const int which = rng.pick(std::array{0.4, 0.15, 0.15, 0.3});
-        const double f = rng.chance(0.5) ? rng.uniform(1.45, 1.7) : rng.uniform(0.5, 0.62);
-        if (which == 0 || which == 3) o.l *= f;
-        if (which == 1 || which == 3) o.w *= f;
-        if (which == 2 || which == 3) o.h *= f;
+        // One dimension (length most often: it is the one hidden by the object itself), two, or
+        // all three; each changed dimension by a factor of 1.1-1.4 up or down (x0.71-0.91).
+        static const char* kWhat[] = {"l", "w", "h", "lw", "hwl"};
+        const int which = rng.pick(std::array{0.35, 0.15, 0.15, 0.1, 0.25});
+        const bool dim[3] = {which == 0 || which >= 3, which == 1 || which >= 3,
+                             which == 2 || which == 4};
+        double f[3] = {1, 1, 1};
+        for (std::size_t d = 0; d < 3; ++d) {
+          if (!dim[d]) continue;
+          const double up = 1 + rng.uniform(0.1, 0.4);
+          f[d] = rng.chance(0.5) ? up : 1 / up;
+        }
+        o.l *= f[0], o.w *= f[1], o.h *= f[2];
         if (!reproject(o, cam)) continue;
-        e.detail = std::string(kWhat[which]) + fmt(" x%.2f (h w l %.2f %.2f", f, o.h, o.w) +
-                   fmt(" %.2f, was %.2f", o.l, lo.label.h) +
+        e.detail = std::string(kWhat[which]) + fmt(" x%.2f/%.2f/%.2f (l/w/h)", f[0], f[1], f[2]) +
+                   fmt(" (h w l %.2f %.2f", o.h, o.w) + fmt(" %.2f, was %.2f", o.l, lo.label.h) +
                    fmt(" %.2f %.2f)", lo.label.w, lo.label.l);
+        // The recorded factor is the realised one (after rounding to the label file's cm) of the
+        // changed dimension farthest from 1.
+        const double was[3] = {lo.label.l, lo.label.w, lo.label.h}, now[3] = {o.l, o.w, o.h};
+        double worst = 1;
+        for (std::size_t d = 0; d < 3; ++d)
+          if (dim[d] && std::abs(std::log(now[d] / was[d])) > std::abs(std::log(worst)))
+            worst = now[d] / was[d];
+        e.magnitude = std::round(worst * 1000.0) / 1000.0;
+        e.unit = "factor";
         break;
       }
       case ErrorKind::RotatedBox: {
-        const double turn = rng.chance(0.5) ? kPi : (rng.chance(0.5) ? 0.5 : -0.5) * kPi;
-        o.rotation_y += turn + rng.normal_clamped(0, 0.04);
+        // Half are misjudged headings of 10-45 deg (log-uniform), a fifth anything from 45 to
+        // 170 deg, the rest a front/back flip (180 deg, the commonest gross heading error).
+        const int shape = rng.pick(std::array{0.5, 0.2, 0.3});
+        double turn_deg = shape == 0   ? log_uniform(rng, 10, kSubtleRotationDeg)
+                          : shape == 1 ? rng.uniform(kSubtleRotationDeg, 170)
+                                       : 180 + rng.normal_clamped(0, 2);
+        if (shape < 2 && rng.chance(0.5)) turn_deg = -turn_deg;
+        // A right-angle-ish turn of a near-square box changes nothing visible: skip such targets.
+        if (std::abs(turn_deg) > 60 && o.l < 1.4 * o.w) continue;
+        o.rotation_y += turn_deg * kPi / 180;
         if (!reproject(o, cam)) continue;
+        const double realised = std::abs(wrap_pi(o.rotation_y - lo.label.rotation_y)) * 180 / kPi;
         e.detail = fmt("rotation_y %.2f -> %.2f (%.0f deg)", lo.label.rotation_y, o.rotation_y,
-                       turn * 180 / kPi);
+                       turn_deg);
+        e.magnitude = std::round(realised * 10) / 10;
+        e.unit = "deg";
         break;
       }
       case ErrorKind::SpuriousLabel:

@@ -158,6 +158,7 @@ FrameResult make_frame(const fs::path& root, const DemoOptions& opt, int index, 
     Rng rng(opt.seed, frame, Stream::Inject);
     if (auto e = inject_error(sc, truth, static_cast<ErrorKind>(plan.error), rng)) {
       e->frame = id;
+      e->size_bin = error_size_bin(e->kind, e->magnitude, e->range_m, e->occlusion);
       res.injected.push_back(std::move(*e));
     }
   }
@@ -305,9 +306,18 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
   j["invalid_fraction"] = opt.invalid_fraction;
   j["detectors"] = sum.detectors;
   j["errors"] = nlohmann::ordered_json::array();
-  for (const auto& e : sum.injected)
-    j["errors"].push_back(
-        {{"frame", e.frame}, {"kind", e.kind}, {"label", e.label}, {"detail", e.detail}});
+  for (const auto& e : sum.injected) {
+    nlohmann::ordered_json je = {
+        {"frame", e.frame}, {"kind", e.kind}, {"label", e.label}, {"detail", e.detail}};
+    if (!e.unit.empty()) {
+      je["magnitude"] = e.magnitude;
+      je["unit"] = e.unit;
+      je["range_m"] = e.range_m;
+      je["occlusion"] = e.occlusion;
+      je["size_bin"] = e.size_bin;
+    }
+    j["errors"].push_back(std::move(je));
+  }
   write_text_file(out_dir / "injected.json", j.dump(1) + "\n");
   return sum;
 }
@@ -315,6 +325,18 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
 // =============================================================================================
 // [SECTION] read_injected
 // =============================================================================================
+std::string error_size_bin(const std::string& kind, double magnitude, double range_m,
+                           int occlusion) {
+  if (kind == "shifted_box") return magnitude < kSubtleShiftM ? "subtle" : "gross";
+  if (kind == "wrong_size")
+    return magnitude >= kSubtleFactorLo && magnitude <= kSubtleFactorHi ? "subtle" : "gross";
+  if (kind == "rotated_box") return magnitude < kSubtleRotationDeg ? "subtle" : "gross";
+  if (kind == "wrong_class") return magnitude <= 1 ? "subtle" : "gross";
+  if (kind == "missing_label" || kind == "spurious_label")
+    return range_m > kSubtleRangeM || occlusion >= 1 ? "subtle" : "gross";
+  return "";
+}
+
 std::vector<InjectedError> read_injected(const fs::path& injected_json) {
   const std::string file = injected_json.string();
   auto fail = [&](const std::string& field, const std::string& msg) {
@@ -345,6 +367,27 @@ std::vector<InjectedError> read_injected(const fs::path& injected_json) {
     r.kind = e["kind"].get<std::string>();
     r.label = e["label"].get<int>();
     if (e.contains("detail") && e["detail"].is_string()) r.detail = e["detail"].get<std::string>();
+    // The size fields are optional (files of earlier versions lack them) but typed when present.
+    auto number = [&](const char* key, double& value) {
+      if (!e.contains(key)) return;
+      if (!e[key].is_number()) fail(where + "." + key, "expected a number");
+      value = e[key].get<double>();
+    };
+    auto string_field = [&](const char* key, std::string& value) {
+      if (!e.contains(key)) return;
+      if (!e[key].is_string()) fail(where + "." + key, "expected a string");
+      value = e[key].get<std::string>();
+    };
+    number("magnitude", r.magnitude);
+    string_field("unit", r.unit);
+    number("range_m", r.range_m);
+    if (e.contains("occlusion")) {
+      if (!e["occlusion"].is_number_integer()) fail(where + ".occlusion", "expected an integer");
+      r.occlusion = e["occlusion"].get<int>();
+    }
+    string_field("size_bin", r.size_bin);
+    if (!r.size_bin.empty() && r.size_bin != "subtle" && r.size_bin != "gross")
+      fail(where + ".size_bin", "expected \"subtle\" or \"gross\"");
     out.push_back(std::move(r));
   }
   return out;
