@@ -55,14 +55,19 @@ struct Evidence {
   std::array<std::vector<Term>, kNumHyp> witness, self;
   std::vector<WitnessTerm> external;  // terms of pluggable witnesses (Term::aux indexes them)
   std::vector<std::size_t> custom;    // external terms of hypotheses of their own
+  // Per-type heading LLRs of the prediction-set witnesses: their label-level mixture replaces
+  // the sum of witness[kHeading] (whose terms stay for the finding's reason).
+  std::vector<std::array<double, kHeadingErrorTypes>> heading_types;
   void clear() {
     for (auto& v : witness) v.clear();
     for (auto& v : self) v.clear();
     external.clear();
     custom.clear();
+    heading_types.clear();
   }
   double total(Hyp h) {
-    double s = combine(witness[h]);
+    double s = h == kHeading && !heading_types.empty() ? heading_mixture(heading_types)
+                                                        : combine(witness[h]);
     for (const Term& t : self[h]) s += t.llr;
     return std::clamp(s, -3 * kMaxLLR, 3 * kMaxLLR);
   }
@@ -297,8 +302,10 @@ void judge_labels(const Ctx& c, std::size_t f, const std::vector<DetectState>& s
       ev.witness[kSize].push_back({size_llr(sn, L, P, u_size), si, pj, Src::Pair, 0});
       const double delta = wrap_angle(L.rotation_y - P.rotation_y);
       const double u_head = 1 - real * (1 - sm.heading[g].eps);
+      ev.heading_types.emplace_back();
+      heading_type_llrs(sm.heading[g], delta, u_head, ev.heading_types.back());
       ev.witness[kHeading].push_back(
-          {heading_llr(sm.heading[g], delta, u_head), si, pj, Src::Pair, delta});
+          {heading_mixture({ev.heading_types.back()}), si, pj, Src::Pair, delta});
     }
 
     // The label as its own witness (one-sided).

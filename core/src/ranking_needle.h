@@ -208,6 +208,12 @@ double shift_llr(const LocNoise& ln, const Object& label, const Object& pred, do
 double size_llr(const SizeNoise& sn, const Object& label, const Object& pred, double u);
 // delta = rotation_y(label) - rotation_y(prediction), wrapped.
 double heading_llr(const HeadingNoise& hn, double delta, double u);
+// Heading error types (misjudged, 180 flip, +90, -90, any angle): one witness's LLR per type, and
+// the label's LLR from several witnesses (per-type discounted sums, then the type mixture once).
+constexpr std::size_t kHeadingErrorTypes = 5;
+void heading_type_llrs(const HeadingNoise& hn, double delta, double u,
+                       std::array<double, kHeadingErrorTypes>& out);
+double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses);
 // P(a prediction with this confidence is a labelled object); P(the set misses this label).
 double p_real(const SetModel& sm, const Object& pred, double conf);
 double p_miss(const SetModel& sm, const Object& label, double ctx);

@@ -2,6 +2,7 @@
 // about one label (centre offset, size, heading), the one-sided form of self-consistency checks,
 // and the fitted detection / miss probabilities. See ranking_needle.h for the models they use.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "ranking_needle.h"
@@ -85,8 +86,23 @@ double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u)
 // mostly 10-40 degrees), a front/back flip (30%, 180 degrees), length and width swapped (10%,
 // +-90 degrees) or any angle (20%). A detector that often flips by 180 degrees therefore gives
 // little evidence about 180-degree label flips.
-double heading_llr(const HeadingNoise& hn, double delta, double u) {
-  constexpr double kMisjudgedSd = 0.5;  // rad, ~29 degrees
+//
+// The error type is a property of the label, shared by every witness: the per-type LLRs of all
+// witnesses are combined first and the type mixture is taken once per label (heading_mixture);
+// heading_llr is the one-witness case.
+namespace {
+constexpr double kMisjudgedSd = 0.5;  // rad, ~29 degrees
+struct HeadingErrorType {
+  double weight, mu;
+  bool misjudged;  // spread kMisjudgedSd (else a rigid turn, +-2 degrees)
+};
+constexpr HeadingErrorType kHeadingTypes[kHeadingErrorTypes - 1] = {
+    {0.4, 0, true}, {0.3, kPi, false}, {0.05, kPi / 2, false}, {0.05, -kPi / 2, false}};
+constexpr double kUniformHeadingWeight = 0.2;  // the last type: any angle
+}  // namespace
+
+void heading_type_llrs(const HeadingNoise& hn, double delta, double u,
+                       std::array<double, kHeadingErrorTypes>& out) {
   const double s = hn.sigma;
   const double wa = (1 - hn.eps) * (1 - hn.f180 - hn.f90), wf = (1 - hn.eps) * hn.f180,
                wp = (1 - hn.eps) * hn.f90 / 2;
@@ -94,20 +110,46 @@ double heading_llr(const HeadingNoise& hn, double delta, double u) {
   const double p0 = wa * wrapped_normal(delta, 0, s) + wf * wrapped_normal(delta, kPi, s) +
                     wp * (wrapped_normal(delta, kPi / 2, s) + wrapped_normal(delta, -kPi / 2, s)) +
                     hn.eps * uni;
-  // A flipped or turned box is the same box rotated by exactly 180 or 90 degrees (+-2).
   const double se = std::sqrt(s * s + 0.03 * 0.03);
   const double sm = std::sqrt(s * s + kMisjudgedSd * kMisjudgedSd);
   struct C {
-    double w, mu, sd;
+    double w, mu;
   };
-  const C err[] = {{0.4, 0, sm}, {0.3, kPi, se}, {0.05, kPi / 2, se}, {0.05, -kPi / 2, se}};
-  const C det[] = {{wa, 0, 0}, {wf, kPi, 0}, {wp, kPi / 2, 0}, {wp, -kPi / 2, 0}};
-  double p1 = 0.2 * uni + 0.8 * hn.eps * uni;  // uniform label error, or detector outlier
-  for (const C& e : err)
+  const C det[] = {{wa, 0}, {wf, kPi}, {wp, kPi / 2}, {wp, -kPi / 2}};
+  auto llr = [&](double p1) {
+    return std::clamp(std::log((u * uni + (1 - u) * p1) / (u * uni + (1 - u) * p0)), -kMaxLLR,
+                      kMaxLLR);
+  };
+  for (std::size_t t = 0; t + 1 < kHeadingErrorTypes; ++t) {
+    const HeadingErrorType& e = kHeadingTypes[t];
+    double p1 = hn.eps * uni;  // the detector's own outliers
     for (const C& d : det)
-      if (d.w > 0) p1 += e.w * d.w * wrapped_normal(delta, e.mu + d.mu, e.sd);
-  return std::clamp(std::log((u * uni + (1 - u) * p1) / (u * uni + (1 - u) * p0)), -kMaxLLR,
-                    kMaxLLR);
+      if (d.w > 0) p1 += d.w * wrapped_normal(delta, e.mu + d.mu, e.misjudged ? sm : se);
+    out[t] = llr(p1);
+  }
+  out[kHeadingErrorTypes - 1] = llr(uni);
+}
+
+double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses) {
+  if (witnesses.empty()) return 0;
+  std::array<double, kHeadingErrorTypes> total{};
+  std::vector<Term> per;
+  for (std::size_t t = 0; t < kHeadingErrorTypes; ++t) {
+    per.clear();
+    for (const auto& w : witnesses) per.push_back({w[t], -1, -1, Src::Pair, 0});
+    total[t] = combine(per);  // the same discount of correlated witnesses as other hypotheses
+  }
+  const double hi = *std::max_element(total.begin(), total.end());
+  double sum = kUniformHeadingWeight * std::exp(total[kHeadingErrorTypes - 1] - hi);
+  for (std::size_t t = 0; t + 1 < kHeadingErrorTypes; ++t)
+    sum += kHeadingTypes[t].weight * std::exp(total[t] - hi);
+  return hi + std::log(sum);
+}
+
+double heading_llr(const HeadingNoise& hn, double delta, double u) {
+  std::array<double, kHeadingErrorTypes> t{};
+  heading_type_llrs(hn, delta, u, t);
+  return std::clamp(heading_mixture({t}), -kMaxLLR, kMaxLLR);
 }
 
 double combine(std::vector<Term>& t) {

@@ -317,6 +317,36 @@ TEST_CASE("needle: a heading turned by 90 degrees is heading_flip", "[ranking]")
   CHECK((k == kind::kHeadingFlip || k == kind::kPoorOverlap));
 }
 
+// Subtle errors of the kinds real annotators make: with two detectors that agree closely with
+// the true box, each is the frame's top finding, of the right kind.
+TEST_CASE("needle: subtle errors (25 deg heading, 0.6 m shift, 20% length) rank first",
+          "[ranking]") {
+  const double turn = 25 * kPi / 180;
+  struct Case {
+    const char* name;
+    unsigned seed;
+    const char* kind;
+  };
+  for (const Case& c : {Case{"heading", 41, kind::kHeadingFlip},
+                        Case{"shift", 42, kind::kPoorOverlap}, Case{"size", 43, kind::kPoorOverlap}}) {
+    INFO(c.name);
+    World w = make_world(60, c.seed);
+    const int i = near_car(w.frames[kErr]);
+    REQUIRE(i >= 0);
+    ensure_detected(w, kErr, i);
+    Object& L = w.frames[kErr].labels[static_cast<std::size_t>(i)];
+    if (std::string(c.name) == "heading") L.rotation_y += turn;
+    if (std::string(c.name) == "shift") L.loc_cam.x += 0.6;
+    if (std::string(c.name) == "size") L.l *= 1.2;
+    finish(L, test::simple_calib());
+    const RankResult r = rank_frames(w.frames, w.sets);
+    REQUIRE_FALSE(r.frames.empty());
+    CHECK(r.frames[0].frame == frame_id(kErr));
+    CHECK(r.frames[0].findings[0].label == i);
+    CHECK(r.frames[0].findings[0].kind == std::string(c.kind));
+  }
+}
+
 TEST_CASE("needle: a wrong class with a confident detection is class_mismatch", "[ranking]") {
   World w = make_world(60, 18);
   const int i = near_car(w.frames[kErr]);
