@@ -58,6 +58,7 @@ struct Evidence {
   // Per-type heading LLRs of the prediction-set witnesses: their label-level mixture replaces
   // the sum of witness[kHeading] (whose terms stay for the finding's reason).
   std::vector<std::array<double, kHeadingErrorTypes>> heading_types;
+  double flip_dependence = 0;  // Models::flip_dependence of the label's group (0: generic)
   void clear() {
     for (auto& v : witness) v.clear();
     for (auto& v : self) v.clear();
@@ -66,8 +67,9 @@ struct Evidence {
     heading_types.clear();
   }
   double total(Hyp h) {
-    double s = h == kHeading && !heading_types.empty() ? heading_mixture(heading_types)
-                                                        : combine(witness[h]);
+    double s = h == kHeading && !heading_types.empty()
+                   ? heading_mixture(heading_types, flip_dependence)
+                   : combine(witness[h]);
     for (const Term& t : self[h]) s += t.llr;
     return std::clamp(s, -3 * kMaxLLR, 3 * kMaxLLR);
   }
@@ -234,6 +236,7 @@ void judge_labels(const Ctx& c, std::size_t f, const std::vector<DetectState>& s
     ev.clear();
     missing_sets.clear();
     const std::size_t li = class_index(L.cls);
+    ev.flip_dependence = c.models.flip_dependence[size_group(L.cls)];
 
     // Prediction-set witnesses.
     for (std::size_t s = 0; s < c.md.n_sets(); ++s) {

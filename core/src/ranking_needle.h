@@ -122,6 +122,10 @@ struct Models {
   // are instead of assuming it.
   CellModel joint_miss;
   bool joint_ok = false;
+  // How much more often two sets both flip a box by ~180 degrees than if their flips were
+  // independent, per size group: (joint flips + 1) / (expected joint flips + 1), at least 1.
+  // Learned over labels two sets pair with overlap (see fit_flip_dependence); 1 when data are few.
+  std::array<double, kGroups> flip_dependence{1.0, 1.0};
 };
 constexpr std::size_t kJointFeatures = kMissFeatures + 1;
 void joint_features(const Object& label, double mean_ctx, std::size_t n_sets, double* x);
@@ -213,7 +217,11 @@ double heading_llr(const HeadingNoise& hn, double delta, double u);
 constexpr std::size_t kHeadingErrorTypes = 5;
 void heading_type_llrs(const HeadingNoise& hn, double delta, double u,
                        std::array<double, kHeadingErrorTypes>& out);
-double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses);
+// flip_dependence: Models::flip_dependence of the label's group. For the 180-degree type, each
+// further witness counts with its LLR less log(flip_dependence) (the detectors' learned joint
+// flip rate) instead of the generic kGamma discount.
+double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses,
+                       double flip_dependence = 0);
 // P(a prediction with this confidence is a labelled object); P(the set misses this label).
 double p_real(const SetModel& sm, const Object& pred, double conf);
 double p_miss(const SetModel& sm, const Object& label, double ctx);

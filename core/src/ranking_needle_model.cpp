@@ -551,6 +551,46 @@ void fit_joint(const MatchedDataset& md, Models& m) {
 }
 }  // namespace
 
+namespace {
+// Joint 180-degree flips of pairs of sets on the same label (labels that both sets pair with
+// overlap), against the count expected if the sets flipped independently. Label flips themselves
+// count as joint flips too, so the estimate errs towards dependence (the cautious side).
+void fit_flip_dependence(const MatchedDataset& md, Models& m) {
+  const auto& frames = *md.frames;
+  std::array<double, kGroups> n{}, joint{}, expected{};
+  std::vector<int> flipped(md.n_sets());  // -1 not paired, 0 aligned, 1 flipped
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    if (!frames[f].has_labels) continue;
+    const auto& labels = frames[f].labels;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const Object& L = labels[i];
+      if (L.is_dontcare() || !L.has_3d()) continue;
+      for (std::size_t s = 0; s < md.n_sets(); ++s) {
+        flipped[s] = -1;
+        const SetFrame& sf = md.sf[f][s];
+        if (!sf.usable) continue;
+        const MatchPair* pr = sf.match.pair_of_label(i);
+        if (!pr || pr->kind == PairKind::ClassMismatch || pr->geo.iou_bev <= 0) continue;
+        const Object& P = md.preds(f, s)[static_cast<std::size_t>(pr->pred)];
+        if (!P.has_3d()) continue;
+        flipped[s] = std::abs(wrap_angle(L.rotation_y - P.rotation_y)) > 0.75 * kPi ? 1 : 0;
+      }
+      const std::size_t g = size_group(L.cls);
+      for (std::size_t a = 0; a < md.n_sets(); ++a)
+        for (std::size_t b = a + 1; b < md.n_sets(); ++b) {
+          if (flipped[a] < 0 || flipped[b] < 0) continue;
+          n[g] += 1;
+          joint[g] += flipped[a] == 1 && flipped[b] == 1 ? 1 : 0;
+          // Expected joint flips from the sets' own rates (heading models of the two sets).
+          expected[g] += m.sets[a].heading[g].f180 * m.sets[b].heading[g].f180;
+        }
+    }
+  }
+  for (std::size_t g = 0; g < kGroups; ++g)
+    m.flip_dependence[g] = n[g] > 0 ? std::max(1.0, (joint[g] + 1) / (expected[g] + 1)) : 1.0;
+}
+}  // namespace
+
 Models fit_models(const MatchedDataset& md, const RankOptions& opt) {
   Models m;
   m.sets.resize(md.n_sets());
@@ -566,7 +606,10 @@ Models fit_models(const MatchedDataset& md, const RankOptions& opt) {
         }
       },
       1);
-  if (md.n_sets() >= 2) fit_joint(md, m);
+  if (md.n_sets() >= 2) {
+    fit_joint(md, m);
+    fit_flip_dependence(md, m);
+  }
   return m;
 }
 

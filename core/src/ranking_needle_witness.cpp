@@ -132,13 +132,26 @@ void heading_type_llrs(const HeadingNoise& hn, double delta, double u,
   out[kHeadingErrorTypes - 1] = llr(uni);
 }
 
-double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses) {
+double heading_mixture(const std::vector<std::array<double, kHeadingErrorTypes>>& witnesses,
+                       double flip_dependence) {
   if (witnesses.empty()) return 0;
+  constexpr std::size_t kFlipType = 1;
   std::array<double, kHeadingErrorTypes> total{};
   std::vector<Term> per;
   for (std::size_t t = 0; t < kHeadingErrorTypes; ++t) {
     per.clear();
     for (const auto& w : witnesses) per.push_back({w[t], -1, -1, Src::Pair, 0});
+    if (t == kFlipType && flip_dependence >= 1 && witnesses.size() > 1) {
+      // The detectors' flips are measured jointly: a further witness's flip is only as
+      // surprising as it is given the first one's, P(flip | other flipped) = dependence * P(flip).
+      std::sort(per.begin(), per.end(), [](const Term& a, const Term& b) { return a.llr > b.llr; });
+      double sum = per.front().llr;
+      for (std::size_t k = 1; k < per.size(); ++k)
+        sum += per[k].llr > 0 ? std::max(0.0, per[k].llr - std::log(flip_dependence))
+                              : kGamma * per[k].llr;
+      total[t] = sum;
+      continue;
+    }
     total[t] = combine(per);  // the same discount of correlated witnesses as other hypotheses
   }
   const double hi = *std::max_element(total.begin(), total.end());

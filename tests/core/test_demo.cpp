@@ -575,13 +575,10 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
   // The benchmark of issue 3 in miniature: labels and predictions only (no images or lidar, so
   // the invalid-data frames are only the bad label lines), 1000 frames, one seed. The seed is one
   // no benchmark uses (bench/methods.sh and bench/engine_bench.sh use seeds 1, 2 and 3), so the
-  // method cannot have been tuned on it. The issue's target is recall@K >= 0.75 on the gross
-  // label errors; it is NOT met with labels and predictions alone (0.70 on this seed, 0.71 on
-  // seeds 1-3: 180-degree flips, which the simulated detectors also make, and spurious labels,
-  // which look like joint detector misses without lidar, are found about half the time or less;
-  // see bench/RESULTS.md, issue 7 section 4). The test keeps the measured level as a floor and
-  // prints the subtle figures; it asserts no target on them.
-  constexpr double kGrossRecallFloor = 0.65;
+  // method cannot have been tuned on it. Target (issue 7): recall@K >= 0.75 on the gross label
+  // errors (measured 0.773 = 34/44 here; on the benchmark seeds 1-3 it is 0.727-0.780, see
+  // bench/RESULTS.md). The subtle figures are printed, not asserted.
+  constexpr double kGrossRecallTarget = 0.75;
   constexpr std::uint64_t kTestSeed = 11;
   const fs::path dir = test::temp_dir("demo_rank");
   DemoOptions opt;
@@ -631,7 +628,7 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
   WARN(report.str());
   REQUIRE(nq.per_bin.count("gross"));
   REQUIRE(nq.per_bin.count("subtle"));
-  CHECK(nq.per_bin.at("gross").recall_at_k >= kGrossRecallFloor);
+  CHECK(nq.per_bin.at("gross").recall_at_k >= kGrossRecallTarget);
   CHECK(nq.per_bin.at("gross").recall_at_k > nq.per_bin.at("subtle").recall_at_k);
   for (RankMethod m : {RankMethod::Mistakenness, RankMethod::ObjectLab}) {
     INFO(rank_method_name(m));
