@@ -72,8 +72,8 @@ double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u)
     const double s0 = sn.sigma[d];
     auto ratio = [&](double se) {  // N(x; 0, sqrt(s0^2 + se^2)) / N(x; 0, s0)
       const double s1 = std::sqrt(s0 * s0 + se * se);
-      return std::exp(std::clamp(
-          std::log(s0 / s1) + 0.5 * x * x * (1 / (s0 * s0) - 1 / (s1 * s1)), -50.0, 50.0));
+      return std::exp(std::clamp(std::log(s0 / s1) + 0.5 * x * x * (1 / (s0 * s0) - 1 / (s1 * s1)),
+                                 -50.0, 50.0));
     };
     r[d] = kSmallShare * ratio(kSmallSd) + (1 - kSmallShare) * ratio(kLargeSd);
   }

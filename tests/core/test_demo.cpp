@@ -217,7 +217,9 @@ void check_error_size(const InjectedError& e) {
     const std::string from = e.detail.substr(0, e.detail.find(" ->")),
                       to = e.detail.substr(e.detail.find("-> ") + 3);
     const std::set<std::pair<std::string, std::string>> neighbours = {
-        {"Car", "Van"}, {"Van", "Truck"}, {"Pedestrian", "Person_sitting"},
+        {"Car", "Van"},
+        {"Van", "Truck"},
+        {"Pedestrian", "Person_sitting"},
         {"Pedestrian", "Cyclist"}};
     const bool nb = neighbours.count({from, to}) || neighbours.count({to, from});
     CHECK(e.magnitude == (nb ? 1 : 2));
@@ -594,10 +596,24 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
   for (const auto& p : ds.pred_sets) names.push_back(p.name);
   std::vector<TruthEntry> truth;
   std::map<std::string, std::map<std::string, int>> spectrum;  // kind -> bin -> count
+  std::map<std::string, int> where;  // "missing far", "spurious occluded", "geometric occluded" ...
   for (const InjectedError& e : read_injected(dir / "injected.json")) {
     truth.push_back({e.frame, e.kind, e.label, e.magnitude, e.unit, e.size_bin});
-    if (!e.size_bin.empty()) ++spectrum[e.kind][e.size_bin];
+    if (e.size_bin.empty()) continue;
+    ++spectrum[e.kind][e.size_bin];
+    check_error_size(e);
+    const std::string group = e.kind == "missing_label"    ? "missing"
+                              : e.kind == "spurious_label" ? "spurious"
+                                                           : "other";
+    ++where[group + (e.range_m > 30 ? " far" : " near")];
+    ++where[group + (e.occlusion >= 1 ? " occluded" : " clear")];
   }
+  // Near and far, occluded and clear, for missing and spurious labels and the other kinds.
+  for (const char* g : {"missing", "spurious", "other"})
+    for (const char* w : {" far", " near", " occluded", " clear"}) {
+      INFO(g << w);
+      CHECK(where[std::string(g) + w] > 0);
+    }
   // Every label-error kind spans both bins.
   REQUIRE(spectrum.size() == 6);
   for (const auto& [k, bins] : spectrum) {
@@ -623,8 +639,8 @@ TEST_CASE("demo: needle finds the injected label errors, ahead of both baselines
            << f.average_precision;
   for (const auto& [k, bins] : nq.per_kind_bin)
     for (const auto& [b, f] : bins)
-      report << "\n  " << k << "/" << b << " K=" << f.truth_frames << " " << f.recall_at_k
-             << " / " << f.average_precision;
+      report << "\n  " << k << "/" << b << " K=" << f.truth_frames << " " << f.recall_at_k << " / "
+             << f.average_precision;
   WARN(report.str());
   REQUIRE(nq.per_bin.count("gross"));
   REQUIRE(nq.per_bin.count("subtle"));

@@ -327,8 +327,9 @@ TEST_CASE("needle: subtle errors (25 deg heading, 0.6 m shift, 20% length) rank 
     unsigned seed;
     const char* kind;
   };
-  for (const Case& c : {Case{"heading", 41, kind::kHeadingFlip},
-                        Case{"shift", 42, kind::kPoorOverlap}, Case{"size", 43, kind::kPoorOverlap}}) {
+  for (const Case& c :
+       {Case{"heading", 41, kind::kHeadingFlip}, Case{"shift", 42, kind::kPoorOverlap},
+        Case{"size", 43, kind::kPoorOverlap}}) {
     INFO(c.name);
     World w = make_world(60, c.seed);
     const int i = near_car(w.frames[kErr]);

@@ -15,7 +15,8 @@
 //                        unit "factor"                                  (0.7-1.4 per dimension)
 //        rotated_box     magnitude = |rotation change|, unit "deg"      (10-180 deg)
 //        wrong_class     magnitude 1 (neighbouring classes: Car/Van, Van/Truck,
-//                        Pedestrian/Person_sitting, Pedestrian/Cyclist) or 2 (distant), unit "class"
+//                        Pedestrian/Person_sitting, Pedestrian/Cyclist) or 2 (distant), unit
+//                        "class"
 //        missing_label,  magnitude = range of the object, unit "range_m" (near and far,
 //        spurious_label  occluded and clear)
 //      range_m: ground distance of the object from the camera; occlusion: its KITTI occlusion
@@ -69,9 +70,9 @@ struct InjectedError {
   std::string detail;
   // The error's size (label errors only; unit empty for invalid data). See the file comment.
   double magnitude = 0;
-  std::string unit{};    // "m", "factor", "deg", "class", "range_m"; empty: no magnitude
-  double range_m = -1;   // ground distance of the object, metres; -1 unknown
-  int occlusion = -1;    // KITTI occlusion level of the object; -1 unknown
+  std::string unit{};      // "m", "factor", "deg", "class", "range_m"; empty: no magnitude
+  double range_m = -1;     // ground distance of the object, metres; -1 unknown
+  int occlusion = -1;      // KITTI occlusion level of the object; -1 unknown
   std::string size_bin{};  // "subtle" or "gross"; empty for invalid data (or old files)
 };
 

@@ -29,8 +29,8 @@ struct TruthEntry {
   std::string frame;
   std::string kind;  // missing_label, shifted_box ... or truncated_bin, corrupt_png ...
   int label = -1;
-  double magnitude = 0;  // the error's size in `unit` (see needle/demo.h); 0 when unknown
-  std::string unit{};    // "m", "factor", "deg", "class", "range_m"; empty when unknown
+  double magnitude = 0;    // the error's size in `unit` (see needle/demo.h); 0 when unknown
+  std::string unit{};      // "m", "factor", "deg", "class", "range_m"; empty when unknown
   std::string size_bin{};  // "subtle", "gross", or empty (unknown / invalid data)
 };
 

@@ -202,8 +202,7 @@ std::optional<InjectedError> spurious(const Scene& sc, FrameTruth& t, Rng& rng) 
     o.loc_cam = apply(cam.velo_to_rect, {x, y, -kLidarHeight});
     const Vec3 dir = apply_linear(cam.velo_to_rect, {r.ux, r.uy, 0});
     o.rotation_y = std::atan2(-dir.z, dir.x) + (rng.chance(0.5) ? 0 : kPi);
-    if (!reproject(o, cam) || o.truncated > 0.05 || o.box2d.height() < kMinTargetHeightPx)
-      continue;
+    if (!reproject(o, cam) || o.truncated > 0.05 || o.box2d.height() < kMinTargetHeightPx) continue;
     if (collides(sc, o, 0.6)) continue;
     const bool seen = in_plain_sight(sc, o);
     if (want_hidden == seen) continue;
@@ -212,8 +211,9 @@ std::optional<InjectedError> spurious(const Scene& sc, FrameTruth& t, Rng& rng) 
     LabelledObject lo{o, -1, 1.0, o.distance()};
     t.objects.insert(t.objects.begin() + at, lo);
     InjectedError e{"", "spurious_label", at,
-                    o.type + fmt(" on empty ground at %.1f m (x %.2f, z %.2f)", o.distance(),
-                                 o.loc_cam.x, o.loc_cam.z) +
+                    o.type +
+                        fmt(" on empty ground at %.1f m (x %.2f, z %.2f)", o.distance(),
+                            o.loc_cam.x, o.loc_cam.z) +
                         (seen ? "" : ", behind another object")};
     e.magnitude = round2(o.distance());
     e.unit = "range_m";
@@ -231,8 +231,8 @@ std::optional<InjectedError> inject_error(const Scene& sc, FrameTruth& t, ErrorK
   const Camera& cam = *sc.cam;
   // Targets. Missing labels: far/occluded objects or clear ones, by a draw. Other kinds: clearly
   // visible objects or any labelled object, by a draw. An empty pool falls back to the other.
-  const bool hard = rng.chance(kind == ErrorKind::MissingLabel ? kHardPlacementShare
-                                                               : 1 - kClearTargetShare);
+  const bool hard =
+      rng.chance(kind == ErrorKind::MissingLabel ? kHardPlacementShare : 1 - kClearTargetShare);
   std::vector<int> pool[2];  // [0] preferred, [1] fallback
   for (int i = 0; i < static_cast<int>(t.objects.size()); ++i) {
     const LabelledObject& lo = t.objects[static_cast<std::size_t>(i)];
@@ -337,8 +337,8 @@ std::optional<InjectedError> inject_error(const Scene& sc, FrameTruth& t, ErrorK
         o.rotation_y += turn_deg * kPi / 180;
         if (!reproject(o, cam)) continue;
         const double realised = std::abs(wrap_pi(o.rotation_y - lo.label.rotation_y)) * 180 / kPi;
-        e.detail = fmt("rotation_y %.2f -> %.2f (%.0f deg)", lo.label.rotation_y, o.rotation_y,
-                       turn_deg);
+        e.detail =
+            fmt("rotation_y %.2f -> %.2f (%.0f deg)", lo.label.rotation_y, o.rotation_y, turn_deg);
         e.magnitude = std::round(realised * 10) / 10;
         e.unit = "deg";
         break;
