@@ -288,3 +288,11 @@ TEST_CASE("commands change the state as their help says", "[commands]") {
     CHECK(k.wait_frames > 0);
   }
 }
+
+TEST_CASE("the commands the app runs by id exist", "[commands]") {
+  // app.cpp (the Open dialog) and view_command.cpp (--screenshot) name these.
+  for (const char* id : {"dataset.open", "script.wait_loaded", "script.screenshot", "app.quit"}) {
+    INFO(id);
+    CHECK(find_command(id) != nullptr);
+  }
+}
