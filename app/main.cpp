@@ -15,6 +15,7 @@ void print_usage() {
       "  rank DATASET [--pred [NAME=]DIR ...]     rank frames by how suspicious they are\n"
       "  eval DATASET --pred DIR                  KITTI-style AP evaluation\n"
       "  demo OUT_DIR [--frames N] [--seed S]     generate the synthetic demo dataset\n"
+      "  help --keys [--markdown] | --script      the viewer's shortcuts / script actions\n"
       "\n"
       "`needle SUBCOMMAND --help` for details. A bare `needle` opens the viewer on the demo "
       "dataset.");
@@ -24,6 +25,7 @@ void print_usage() {
 int main(int argc, char** argv) {
   if (argc < 2) return needle::cli::cmd_view(argc - 1, argv + 1);
   const std::string sub = argv[1];
+  if (sub == "help" && argc > 2) return needle::cli::cmd_help(argc - 1, argv + 1);
   if (sub == "-h" || sub == "--help" || sub == "help") {
     print_usage();
     return 0;

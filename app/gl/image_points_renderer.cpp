@@ -17,21 +17,13 @@ void ImagePointRenderer::init() {
   u_display_ = program_.uniform("u_display");
   u_size_ = program_.uniform("u_point_size");
   u_depth_ = program_.uniform("u_depth_max");
-  vao_ = VertexArray::create();
-  vbo_ = Buffer::create();
-  glBindVertexArray(vao_.id());
-  glBindBuffer(GL_ARRAY_BUFFER, vbo_.id());
-  glEnableVertexAttribArray(kUvd);
-  glVertexAttribPointer(kUvd, 3, GL_FLOAT, GL_FALSE, 12, reinterpret_cast<const void*>(0));
-  glBindVertexArray(0);
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  constexpr std::size_t kUvdBytes = 3 * sizeof(float);  // u, v, depth
+  mesh_.init(1, {{kUvd, 3, AttribType::Float, false, kUvdBytes, 0}});
 }
 
 void ImagePointRenderer::upload(const float* uvd, std::size_t count) {
   count_ = count;
-  glBindBuffer(GL_ARRAY_BUFFER, vbo_.id());
-  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(count * 12), uvd, GL_STATIC_DRAW);
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  mesh_.upload(0, uvd, count * 3 * sizeof(float), BufferUsage::Static);
 }
 
 void ImagePointRenderer::set_mapping(float ox, float oy, float scale, float size, float depth_max) {
@@ -66,9 +58,7 @@ void ImagePointRenderer::draw(const ImDrawCmd* cmd) const {
   ShaderProgram::set(u_size_, point_size_ * fb_scale.x);
   ShaderProgram::set(u_depth_, depth_max_);
   glEnable(GL_PROGRAM_POINT_SIZE);
-  glBindVertexArray(vao_.id());
-  glDrawArrays(GL_POINTS, 0, static_cast<GLsizei>(count_));
-  glBindVertexArray(0);
+  mesh_.draw(Primitive::Points, count_);
   glDisable(GL_PROGRAM_POINT_SIZE);
 }
 

@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "gl/handles.h"
+#include "gl/mesh.h"
 #include "gl/shader_program.h"
 
 struct ImDrawList;
@@ -30,8 +30,7 @@ class ImagePointRenderer {
  private:
   void draw(const ImDrawCmd* cmd) const;
   ShaderProgram program_;
-  VertexArray vao_;
-  Buffer vbo_;
+  Mesh mesh_;
   std::size_t count_ = 0;
   float map_[4] = {0, 0, 1, 0};
   float point_size_ = 2.0f, depth_max_ = 50.0f;

@@ -37,39 +37,17 @@ void LineRenderer::init() {
       {{kP0, "a_p0"}, {kP1, "a_p1"}, {kColor, "a_color"}, {kParams, "a_params"}});
   u_mvp_ = program_.uniform("u_mvp");
   u_viewport_ = program_.uniform("u_viewport");
-  vao_ = VertexArray::create();
-  vbo_ = Buffer::create();
-  glBindVertexArray(vao_.id());
-  glBindBuffer(GL_ARRAY_BUFFER, vbo_.id());
-  const GLsizei stride = sizeof(LineVertex);
-  glEnableVertexAttribArray(kP0);
-  glVertexAttribPointer(kP0, 3, GL_FLOAT, GL_FALSE, stride,
-                        reinterpret_cast<const void*>(offsetof(LineVertex, p0)));
-  glEnableVertexAttribArray(kP1);
-  glVertexAttribPointer(kP1, 3, GL_FLOAT, GL_FALSE, stride,
-                        reinterpret_cast<const void*>(offsetof(LineVertex, p1)));
-  glEnableVertexAttribArray(kColor);
-  glVertexAttribPointer(kColor, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride,
-                        reinterpret_cast<const void*>(offsetof(LineVertex, color)));
-  glEnableVertexAttribArray(kParams);
-  glVertexAttribPointer(kParams, 4, GL_FLOAT, GL_FALSE, stride,
-                        reinterpret_cast<const void*>(offsetof(LineVertex, params)));
-  glBindVertexArray(0);
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  constexpr std::size_t kStride = sizeof(LineVertex);
+  mesh_.init(1, {{kP0, 3, AttribType::Float, false, kStride, offsetof(LineVertex, p0)},
+                 {kP1, 3, AttribType::Float, false, kStride, offsetof(LineVertex, p1)},
+                 {kColor, 4, AttribType::UnsignedByte, true, kStride, offsetof(LineVertex, color)},
+                 {kParams, 4, AttribType::Float, false, kStride, offsetof(LineVertex, params)}});
 }
 
 void LineRenderer::upload(const LineBatch& batch) {
   const auto& v = batch.vertices();
   vertex_count_ = v.size();
-  const std::size_t bytes = v.size() * sizeof(LineVertex);
-  glBindBuffer(GL_ARRAY_BUFFER, vbo_.id());
-  if (bytes > capacity_bytes_) {
-    capacity_bytes_ = bytes * 2;
-    glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(capacity_bytes_), nullptr,
-                 GL_DYNAMIC_DRAW);
-  }
-  if (bytes > 0) glBufferSubData(GL_ARRAY_BUFFER, 0, static_cast<GLsizeiptr>(bytes), v.data());
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  mesh_.stream(0, v.data(), v.size() * sizeof(LineVertex));
 }
 
 void LineRenderer::draw(const float* mvp, float vw, float vh, bool depth_test) const {
@@ -82,9 +60,7 @@ void LineRenderer::draw(const float* mvp, float vw, float vh, bool depth_test) c
   else
     glDisable(GL_DEPTH_TEST);
   glDepthMask(depth_test ? GL_TRUE : GL_FALSE);
-  glBindVertexArray(vao_.id());
-  glDrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(vertex_count_));
-  glBindVertexArray(0);
+  mesh_.draw(Primitive::Triangles, vertex_count_);
   glDepthMask(GL_TRUE);
 }
 

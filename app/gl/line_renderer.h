@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gl/handles.h"
+#include "gl/mesh.h"
 #include "gl/shader_program.h"
 
 namespace needle::gl {
@@ -47,10 +47,8 @@ class LineRenderer {
 
  private:
   ShaderProgram program_;
-  VertexArray vao_;
-  Buffer vbo_;
+  Mesh mesh_;
   std::size_t vertex_count_ = 0;
-  std::size_t capacity_bytes_ = 0;
   int u_mvp_ = -1, u_viewport_ = -1;
 };
 

@@ -5,8 +5,9 @@
 namespace needle::gl {
 
 namespace {
-constexpr GLuint kPos = 0, kIntensity = 1, kHighlight = 2;
-}
+constexpr GLuint kPos = 0, kIntensity = 1, kHighlight = 2;  // attribute locations
+constexpr std::size_t kPointsBuffer = 0, kHighlightBuffer = 1;
+}  // namespace
 
 void PointRenderer::init() {
   program_ = ShaderProgram::build(
@@ -19,38 +20,24 @@ void PointRenderer::init() {
   u_range_ = program_.uniform("u_range_max");
   u_hl_ = program_.uniform("u_highlight_color");
   u_dim_ = program_.uniform("u_dim");
-  vao_ = VertexArray::create();
-  points_ = Buffer::create();
-  highlight_ = Buffer::create();
-  glBindVertexArray(vao_.id());
-  glBindBuffer(GL_ARRAY_BUFFER, points_.id());
-  glEnableVertexAttribArray(kPos);
-  glVertexAttribPointer(kPos, 3, GL_FLOAT, GL_FALSE, 16, reinterpret_cast<const void*>(0));
-  glEnableVertexAttribArray(kIntensity);
-  glVertexAttribPointer(kIntensity, 1, GL_FLOAT, GL_FALSE, 16, reinterpret_cast<const void*>(12));
-  glBindBuffer(GL_ARRAY_BUFFER, highlight_.id());
-  glEnableVertexAttribArray(kHighlight);
-  glVertexAttribPointer(kHighlight, 1, GL_UNSIGNED_BYTE, GL_TRUE, 1,
-                        reinterpret_cast<const void*>(0));
-  glBindVertexArray(0);
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  // Buffer 0: x, y, z, reflectance (velodyne frame, 4 floats a point); buffer 1: the highlight
+  // mask (one byte a point).
+  constexpr std::size_t kXyzr = 4 * sizeof(float);
+  mesh_.init(2, {{kPos, 3, AttribType::Float, false, kXyzr, 0, kPointsBuffer},
+                 {kIntensity, 1, AttribType::Float, false, kXyzr, 3 * sizeof(float), kPointsBuffer},
+                 {kHighlight, 1, AttribType::UnsignedByte, true, 1, 0, kHighlightBuffer}});
 }
 
 void PointRenderer::upload(const float* xyzr, std::size_t count) {
   count_ = count;
-  glBindBuffer(GL_ARRAY_BUFFER, points_.id());
-  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(count * 16), xyzr, GL_STATIC_DRAW);
+  mesh_.upload(kPointsBuffer, xyzr, count * 4 * sizeof(float), BufferUsage::Static);
   const std::vector<std::uint8_t> zeros(count, 0);
-  glBindBuffer(GL_ARRAY_BUFFER, highlight_.id());
-  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(count), zeros.data(), GL_DYNAMIC_DRAW);
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  mesh_.upload(kHighlightBuffer, zeros.data(), count, BufferUsage::Dynamic);
 }
 
 void PointRenderer::upload_highlight(const std::vector<std::uint8_t>& mask) {
   if (mask.size() != count_ || count_ == 0) return;
-  glBindBuffer(GL_ARRAY_BUFFER, highlight_.id());
-  glBufferSubData(GL_ARRAY_BUFFER, 0, static_cast<GLsizeiptr>(count_), mask.data());
-  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  mesh_.update(kHighlightBuffer, mask.data(), count_);
 }
 
 void PointRenderer::draw(const float* mvp, const PointStyle& s) const {
@@ -64,9 +51,7 @@ void PointRenderer::draw(const float* mvp, const PointStyle& s) const {
   glUniform3fv(u_hl_, 1, s.highlight_rgb);
   ShaderProgram::set(u_dim_, s.dim);
   glEnable(GL_PROGRAM_POINT_SIZE);
-  glBindVertexArray(vao_.id());
-  glDrawArrays(GL_POINTS, 0, static_cast<GLsizei>(count_));
-  glBindVertexArray(0);
+  mesh_.draw(Primitive::Points, count_);
   glDisable(GL_PROGRAM_POINT_SIZE);
 }
 

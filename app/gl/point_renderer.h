@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gl/handles.h"
+#include "gl/mesh.h"
 #include "gl/shader_program.h"
 
 namespace needle::gl {
@@ -33,9 +33,7 @@ class PointRenderer {
 
  private:
   ShaderProgram program_;
-  VertexArray vao_;
-  Buffer points_;
-  Buffer highlight_;
+  Mesh mesh_;
   std::size_t count_ = 0;
   int u_mvp_ = -1, u_mode_ = -1, u_size_ = -1, u_height_ = -1, u_range_ = -1, u_hl_ = -1,
       u_dim_ = -1;

@@ -10,10 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 #include <utility>
 
 #include "gl/frame_ops.h"
-#include "gui/actions.h"
+#include "gui/model/actions.h"
+#include "gui/model/commands.h"
+#include "gui/model/keys.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
 #include "backends/imgui_impl_glfw.h"
@@ -112,7 +115,6 @@ void App::start_dataset() {
       quit_ = true;
     }
   }
-  if (state_.session) window_.set_title("needle - " + state_.session->root.string());
 }
 
 // [SECTION] frame loop
@@ -128,6 +130,7 @@ int App::run() {
     else
       window_.poll_events();
     poll_background();
+    update_title();
     release_scripted_keys();
     if (script_) {
       const ScriptRunner::Status st = script_->step(*this);
@@ -274,7 +277,7 @@ void App::release_scripted_keys() {
 void App::poll_background() {
   for (const std::string& path : window_.take_dropped()) {
     if (std::filesystem::is_directory(path)) {
-      if (open_dataset(state_, path, {})) window_.set_title("needle - " + path);
+      open_dataset(state_, path, {});
     } else {
       state_.status_message = "drop a dataset folder, not a file: " + path;
     }
@@ -292,7 +295,6 @@ void App::poll_background() {
       opt_.dataset.clear();
       open_dataset(state_, demo_dataset_dir(), {});
       if (state_.session && !opt_.frame.empty()) go_to_frame_id(state_, opt_.frame);
-      window_.set_title("needle - demo dataset");
     }
     demo_job_.reset();
   }
@@ -305,78 +307,59 @@ void App::poll_background() {
   ranking_seen_done_ = ranked;
 }
 
+void App::update_title() {
+  const std::string root = state_.session ? state_.session->root.string() : "";
+  if (root == titled_root_ || root.empty()) return;
+  titled_root_ = root;
+  window_.set_title(state_.session->root == demo_dataset_dir() ? "needle - demo dataset"
+                                                               : "needle - " + root);
+}
+
 // [SECTION] shortcuts
 
 void App::handle_shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
-  auto pressed = [](int key, bool repeat = false) { return ImGui::IsKeyPressed(key, repeat); };
-  if (io.KeyCtrl) {
-    if (pressed(GLFW_KEY_O)) state_.show_open_dialog = true;
-    if (pressed(GLFW_KEY_Q)) quit_ = true;
-    return;
+  const int mods = (io.KeyCtrl ? keys::kModControl : 0) | (io.KeyShift ? keys::kModShift : 0);
+  for (const Command& c : commands()) {
+    if (!command_applies(c, state_)) continue;  // e.g. navigation before a dataset is open
+    for (const Chord& k : c.chords)
+      if (k.mods == mods && ImGui::IsKeyPressed(k.key, k.repeat)) {
+        run_command(c, *this);
+        break;
+      }
   }
-  if (pressed(GLFW_KEY_F1) || (io.KeyShift && pressed(GLFW_KEY_SLASH)))
-    state_.show_help = !state_.show_help;
-  if (!state_.session) return;
-  if (pressed(GLFW_KEY_N, true)) next_suspicious(state_);
-  if (pressed(GLFW_KEY_P, true)) prev_suspicious(state_);
-  if (pressed(GLFW_KEY_RIGHT, true)) next_frame(state_);
-  if (pressed(GLFW_KEY_LEFT, true)) prev_frame(state_);
-  if (pressed(GLFW_KEY_HOME)) first_frame(state_);
-  if (pressed(GLFW_KEY_END)) last_frame(state_);
-  if (pressed(GLFW_KEY_G)) state_.show_goto = true;
-  if (pressed(GLFW_KEY_ESCAPE)) clear_selection(state_);
-  if (pressed(GLFW_KEY_B)) state_.camera3d.bev = !state_.camera3d.bev;
-  if (pressed(GLFW_KEY_R)) {
-    const bool bev = state_.camera3d.bev;
-    state_.camera3d.reset();
-    state_.camera3d.bev = bev;
-  }
-  if (pressed(GLFW_KEY_L)) state_.display.lidar_on_image = !state_.display.lidar_on_image;
-  if (pressed(GLFW_KEY_C))
-    state_.display.point_color =
-        static_cast<PointColorMode>((static_cast<int>(state_.display.point_color) + 1) % 3);
 }
 
 // [SECTION] UI layout + splitters
 
 void App::draw_menu_bar() {
   if (!ImGui::BeginMainMenuBar()) return;
-  if (ImGui::BeginMenu("File")) {
-    if (ImGui::MenuItem("Open dataset...", "Ctrl+O")) state_.show_open_dialog = true;
-    if (ImGui::BeginMenu("Recent", !state_.recent.empty())) {
-      for (const std::string& r : state_.recent)
-        if (ImGui::MenuItem(r.c_str())) open_dataset(state_, r, {});
-      ImGui::EndMenu();
+  for (const char* menu : menu_names()) {
+    bool any_applies = false;
+    for (const Command& c : commands())
+      if (c.menu && std::string_view(c.menu) == menu && command_applies(c, state_))
+        any_applies = true;
+    if (!ImGui::BeginMenu(menu, any_applies)) continue;
+    for (const Command& c : commands()) {
+      if (!c.menu || std::string_view(c.menu) != menu) continue;
+      if (c.menu_separator_before) ImGui::Separator();
+      const bool enabled = command_applies(c, state_);
+      if (c.menu_choices) {  // a submenu of values for the command's one parameter
+        const std::vector<std::string> choices = c.menu_choices(state_);
+        if (ImGui::BeginMenu(c.menu_label, enabled && !choices.empty())) {
+          for (const std::string& choice : choices)
+            if (ImGui::MenuItem(choice.c_str())) run_command(c, *this, {choice});
+          ImGui::EndMenu();
+        }
+        continue;
+      }
+      const std::string shortcut = c.chords.empty() ? "" : chord_name(c.chords.front());
+      const bool checked = c.checked && c.checked(state_);
+      if (ImGui::MenuItem(c.menu_label, shortcut.empty() ? nullptr : shortcut.c_str(), checked,
+                          enabled))
+        run_command(c, *this);
     }
-    ImGui::Separator();
-    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("Go", state_.session != nullptr)) {
-    if (ImGui::MenuItem("Next suspicious", "N")) next_suspicious(state_);
-    if (ImGui::MenuItem("Previous suspicious", "P")) prev_suspicious(state_);
-    if (ImGui::MenuItem("Next frame", "Right")) next_frame(state_);
-    if (ImGui::MenuItem("Previous frame", "Left")) prev_frame(state_);
-    if (ImGui::MenuItem("First frame", "Home")) first_frame(state_);
-    if (ImGui::MenuItem("Last frame", "End")) last_frame(state_);
-    if (ImGui::MenuItem("Go to frame...", "G")) state_.show_goto = true;
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("View")) {
-    ImGui::MenuItem("Bird's-eye 3D view", "B", &state_.camera3d.bev);
-    if (ImGui::MenuItem("Reset 3D camera", "R")) {
-      const bool bev = state_.camera3d.bev;
-      state_.camera3d.reset();
-      state_.camera3d.bev = bev;
-    }
-    ImGui::MenuItem("Lidar on image", "L", &state_.display.lidar_on_image);
-    if (ImGui::MenuItem("Reset layout")) layout_ = LayoutSizes{};
-    ImGui::EndMenu();
-  }
-  if (ImGui::BeginMenu("Help")) {
-    ImGui::MenuItem("Keyboard shortcuts", "F1", &state_.show_help);
     ImGui::EndMenu();
   }
   if (demo_job_) {
@@ -470,7 +453,7 @@ void App::draw_ui(UiContext& ui) {
   draw_help_window(state_);
   draw_goto_popup(state_);
   const std::string chosen = draw_open_dialog(state_);
-  if (!chosen.empty() && open_dataset(state_, chosen, {})) window_.set_title("needle - " + chosen);
+  if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
 
   ui.layout.frame_id = state_.session ? state_.session->index->frames[state_.frame].id : "";
   ui.layout.dataset = state_.session ? state_.session->root.string() : "";

@@ -14,12 +14,12 @@
 #include "gl/image_points_renderer.h"
 #include "gl/image_texture.h"
 #include "gl/window.h"
-#include "gui/app_state.h"
-#include "gui/config.h"
-#include "gui/demo_job.h"
-#include "gui/layout.h"
+#include "gui/model/app_state.h"
+#include "gui/model/config.h"
+#include "gui/model/demo_job.h"
+#include "gui/model/layout.h"
 #include "gui/scene3d.h"
-#include "gui/script.h"
+#include "gui/model/script.h"
 
 namespace needle::view {
 
@@ -41,14 +41,14 @@ struct ViewOptions {
 
 class BenchRunner;
 
-class App final : public ScriptHost {
+class App final : public CommandHost {
  public:
   explicit App(const ViewOptions& opt);  // opens the window (throws gl::WindowError)
   ~App() override;
   // Runs until the window closes or the script/bench ends. Returns the process exit code.
   int run();
 
-  // ScriptHost
+  // CommandHost
   AppState& state() override { return state_; }
   bool frame_ready() const override;
   void request_screenshot(const std::string& path) override;
@@ -56,6 +56,8 @@ class App final : public ScriptHost {
   void press_key(int key, int mods) override;
   void type_text(const std::string& text) override;
   void drop_path(const std::string& path) override { window_.push_dropped(path); }
+  void quit() override { quit_ = true; }
+  void reset_layout() override { layout_ = LayoutSizes{}; }
 
   // For the bench: the frame whose data were fully drawn in the last rendered frame, or null.
   const LoadedFrame* drawn_frame() const { return drawn_.get(); }
@@ -64,6 +66,7 @@ class App final : public ScriptHost {
   void start_dataset();
   void poll_background();
   void handle_shortcuts();
+  void update_title();
   void draw_ui(struct UiContext& ui);
   void draw_menu_bar();
   void draw_splitters(const PanelRects& r, float top, float status_h);
@@ -104,6 +107,7 @@ class App final : public ScriptHost {
   std::unique_ptr<ScriptRunner> script_;
   std::unique_ptr<BenchRunner> bench_;
   bool ranking_seen_done_ = false;
+  std::string titled_root_;    // dataset folder the window title names
   ViewerConfig saved_config_;  // what is on disk, to save only changes
 
   std::string pending_shot_;

@@ -9,7 +9,7 @@
 
 #include "backends/imgui_impl_glfw.h"
 #include "gl/frame_ops.h"
-#include "gui/actions.h"
+#include "gui/model/actions.h"
 #include "gui/app.h"
 
 namespace needle::view {

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "gl/imgui_draw_state.h"
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
 #include "needle/box3d.h"

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
 

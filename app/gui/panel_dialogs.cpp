@@ -2,7 +2,8 @@
 #include <cstring>
 #include <string>
 
-#include "gui/actions.h"
+#include "gui/model/actions.h"
+#include "gui/model/commands.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -14,29 +15,14 @@ void draw_help_window(AppState& s) {
   ImGui::SetNextWindowPos(c, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   if (ImGui::Begin("Keyboard shortcuts", &s.show_help,
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
-    static const char* const kKeys[][2] = {
-        {"N / P", "next / previous suspicious frame (rank order)"},
-        {"Right / Left", "next / previous frame by id"},
-        {"Home / End", "first / last frame"},
-        {"G", "go to frame id"},
-        {"Esc", "clear selection"},
-        {"B", "3D view: bird's-eye / orbit"},
-        {"R", "3D view: reset camera"},
-        {"C", "3D view: cycle point colour (height, intensity, range)"},
-        {"L", "camera: lidar points on the image"},
-        {"Ctrl+O", "open a dataset folder (or drop one on the window)"},
-        {"F1 / ?", "this help"},
-        {"Ctrl+Q", "quit"},
-        {"3D mouse", "left drag orbit, right drag pan, wheel zoom"},
-        {"Camera mouse", "wheel zoom, drag pan, double-click reset"},
-    };
+    // One row per command with a key chord, from the command table, then the mouse.
     if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
-      for (const auto& k : kKeys) {
+      for (const HelpRow& row : keyboard_help()) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(k[0]);
+        ImGui::TextUnformatted(row.keys.c_str());
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(k[1]);
+        ImGui::TextUnformatted(row.text.c_str());
       }
       ImGui::EndTable();
     }

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <set>
 
-#include "gui/actions.h"
+#include "gui/model/actions.h"
 #include "gui/panels.h"
 #include "imgui.h"
 

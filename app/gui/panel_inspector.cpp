@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <string>
 
-#include "gui/actions.h"
+#include "gui/model/actions.h"
 #include "needle/eval.h"
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <string>
 
-#include "gui/actions.h"
+#include "gui/model/actions.h"
 #include "gui/panels.h"
 #include "imgui.h"
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "gl/imgui_draw_state.h"
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "gui/scene3d.h"
 #include "imgui.h"

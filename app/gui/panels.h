@@ -3,8 +3,8 @@
 #pragma once
 
 #include "gl/image_points_renderer.h"
-#include "gui/app_state.h"
-#include "gui/layout.h"
+#include "gui/model/app_state.h"
+#include "gui/model/layout.h"
 
 namespace needle::view {
 

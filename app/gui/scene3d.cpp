@@ -5,7 +5,7 @@
 #include <numbers>
 #include <vector>
 
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 #include "needle/box3d.h"
 
 namespace needle::view {

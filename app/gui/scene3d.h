@@ -7,7 +7,7 @@
 #include "gl/framebuffer.h"
 #include "gl/line_renderer.h"
 #include "gl/point_renderer.h"
-#include "gui/app_state.h"
+#include "gui/model/app_state.h"
 
 namespace needle::view {
 

@@ -9,7 +9,7 @@
 
 #include "cli/commands.h"
 #include "gui/app.h"
-#include "gui/script.h"
+#include "gui/model/script.h"
 
 namespace needle::cli {
 
@@ -78,9 +78,9 @@ int cmd_view(int argc, char** argv) {
   }
   if (!opt.screenshot.empty()) {
     // --frame ID --screenshot FILE: after any script, shoot and quit.
-    opt.script.push_back({0, "wait-loaded", {}});
-    opt.script.push_back({0, "screenshot", {opt.screenshot}});
-    opt.script.push_back({0, "quit", {}});
+    opt.script.push_back(view::script_action("script.wait_loaded"));
+    opt.script.push_back(view::script_action("script.screenshot", {opt.screenshot}));
+    opt.script.push_back(view::script_action("app.quit"));
     if (opt.script_file.empty()) opt.script_file = "--screenshot";
   }
   if (opt.bench && !opt.script.empty()) {

@@ -1,7 +1,7 @@
 // Viewer maths without a window: orbit / bird's-eye camera, image viewport mapping.
 #include <catch2/catch.hpp>
 
-#include "gui/camera_math.h"
+#include "gui/model/camera_math.h"
 
 using namespace needle::view;
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gui/config.h"
+#include "gui/model/config.h"
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -52,7 +52,7 @@ TEST_CASE("viewer config: panel sizes and recent datasets round trip", "[config]
   CHECK(back.recent == c.recent);
 }
 
-TEST_CASE("viewer config: a broken file gives defaults; an unwritable folder is reported",
+TEST_CASE("viewer config: a broken file gives defaults, an unwritable folder is reported",
           "[config]") {
   XdgHome home("config_broken");
   needle::test::write_file(home.root / "config" / "needle" / "viewer.json", "{ not json");

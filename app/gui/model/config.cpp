@@ -1,4 +1,4 @@
-#include "gui/config.h"
+#include "gui/model/config.h"
 
 #include <cstdlib>
 #include <fstream>

@@ -1,11 +1,11 @@
-#include "gui/demo_job.h"
+#include "gui/model/demo_job.h"
 
 #include <unistd.h>
 
 #include <exception>
 #include <fstream>
 
-#include "gui/config.h"
+#include "gui/model/config.h"
 #include "needle/demo.h"
 
 namespace needle::view {

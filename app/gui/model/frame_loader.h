@@ -23,17 +23,22 @@
 #include <thread>
 #include <vector>
 
-#include "gui/loaded_frame.h"
+#include "gui/model/loaded_frame.h"
 #include "needle/dataset.h"
 
 namespace needle::view {
 
 class FrameLoader {
  public:
+  // Reads frame `i` of the dataset (load_viewer_frame); called on a worker thread, never throws.
+  using LoadFn = std::function<LoadedFrame(std::size_t index)>;
   // on_loaded (optional) is called from a worker thread after each frame enters the cache, e.g.
   // to wake a UI loop that sleeps while the frame on screen loads.
   FrameLoader(std::shared_ptr<const DatasetIndex> ds, std::size_t capacity = 16,
               unsigned threads = 2, std::function<void()> on_loaded = {});
+  // Frames 0..frame_count-1 produced by `load` (tests count and gate the loads with it).
+  FrameLoader(std::size_t frame_count, LoadFn load, std::size_t capacity = 16, unsigned threads = 2,
+              std::function<void()> on_loaded = {});
   ~FrameLoader();  // stops and joins the workers (a load in progress finishes first)
   FrameLoader(const FrameLoader&) = delete;
   FrameLoader& operator=(const FrameLoader&) = delete;
@@ -63,7 +68,8 @@ class FrameLoader {
   std::optional<std::size_t> next_job_locked();
   void insert_locked(std::size_t index, std::shared_ptr<const LoadedFrame> f);
 
-  std::shared_ptr<const DatasetIndex> ds_;
+  const std::size_t frame_count_;
+  const LoadFn load_;
   const std::size_t capacity_;
   const std::function<void()> on_loaded_;
   mutable std::mutex mutex_;

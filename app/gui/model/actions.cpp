@@ -1,4 +1,4 @@
-#include "gui/actions.h"
+#include "gui/model/actions.h"
 
 #include <algorithm>
 #include <exception>
@@ -179,34 +179,36 @@ int find_prediction_set(const AppState& s, const std::string& name) {
 }
 
 void update_prefetch(AppState& s) {
-  if (!s.session) return;
+  if (!s.session || !s.session->loader) return;
   s.session->loader->prefetch(likely_next_frames(s));
 }
 
 std::vector<std::size_t> likely_next_frames(const AppState& s) {
+  if (!s.session) return {};
+  return likely_next_frames(s.frame, s.session->frame_count(), s.rank_cursor, ranking(s));
+}
+
+std::vector<std::size_t> likely_next_frames(std::size_t frame, std::size_t n, int rank_cursor,
+                                            const RankingData* r) {
   std::vector<std::size_t> order;
-  if (!s.session) return order;
-  const std::size_t n = s.session->frame_count();
   auto add = [&](long i) {
-    if (i < 0 || static_cast<std::size_t>(i) >= n || static_cast<std::size_t>(i) == s.frame) return;
+    if (i < 0 || static_cast<std::size_t>(i) >= n || static_cast<std::size_t>(i) == frame) return;
     if (std::find(order.begin(), order.end(), static_cast<std::size_t>(i)) == order.end())
       order.push_back(static_cast<std::size_t>(i));
   };
-  const long f = static_cast<long>(s.frame);
-  // Most likely next moves first: next by id, next suspicious, previous by id, previous suspicious.
-  const RankingData* r = ranking(s);
+  const long f = static_cast<long>(frame);
   auto ranked = [&](int pos) -> long {
     if (!r || pos < 0 || pos >= static_cast<int>(r->rank.frames.size())) return -1;
     return static_cast<long>(r->rank.frames[static_cast<std::size_t>(pos)].frame_index);
   };
-  add(f + 1);
-  add(ranked(s.rank_cursor + 1));
-  add(f - 1);
-  add(ranked(s.rank_cursor - 1));
-  add(f + 2);
-  add(ranked(s.rank_cursor + 2));
-  add(f - 2);
-  add(ranked(s.rank_cursor - 2));
+  // Most likely next moves first: next by id, next suspicious, previous by id, previous
+  // suspicious; then the same two steps away.
+  for (int step = 1; step <= 2; ++step) {
+    add(f + step);
+    add(ranked(rank_cursor + step));
+    add(f - step);
+    add(ranked(rank_cursor - step));
+  }
   return order;
 }
 

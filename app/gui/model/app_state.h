@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gui/camera_math.h"
-#include "gui/frame_loader.h"
-#include "gui/ranking_job.h"
+#include "gui/model/camera_math.h"
+#include "gui/model/frame_loader.h"
+#include "gui/model/ranking_job.h"
 #include "needle/dataset.h"
 #include "needle/findings.h"
 

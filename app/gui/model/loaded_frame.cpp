@@ -1,4 +1,4 @@
-#include "gui/loaded_frame.h"
+#include "gui/model/loaded_frame.h"
 
 #include <chrono>
 #include <cmath>

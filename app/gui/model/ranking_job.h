@@ -28,6 +28,8 @@ struct RankingData {
 class RankingJob {
  public:
   RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names);
+  // A job that is already done with this result (tests of the navigation model).
+  explicit RankingJob(RankingData finished);
   ~RankingJob();  // cancels (between chunks of annotation files) and joins: quick
   RankingJob(const RankingJob&) = delete;
   RankingJob& operator=(const RankingJob&) = delete;

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "gui/camera_math.h"
-#include "gui/config.h"
+#include "gui/model/camera_math.h"
+#include "gui/model/config.h"
 
 namespace needle::view {
 

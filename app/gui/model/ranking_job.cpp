@@ -1,4 +1,4 @@
-#include "gui/ranking_job.h"
+#include "gui/model/ranking_job.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +13,10 @@ RankingJob::RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::
     : ds_(std::move(ds)), set_names_(std::move(set_names)) {
   total_ = ds_->frames.size();
   thread_ = std::thread([this] { run(); });
+}
+
+RankingJob::RankingJob(RankingData finished) : data_(std::move(finished)) {
+  done_.store(true, std::memory_order_release);
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "gui/layout.h"
+#include "gui/model/layout.h"
 
 #include <algorithm>
 #include <cmath>

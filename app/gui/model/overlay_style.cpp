@@ -1,4 +1,4 @@
-#include "gui/overlay_style.h"
+#include "gui/model/overlay_style.h"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include "gui/frame_loader.h"
+#include "gui/model/frame_loader.h"
 
 #include <algorithm>
 
@@ -6,7 +6,14 @@ namespace needle::view {
 
 FrameLoader::FrameLoader(std::shared_ptr<const DatasetIndex> ds, std::size_t capacity,
                          unsigned threads, std::function<void()> on_loaded)
-    : ds_(std::move(ds)),
+    : FrameLoader(
+          ds->frames.size(), [ds](std::size_t i) { return load_viewer_frame(*ds, i); }, capacity,
+          threads, std::move(on_loaded)) {}
+
+FrameLoader::FrameLoader(std::size_t frame_count, LoadFn load, std::size_t capacity,
+                         unsigned threads, std::function<void()> on_loaded)
+    : frame_count_(frame_count),
+      load_(std::move(load)),
       capacity_(std::max<std::size_t>(capacity, 2)),
       on_loaded_(std::move(on_loaded)) {
   for (unsigned i = 0; i < std::max(threads, 1u); ++i) workers_.emplace_back([this] { worker(); });
@@ -29,7 +36,7 @@ std::shared_ptr<const LoadedFrame> FrameLoader::get(std::size_t index) {
     it->second.last_use = ++clock_;
     return it->second.frame;
   }
-  if (index < ds_->frames.size() && !in_flight_.count(index) && urgent_ != index) {
+  if (index < frame_count_ && !in_flight_.count(index) && urgent_ != index) {
     urgent_ = index;
     cv_.notify_one();
   }
@@ -41,8 +48,7 @@ void FrameLoader::prefetch(const std::vector<std::size_t>& order) {
   prefetch_.clear();
   for (std::size_t i : order) {
     if (prefetch_.size() >= capacity_ / 2) break;
-    if (i < ds_->frames.size() &&
-        std::find(prefetch_.begin(), prefetch_.end(), i) == prefetch_.end())
+    if (i < frame_count_ && std::find(prefetch_.begin(), prefetch_.end(), i) == prefetch_.end())
       prefetch_.push_back(i);
   }
   cv_.notify_all();
@@ -130,7 +136,7 @@ void FrameLoader::worker() {
     const std::size_t index = *job;
     in_flight_.insert(index);
     lock.unlock();
-    auto frame = std::make_shared<const LoadedFrame>(load_viewer_frame(*ds_, index));
+    auto frame = std::make_shared<const LoadedFrame>(load_(index));
     lock.lock();
     in_flight_.erase(index);
     if (urgent_in_flight_ == index) {

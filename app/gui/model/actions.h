@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gui/app_state.h"
+#include "gui/model/app_state.h"
 
 namespace needle::view {
 
@@ -45,5 +45,9 @@ void update_prefetch(AppState& s);
 // Frames the user is most likely to open next, most likely first: next by id, next suspicious,
 // previous by id, previous suspicious, then two steps away. Never the current frame; no repeats.
 std::vector<std::size_t> likely_next_frames(const AppState& s);
+// The same from its inputs: the current frame, the number of frames, the position in the rank
+// list (-1 = before the first) and the ranking (null while ranking).
+std::vector<std::size_t> likely_next_frames(std::size_t frame, std::size_t frame_count,
+                                            int rank_cursor, const RankingData* ranking);
 
 }  // namespace needle::view

@@ -1,0 +1,66 @@
+#include "gl/mesh.h"
+
+#include "gl/gl_api.h"
+
+namespace needle::gl {
+
+namespace {
+GLenum gl_type(AttribType t) {
+  return t == AttribType::Float ? GL_FLOAT : GL_UNSIGNED_BYTE;
+}
+}  // namespace
+
+void Mesh::init(std::size_t buffer_count, std::initializer_list<Attribute> attributes) {
+  vao_ = VertexArray::create();
+  buffers_.clear();
+  for (std::size_t i = 0; i < buffer_count; ++i) buffers_.push_back(Buffer::create());
+  capacity_.assign(buffer_count, 0);
+  glBindVertexArray(vao_.id());
+  for (const Attribute& a : attributes) {
+    glBindBuffer(GL_ARRAY_BUFFER, buffers_.at(a.buffer).id());
+    glEnableVertexAttribArray(a.location);
+    glVertexAttribPointer(a.location, a.components, gl_type(a.type),
+                          a.normalized ? GL_TRUE : GL_FALSE, static_cast<GLsizei>(a.stride),
+                          reinterpret_cast<const void*>(a.offset));
+  }
+  glBindVertexArray(0);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+}
+
+void Mesh::upload(std::size_t buffer, const void* data, std::size_t bytes, BufferUsage usage) {
+  glBindBuffer(GL_ARRAY_BUFFER, buffers_.at(buffer).id());
+  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(bytes), data,
+               usage == BufferUsage::Static ? GL_STATIC_DRAW : GL_DYNAMIC_DRAW);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  capacity_[buffer] = bytes;
+}
+
+void Mesh::update(std::size_t buffer, const void* data, std::size_t bytes) {
+  if (bytes == 0 || bytes > capacity_.at(buffer)) return;
+  glBindBuffer(GL_ARRAY_BUFFER, buffers_[buffer].id());
+  glBufferSubData(GL_ARRAY_BUFFER, 0, static_cast<GLsizeiptr>(bytes), data);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+}
+
+void Mesh::stream(std::size_t buffer, const void* data, std::size_t bytes) {
+  // Doubling keeps reallocations rare while the amount of data grows (boxes of a busy frame).
+  constexpr std::size_t kGrowth = 2;
+  glBindBuffer(GL_ARRAY_BUFFER, buffers_.at(buffer).id());
+  if (bytes > capacity_[buffer]) {
+    capacity_[buffer] = bytes * kGrowth;
+    glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(capacity_[buffer]), nullptr,
+                 GL_DYNAMIC_DRAW);
+  }
+  if (bytes > 0) glBufferSubData(GL_ARRAY_BUFFER, 0, static_cast<GLsizeiptr>(bytes), data);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+}
+
+void Mesh::draw(Primitive primitive, std::size_t count) const {
+  if (count == 0 || !vao_) return;
+  glBindVertexArray(vao_.id());
+  glDrawArrays(primitive == Primitive::Points ? GL_POINTS : GL_TRIANGLES, 0,
+               static_cast<GLsizei>(count));
+  glBindVertexArray(0);
+}
+
+}  // namespace needle::gl

@@ -1,0 +1,53 @@
+// One vertex array with its vertex buffers: the one place that describes vertex attributes to GL,
+// uploads vertex data and issues the draw call for the point and line renderers.
+//
+// Contracts:
+//  * Plain CPU data is the truth; a Mesh is its GPU mirror. Empty (no GL objects) until init(),
+//    which needs the GL context; move-only through its handles; destroyed on the GL thread.
+//  * Each attribute reads from one of the mesh's buffers with its own stride and offset, in bytes.
+//  * upload() replaces a buffer's contents with exactly `bytes`; stream() reuses the buffer's
+//    storage and grows it geometrically, for data rewritten often at varying sizes.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <vector>
+
+#include "gl/handles.h"
+
+namespace needle::gl {
+
+enum class AttribType { Float, UnsignedByte };
+
+struct Attribute {
+  unsigned location;       // the shader's attribute location
+  int components;          // 1..4
+  AttribType type;         // as stored in the buffer
+  bool normalized;         // integer types: map to [0, 1] in the shader
+  std::size_t stride;      // bytes from one vertex to the next
+  std::size_t offset;      // bytes from the start of a vertex
+  std::size_t buffer = 0;  // which of the mesh's buffers holds it
+};
+
+enum class BufferUsage { Static, Dynamic };
+enum class Primitive { Points, Triangles };
+
+class Mesh {
+ public:
+  Mesh() = default;  // empty; init() needs the GL context
+  // Creates the vertex array and `buffer_count` buffers and points every attribute at its buffer.
+  void init(std::size_t buffer_count, std::initializer_list<Attribute> attributes);
+  void upload(std::size_t buffer, const void* data, std::size_t bytes, BufferUsage usage);
+  // Overwrites the first `bytes` of a buffer (which must hold at least that many).
+  void update(std::size_t buffer, const void* data, std::size_t bytes);
+  void stream(std::size_t buffer, const void* data, std::size_t bytes);
+  // Draws vertices [0, count) with the program in use.
+  void draw(Primitive primitive, std::size_t count) const;
+
+ private:
+  VertexArray vao_;
+  std::vector<Buffer> buffers_;
+  std::vector<std::size_t> capacity_;  // bytes allocated per buffer
+};
+
+}  // namespace needle::gl
