@@ -364,9 +364,9 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
   }
   if (opt.cloud && !f.velodyne.empty()) {
     // read_scan never throws on bad data: the finite points of a scan with a few NaN still show.
-    std::optional<std::array<int, 2>> image_wh;
-    if (fd.image) image_wh = std::array<int, 2>{fd.image->width, fd.image->height};
-    ScanRead scan = read_scan(f.velodyne, fd.ann.calib ? &*fd.ann.calib : nullptr, image_wh);
+    // No image size is passed, so that the field-of-view check is the ranking's (which reads no
+    // image): bounded by the principal point.
+    ScanRead scan = read_scan(f.velodyne, fd.ann.calib ? &*fd.ann.calib : nullptr);
     for (Problem& p : scan.problems) fd.ann.problems.push_back(std::move(p));
     if (scan.usable) fd.cloud = std::move(scan.cloud);
   }

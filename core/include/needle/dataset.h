@@ -88,7 +88,8 @@ struct LoadOptions {
 };
 
 // Never throws on bad data: problems are recorded in the frame and the rest loads. The scan is
-// read with read_scan (scan_io.h; calib and image size when loaded): a scan with a few bad points
+// read with read_scan (scan_io.h; with the calib when loaded, without the image size, as the
+// ranking does): a scan with a few bad points
 // keeps its good ones; cloud is absent when no usable point remains.
 FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame,
                                   bool with_calib = true);
