@@ -218,19 +218,18 @@ DatasetIndex scan_dataset(const fs::path& root, const std::vector<PredictionSetS
                if (f.image.empty() || p.extension() == ".png") f.image = p;
              });
   // A KITTI .bin wins over a .pcd of the same id (the PCD is noted by quick_check_media).
-  list_files(ds.root / "velodyne", {".bin", ".pcd"},
-             [&](const std::string& id, const fs::path& p) {
-               FrameFiles& f = frame(id);
-               const bool bin = p.extension() == ".bin";
-               if (f.velodyne.empty()) {
-                 f.velodyne = p;
-               } else if (bin) {
-                 f.velodyne_ignored = f.velodyne;
-                 f.velodyne = p;
-               } else {
-                 f.velodyne_ignored = p;
-               }
-             });
+  list_files(ds.root / "velodyne", {".bin", ".pcd"}, [&](const std::string& id, const fs::path& p) {
+    FrameFiles& f = frame(id);
+    const bool bin = p.extension() == ".bin";
+    if (f.velodyne.empty()) {
+      f.velodyne = p;
+    } else if (bin) {
+      f.velodyne_ignored = f.velodyne;
+      f.velodyne = p;
+    } else {
+      f.velodyne_ignored = p;
+    }
+  });
   list_files(ds.root / "calib", {".txt"},
              [&](const std::string& id, const fs::path& p) { frame(id).calib = p; });
   list_files(ds.root / "label_2", {".txt"},

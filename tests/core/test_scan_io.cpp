@@ -36,12 +36,14 @@ std::string le(std::initializer_list<T> vals) {
   for (T v : vals) out.append(reinterpret_cast<const char*>(&v), sizeof v);
   return out;
 }
-std::string f32(std::initializer_list<float> vals) { return le<float>(vals); }
+std::string f32(std::initializer_list<float> vals) {
+  return le<float>(vals);
+}
 
 std::string header(const std::string& fields, const std::string& size, const std::string& type,
                    int points, const std::string& data, int height = 1) {
-  return "# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS " + fields +
-         "\nSIZE " + size + "\nTYPE " + type + "\nCOUNT " +
+  return "# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS " + fields + "\nSIZE " +
+         size + "\nTYPE " + type + "\nCOUNT " +
          [&] {
            std::string c;
            for (char ch : size)
@@ -53,8 +55,8 @@ std::string header(const std::string& fields, const std::string& size, const std
 }
 
 // Three points, hand-picked: in front of the car, to the left, behind.
-const std::vector<float> kThree = {10.0f, 1.0f, -1.5f, 0.25f,   //
-                                   5.5f,  8.0f, 0.5f,  0.0f,    //
+const std::vector<float> kThree = {10.0f, 1.0f, -1.5f, 0.25f,  //
+                                   5.5f,  8.0f, 0.5f,  0.0f,   //
                                    -4.0f, 0.0f, -1.0f, 0.99f};
 
 std::string ascii_three() {
@@ -71,8 +73,8 @@ std::string binary_three() {
 std::string compressed_three() {
   const std::string raw = f32({10, 5.5f, -4, 1, 8, 0, -1.5f, 0.5f, -1, 0.25f, 0, 0.99f});
   REQUIRE(raw.size() == 48);
-  const std::string lzf = std::string(1, '\x1f') + raw.substr(0, 32) + std::string(1, '\x0f') +
-                          raw.substr(32);
+  const std::string lzf =
+      std::string(1, '\x1f') + raw.substr(0, 32) + std::string(1, '\x0f') + raw.substr(32);
   return header("x y z intensity", "4 4 4 4", "F F F F", 3, "binary_compressed") +
          le<std::uint32_t>({static_cast<std::uint32_t>(lzf.size()), 48}) + lzf;
 }
@@ -87,9 +89,8 @@ bool mentions(const ScanRead& r, const std::string& text) {
                      [&](const Problem& p) { return p.message.find(text) != std::string::npos; });
 }
 bool all_named(const ScanRead& r, const std::string& file) {
-  return std::all_of(r.problems.begin(), r.problems.end(), [&](const Problem& p) {
-    return p.file == file && p.modality == "velodyne";
-  });
+  return std::all_of(r.problems.begin(), r.problems.end(),
+                     [&](const Problem& p) { return p.file == file && p.modality == "velodyne"; });
 }
 
 }  // namespace
@@ -147,8 +148,7 @@ TEST_CASE("PCD: a missing x, y or z is an error naming the file and the field", 
   const std::array<std::pair<const char*, const char*>, 3> cases = {
       {{"x", "q y z intensity"}, {"y", "x q z intensity"}, {"z", "x y q intensity"}}};
   for (const auto& [missing, fields] : cases) {
-    const std::string bytes =
-        header(fields, "4 4 4 4", "F F F F", 1, "binary") + f32({1, 2, 3, 4});
+    const std::string bytes = header(fields, "4 4 4 4", "F F F F", 1, "binary") + f32({1, 2, 3, 4});
     const ScanRead r = parse_scan(bytes, "velodyne/000001.pcd", ScanFormat::Pcd, nullptr);
     INFO(missing);
     CHECK_FALSE(r.usable);
@@ -177,13 +177,12 @@ TEST_CASE("PCD: malformed headers and bodies are errors, never crashes", "[scan_
       {header("x y z", "4 4 2", "F F F", 1, "ascii"), "SIZE", "a float (F) has 4 or 8 bytes"},
       {header("x y z", "4 4 4", "F F D", 1, "ascii"), "TYPE", "expected I, U or F"},
       {header("x y z", "4 4 4", "F F F", 1, "jpeg"), "DATA", "got 'jpeg'"},
-      {"FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH 4\nHEIGHT 1\nPOINTS 5\nDATA ascii\n",
-       "POINTS", "WIDTH x HEIGHT"},
+      {"FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH 4\nHEIGHT 1\nPOINTS 5\nDATA ascii\n", "POINTS",
+       "WIDTH x HEIGHT"},
       {"FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH -3\nDATA ascii\n", "WIDTH", "expected an"},
       {"FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH 4000000000\nHEIGHT 4000000000\nDATA binary\n",
        "POINTS", "exceed"},
-      {"FIELDS x y z\nSIZE 8 8 8\nTYPE F F F\nWIDTH 100000000\nDATA binary\n", "POINTS",
-       "exceed"},
+      {"FIELDS x y z\nSIZE 8 8 8\nTYPE F F F\nWIDTH 100000000\nDATA binary\n", "POINTS", "exceed"},
       {good + "1 2 3\n", "point 0", "expected 4 values, got 3"},
       {good + "1 2 abc 4\n", "point 0", "expected a number, got 'abc'"},
       {good + "1 2 3 4\n5 6 7 8\n", "point 1", "more point lines than POINTS"},
@@ -217,9 +216,10 @@ TEST_CASE("PCD: malformed headers and bodies are errors, never crashes", "[scan_
   CHECK(r.problems[0].line == 12);
 }
 
-TEST_CASE("PCD: every truncation of a valid file is an error or the complete cloud, never a "
-          "crash or an over-read",
-          "[scan_io]") {
+TEST_CASE(
+    "PCD: every truncation of a valid file is an error or the complete cloud, never a "
+    "crash or an over-read",
+    "[scan_io]") {
   for (const std::string& full : {ascii_three(), binary_three(), compressed_three()}) {
     const bool ascii = full.find("DATA ascii") != std::string::npos;
     for (std::size_t n = 0; n < full.size(); ++n) {
@@ -257,8 +257,8 @@ TEST_CASE("PCD: every truncation of a valid file is an error or the complete clo
 // ---------------------------------------------------------------------------------------------
 TEST_CASE("scan checks: non-finite points are dropped and reported with the first index",
           "[scan_io]") {
-  const std::string bin = f32({1, 2, 3, 0.1f,  4, 5, 6, 0.2f,  7, kNaN, 9, 0.3f,  //
-                               1, 1, 1, 0.4f,  2, 2, 2, 0.5f,  3, 3, -kInf, 0.6f, //
+  const std::string bin = f32({1, 2, 3, 0.1f, 4, 5, 6, 0.2f, 7, kNaN, 9,     0.3f,  //
+                               1, 1, 1, 0.4f, 2, 2, 2, 0.5f, 3, 3,    -kInf, 0.6f,  //
                                4, 4, 4, kInf});
   const ScanRead r = parse_scan(bin, "v/000007.bin", ScanFormat::KittiBin, nullptr);
   REQUIRE(r.usable);
@@ -296,8 +296,8 @@ TEST_CASE("scan checks: NaN in an organized PCD (HEIGHT > 1) is a warning", "[sc
 
 TEST_CASE("scan checks: points beyond 200 m are dropped and reported", "[scan_io]") {
   // Point 1 at (150, 150, 0): 212.1 m. Point 3 at (0, 0, 199.9): kept. Point 4: (-300, 0, 0).
-  const std::string bin = f32({10, 0, 0, 0, 150, 150, 0, 0, 5, 5, 5, 0, 0, 0, 199.9f, 0,
-                               -300, 0, 0, 0});
+  const std::string bin =
+      f32({10, 0, 0, 0, 150, 150, 0, 0, 5, 5, 5, 0, 0, 0, 199.9f, 0, -300, 0, 0, 0});
   const ScanRead r = parse_scan(bin, "far.bin", ScanFormat::KittiBin, nullptr);
   CHECK(r.usable);
   CHECK(r.cloud.xyzr == std::vector<float>{10, 0, 0, 0, 5, 5, 5, 0, 0, 0, 199.9f, 0});
@@ -315,8 +315,7 @@ TEST_CASE("scan checks: zero-length, all-zero and all-bad scans leave nothing us
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].message.find("zero-length scan") != std::string::npos);
 
-  r = parse_scan(header("x y z", "4 4 4", "F F F", 0, "binary"), "e.pcd", ScanFormat::Pcd,
-                 nullptr);
+  r = parse_scan(header("x y z", "4 4 4", "F F F", 0, "binary"), "e.pcd", ScanFormat::Pcd, nullptr);
   CHECK_FALSE(r.usable);
   CHECK(mentions(r, "zero-length scan: no points"));
   CHECK(all_named(r, "e.pcd"));
@@ -545,12 +544,12 @@ TEST_CASE("bench: read_scan on a real KITTI scan as .bin and .pcd", "[.scan_benc
   write_pcd(dir / "b.pcd", cloud, PcdEncoding::Binary);
   write_pcd(dir / "c.pcd", cloud, PcdEncoding::BinaryCompressed);
   constexpr int kRuns = 21;
-  for (const auto& [name, path] : std::vector<std::pair<std::string, fs::path>>{
-           {".bin", bin},
-           {".pcd binary", dir / "b.pcd"},
-           {".pcd binary_compressed", dir / "c.pcd"},
-           {".pcd ascii", dir / "a.pcd"},
-           {".bin via load_velodyne (no checks)", bin}}) {
+  for (const auto& [name, path] :
+       std::vector<std::pair<std::string, fs::path>>{{".bin", bin},
+                                                     {".pcd binary", dir / "b.pcd"},
+                                                     {".pcd binary_compressed", dir / "c.pcd"},
+                                                     {".pcd ascii", dir / "a.pcd"},
+                                                     {".bin via load_velodyne (no checks)", bin}}) {
     std::vector<double> ms;
     std::size_t points = 0;
     for (int i = 0; i < kRuns; ++i) {
@@ -566,8 +565,9 @@ TEST_CASE("bench: read_scan on a real KITTI scan as .bin and .pcd", "[.scan_benc
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("read_scan %-36s %zu points, %9ju bytes: median %.2f ms (min %.2f, max %.2f, %d runs)\n",
-                name.c_str(), points, static_cast<std::uintmax_t>(fs::file_size(path)),
-                ms[ms.size() / 2], ms.front(), ms.back(), kRuns);
+    std::printf(
+        "read_scan %-36s %zu points, %9ju bytes: median %.2f ms (min %.2f, max %.2f, %d runs)\n",
+        name.c_str(), points, static_cast<std::uintmax_t>(fs::file_size(path)), ms[ms.size() / 2],
+        ms.front(), ms.back(), kRuns);
   }
 }

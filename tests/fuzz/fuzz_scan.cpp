@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < r.cloud.size(); ++i) {
       const float* p = &r.cloud.xyzr[4 * i];
       for (int k = 0; k < 4; ++k) NEEDLE_FUZZ_ASSERT(std::isfinite(p[k]));
-      NEEDLE_FUZZ_ASSERT(std::sqrt(double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2]) <=
-                         kScanMaxRangeM);
+      NEEDLE_FUZZ_ASSERT(std::sqrt(double{p[0]} * p[0] + double{p[1]} * p[1] +
+                                   double{p[2]} * p[2]) <= kScanMaxRangeM);
     }
   }
   const ScanRead raw = parse_pcd(bytes, "fuzz.pcd");

@@ -6,8 +6,9 @@
 // files included; all-digit ids sort numerically first, others in byte order after them.
 // Prediction sets are folders of KITTI label files with a score column; for each frame a set
 // distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
-// Files: image_2/*.png|jpg|jpeg, velodyne/*.bin|pcd (.bin wins), calib/*.txt, label_2/*.txt, <pred dir>/*.txt;
-// hidden files and other extensions are ignored. velodyne_reduced/ is deliberately not read.
+// Files: image_2/*.png|jpg|jpeg, velodyne/*.bin|pcd (.bin wins), calib/*.txt, label_2/*.txt,
+// <pred dir>/*.txt; hidden files and other extensions are ignored. velodyne_reduced/ is
+// deliberately not read.
 #pragma once
 
 #include <filesystem>

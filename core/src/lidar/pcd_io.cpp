@@ -60,8 +60,8 @@ enum class PcdData : std::uint8_t { Ascii, Binary, BinaryCompressed };
 
 struct PcdField {
   std::string name;
-  int size = 0;      // bytes per value: 1, 2, 4, 8
-  char type = 0;     // 'I', 'U', 'F'
+  int size = 0;   // bytes per value: 1, 2, 4, 8
+  char type = 0;  // 'I', 'U', 'F'
   std::uint32_t count = 1;
   std::uint32_t offset = 0;  // bytes from the start of a point
 };
@@ -73,7 +73,7 @@ struct PcdHeader {
   std::size_t data_offset = 0;  // first byte after the DATA line
   int data_line = 0;            // 1-based line number of the DATA line
   std::uint64_t point_step = 0;
-  std::uint64_t values_per_point = 0;  // sum of COUNTs (ascii tokens a line)
+  std::uint64_t values_per_point = 0;          // sum of COUNTs (ascii tokens a line)
   int x = -1, y = -1, z = -1, intensity = -1;  // field indices
 };
 
@@ -97,8 +97,7 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 }
 
 // Parses the header; on success fills h and returns nullopt, else the problem.
-std::optional<Problem> parse_header(std::string_view bytes, const std::string& file,
-                                    PcdHeader& h) {
+std::optional<Problem> parse_header(std::string_view bytes, const std::string& file, PcdHeader& h) {
   auto bad = [&](int line, std::string field, std::string message) {
     Problem p = scan_problem(file, std::move(field), std::move(message));
     p.line = line;
@@ -181,16 +180,16 @@ std::optional<Problem> parse_header(std::string_view bytes, const std::string& f
   // Fields: names, sizes, types, counts.
   if (!seen_fields || names.empty()) return bad(0, "FIELDS", "missing FIELDS line");
   if (names.size() > kMaxFields)
-    return bad(0, "FIELDS", std::to_string(names.size()) + " fields (at most " +
-                                std::to_string(kMaxFields) + ")");
+    return bad(
+        0, "FIELDS",
+        std::to_string(names.size()) + " fields (at most " + std::to_string(kMaxFields) + ")");
   if (!seen_size) return bad(0, "SIZE", "missing SIZE line");
   if (!seen_type) return bad(0, "TYPE", "missing TYPE line");
   auto same_count = [&](const std::vector<std::string_view>& v, const char* what) {
-    return v.size() == names.size()
-               ? std::optional<Problem>()
-               : bad(0, what,
-                     std::to_string(v.size()) + " values for " + std::to_string(names.size()) +
-                         " FIELDS");
+    return v.size() == names.size() ? std::optional<Problem>()
+                                    : bad(0, what,
+                                          std::to_string(v.size()) + " values for " +
+                                              std::to_string(names.size()) + " FIELDS");
   };
   if (auto p = same_count(sizes, "SIZE")) return p;
   if (auto p = same_count(types, "TYPE")) return p;
@@ -204,12 +203,14 @@ std::optional<Problem> parse_header(std::string_view bytes, const std::string& f
     f.name = std::string(names[i]);
     const auto size = parse_u64(sizes[i]);
     if (!size || (*size != 1 && *size != 2 && *size != 4 && *size != 8))
-      return bad(0, "SIZE", "field '" + printable(names[i]) + "': expected 1, 2, 4 or 8, got '" +
-                                printable(sizes[i]) + "'");
+      return bad(0, "SIZE",
+                 "field '" + printable(names[i]) + "': expected 1, 2, 4 or 8, got '" +
+                     printable(sizes[i]) + "'");
     f.size = static_cast<int>(*size);
     if (types[i].size() != 1 || (types[i][0] != 'I' && types[i][0] != 'U' && types[i][0] != 'F'))
-      return bad(0, "TYPE", "field '" + printable(names[i]) + "': expected I, U or F, got '" +
-                                printable(types[i]) + "'");
+      return bad(0, "TYPE",
+                 "field '" + printable(names[i]) + "': expected I, U or F, got '" +
+                     printable(types[i]) + "'");
     f.type = types[i][0];
     if (f.type == 'F' && f.size != 4 && f.size != 8)
       return bad(0, "SIZE",
@@ -218,9 +219,9 @@ std::optional<Problem> parse_header(std::string_view bytes, const std::string& f
     if (seen_count) {
       const auto count = parse_u64(counts[i]);
       if (!count || *count < 1 || *count > kMaxPointBytes)
-        return bad(0, "COUNT", "field '" + printable(names[i]) + "': expected 1.." +
-                                   std::to_string(kMaxPointBytes) + ", got '" +
-                                   printable(counts[i]) + "'");
+        return bad(0, "COUNT",
+                   "field '" + printable(names[i]) + "': expected 1.." +
+                       std::to_string(kMaxPointBytes) + ", got '" + printable(counts[i]) + "'");
       f.count = static_cast<std::uint32_t>(*count);
     }
     f.offset = static_cast<std::uint32_t>(offset);
@@ -244,9 +245,9 @@ std::optional<Problem> parse_header(std::string_view bytes, const std::string& f
                std::to_string(h.points) + " points but WIDTH x HEIGHT = " +
                    std::to_string(h.width) + " x " + std::to_string(h.height));
   if (h.points > kMaxBodyBytes || h.points * h.point_step > kMaxBodyBytes)
-    return bad(0, "POINTS", std::to_string(h.points) + " points of " +
-                                std::to_string(h.point_step) + " bytes exceed " +
-                                std::to_string(kMaxBodyBytes >> 20) + " MiB");
+    return bad(0, "POINTS",
+               std::to_string(h.points) + " points of " + std::to_string(h.point_step) +
+                   " bytes exceed " + std::to_string(kMaxBodyBytes >> 20) + " MiB");
 
   // Required fields.
   auto find = [&](std::string_view name) {
@@ -258,10 +259,12 @@ std::optional<Problem> parse_header(std::string_view bytes, const std::string& f
   for (const auto& n : names) list += (list.empty() ? "" : " ") + printable(n);
   for (const char* axis : {"x", "y", "z"}) {
     const int i = find(axis);
-    if (i < 0) return bad(0, axis, std::string("missing field '") + axis + "' (FIELDS " + list + ")");
+    if (i < 0)
+      return bad(0, axis, std::string("missing field '") + axis + "' (FIELDS " + list + ")");
     if (h.fields[static_cast<std::size_t>(i)].count != 1)
-      return bad(0, axis, "COUNT " + std::to_string(h.fields[static_cast<std::size_t>(i)].count) +
-                              "; expected 1");
+      return bad(
+          0, axis,
+          "COUNT " + std::to_string(h.fields[static_cast<std::size_t>(i)].count) + "; expected 1");
   }
   h.x = find("x");
   h.y = find("y");
@@ -365,8 +368,7 @@ std::optional<Problem> clean_ascii_body(std::string_view bytes, const std::strin
       p.line = line_no;
       return std::optional<Problem>(std::move(p));
     };
-    if (read == h.points)
-      return bad("more point lines than POINTS " + std::to_string(h.points));
+    if (read == h.points) return bad("more point lines than POINTS " + std::to_string(h.points));
     if (tok.size() != h.values_per_point)
       return bad("expected " + std::to_string(h.values_per_point) + " values, got " +
                  std::to_string(tok.size()));
@@ -401,7 +403,8 @@ void to_xyzr(const pcl::PCLPointCloud2& c2, const PcdHeader& h, PointCloud& clou
   const auto& fx = h.fields[static_cast<std::size_t>(h.x)];
   const auto& fy = h.fields[static_cast<std::size_t>(h.y)];
   const auto& fz = h.fields[static_cast<std::size_t>(h.z)];
-  const PcdField* fi = h.intensity >= 0 ? &h.fields[static_cast<std::size_t>(h.intensity)] : nullptr;
+  const PcdField* fi =
+      h.intensity >= 0 ? &h.fields[static_cast<std::size_t>(h.intensity)] : nullptr;
   const unsigned char* base = c2.data.data();
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned char* p = base + i * h.point_step;
@@ -428,10 +431,9 @@ DecodedScan decode_pcd(std::string_view bytes, const std::string& file) {
   if (h.intensity < 0) {
     std::string list;
     for (const auto& f : h.fields) list += (list.empty() ? "" : " ") + printable(f.name);
-    d.problems.push_back(scan_problem(file, "intensity",
-                                      "no intensity field (FIELDS " + list +
-                                          "): reflectance set to 0",
-                                      false));
+    d.problems.push_back(
+        scan_problem(file, "intensity",
+                     "no intensity field (FIELDS " + list + "): reflectance set to 0", false));
   }
   if (h.points == 0) {
     d.ok = true;  // a readable file with no points: the point checks report it
@@ -470,11 +472,11 @@ DecodedScan decode_pcd(std::string_view bytes, const std::string& file) {
     rc = reader.readBodyASCII(in, c2, pcl::PCDReader::PCD_V7);
   } else if (h.data == PcdData::Binary) {
     if (body < need) {
-      d.problems.push_back(scan_problem(
-          file, "DATA",
-          "truncated: binary data of " + std::to_string(h.points) + " points x " +
-              std::to_string(h.point_step) + " bytes needs " + std::to_string(need) +
-              " bytes after the header, the file has " + std::to_string(body)));
+      d.problems.push_back(
+          scan_problem(file, "DATA",
+                       "truncated: binary data of " + std::to_string(h.points) + " points x " +
+                           std::to_string(h.point_step) + " bytes needs " + std::to_string(need) +
+                           " bytes after the header, the file has " + std::to_string(body)));
       return d;
     }
     c2.data.resize(static_cast<std::size_t>(need));
@@ -516,10 +518,10 @@ DecodedScan decode_pcd(std::string_view bytes, const std::string& file) {
                                static_cast<unsigned int>(h.data_offset));
   }
   if (rc < 0 || c2.data.size() != need) {
-    d.problems.push_back(scan_problem(
-        file, "DATA",
-        h.data == PcdData::BinaryCompressed ? "corrupt binary_compressed data (LZF decoding failed)"
-                                            : "PCL could not decode the point data"));
+    d.problems.push_back(scan_problem(file, "DATA",
+                                      h.data == PcdData::BinaryCompressed
+                                          ? "corrupt binary_compressed data (LZF decoding failed)"
+                                          : "PCL could not decode the point data"));
     return d;
   }
   to_xyzr(c2, h, d.cloud);

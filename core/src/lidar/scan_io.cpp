@@ -25,8 +25,7 @@ using scan_detail::scan_problem;
 // ============================================================================================
 namespace scan_detail {
 
-Problem scan_problem(const std::string& file, std::string field, std::string message,
-                     bool fatal) {
+Problem scan_problem(const std::string& file, std::string field, std::string message, bool fatal) {
   Problem p;
   p.modality = "velodyne";
   p.file = file;
@@ -154,13 +153,15 @@ ScanRead check_points(DecodedScan d, const std::string& file, const Calib* calib
       if (non_finite++ == 0) {
         first_nf = static_cast<long>(i);
         nf_detail = std::string(axis_name(bad_axis)) + " = " +
-                    (std::isnan(p[bad_axis]) ? "nan" : p[bad_axis] > 0 ? "inf" : "-inf");
+                    (std::isnan(p[bad_axis]) ? "nan"
+                     : p[bad_axis] > 0       ? "inf"
+                                             : "-inf");
       }
       continue;
     }
-    const double range = std::sqrt(static_cast<double>(p[0]) * p[0] +
-                                   static_cast<double>(p[1]) * p[1] +
-                                   static_cast<double>(p[2]) * p[2]);
+    const double range =
+        std::sqrt(static_cast<double>(p[0]) * p[0] + static_cast<double>(p[1]) * p[1] +
+                  static_cast<double>(p[2]) * p[2]);
     if (range > kScanMaxRangeM) {
       if (far++ == 0) {
         first_far = static_cast<long>(i);
@@ -177,19 +178,20 @@ ScanRead check_points(DecodedScan d, const std::string& file, const Calib* calib
   if (non_finite > 0) {
     // NaN is how organized clouds (one cell per beam and azimuth) mark a missing return.
     const bool fatal = !d.organized;
-    r.problems.push_back(scan_problem(
-        file, "point " + std::to_string(first_nf),
-        std::to_string(non_finite) + " of " + std::to_string(n) +
-            " points are not finite and were dropped (first: point " + std::to_string(first_nf) +
-            ", " + nf_detail + ")" + (fatal ? "" : "; NaN marks a missing return in an organized PCD"),
-        fatal));
+    r.problems.push_back(
+        scan_problem(file, "point " + std::to_string(first_nf),
+                     std::to_string(non_finite) + " of " + std::to_string(n) +
+                         " points are not finite and were dropped (first: point " +
+                         std::to_string(first_nf) + ", " + nf_detail + ")" +
+                         (fatal ? "" : "; NaN marks a missing return in an organized PCD"),
+                     fatal));
   }
   if (far > 0) {
-    r.problems.push_back(scan_problem(
-        file, "point " + std::to_string(first_far),
-        std::to_string(far) + " of " + std::to_string(n) + " points are farther than " +
-            fmt_m(kScanMaxRangeM) + " m from the sensor and were dropped (first: point " +
-            std::to_string(first_far) + " at " + far_detail + ")"));
+    r.problems.push_back(scan_problem(file, "point " + std::to_string(first_far),
+                                      std::to_string(far) + " of " + std::to_string(n) +
+                                          " points are farther than " + fmt_m(kScanMaxRangeM) +
+                                          " m from the sensor and were dropped (first: point " +
+                                          std::to_string(first_far) + " at " + far_detail + ")"));
   }
   if (kept == 0) {
     r.problems.push_back(scan_problem(file, "", "no usable point left in the scan"));
@@ -207,15 +209,15 @@ ScanRead check_points(DecodedScan d, const std::string& file, const Calib* calib
     const FovBox box = fov_box(*calib, image_wh);
     if (first_point_in_fov(r.cloud, *calib, box) < 0) {
       const std::string where =
-          image_wh ? std::to_string((*image_wh)[0]) + " x " + std::to_string((*image_wh)[1]) +
-                         " image"
-                   : "image (bounded by twice P2's principal point: " + fmt_m(box.u_max) +
-                         " x " + fmt_m(box.v_max) + " px)";
-      r.problems.push_back(scan_problem(
-          file, "",
-          "no point in the camera's field of view: none of " + std::to_string(kept) +
-              " points is in front of the camera and inside the " + where +
-              " (wrong calibration, or a scan of another frame?)"));
+          image_wh
+              ? std::to_string((*image_wh)[0]) + " x " + std::to_string((*image_wh)[1]) + " image"
+              : "image (bounded by twice P2's principal point: " + fmt_m(box.u_max) + " x " +
+                    fmt_m(box.v_max) + " px)";
+      r.problems.push_back(
+          scan_problem(file, "",
+                       "no point in the camera's field of view: none of " + std::to_string(kept) +
+                           " points is in front of the camera and inside the " + where +
+                           " (wrong calibration, or a scan of another frame?)"));
     }
   }
   return r;
@@ -234,8 +236,8 @@ ScanRead parse_scan(std::string_view bytes, const std::string& file, ScanFormat 
       r.problems.push_back(scan_problem(file, "size", "empty file (zero-length scan)"));
       return r;
     }
-    DecodedScan d = format == ScanFormat::Pcd ? scan_detail::decode_pcd(bytes, file)
-                                              : decode_bin(bytes, file);
+    DecodedScan d =
+        format == ScanFormat::Pcd ? scan_detail::decode_pcd(bytes, file) : decode_bin(bytes, file);
     return check_points(std::move(d), file, calib, image_wh);
   } catch (const std::exception& e) {  // bad_alloc, or anything PCL throws
     ScanRead r;
