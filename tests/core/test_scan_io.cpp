@@ -5,6 +5,7 @@
 // scans. Expected values are hand-worked from the bytes written and the calibration's maths.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -12,11 +13,13 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "needle/dataset.h"
+#include "needle/demo.h"
 #include "needle/kitti_io.h"
 #include "needle/scan_io.h"
 #include "support/test_support.h"
@@ -402,6 +405,28 @@ TEST_CASE(".bin and .pcd of one scan read as the same cloud (hand-written and PC
   CHECK(scan_format_of("x/000001.bin") == ScanFormat::KittiBin);
 }
 
+TEST_CASE("read_scan is safe from several threads at once (the lidar pass uses every core)",
+          "[scan_io]") {
+  const fs::path dir = test::temp_dir("scan_io_threads");
+  test::write_file(dir / "a.pcd", ascii_three());
+  test::write_file(dir / "b.pcd", binary_three());
+  test::write_file(dir / "c.pcd", compressed_three());
+  constexpr int kThreads = 4, kReads = 200;
+  std::atomic<int> good{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < kReads; ++i) {
+        const char* name = (i + t) % 3 == 0 ? "a.pcd" : (i + t) % 3 == 1 ? "b.pcd" : "c.pcd";
+        const ScanRead r = read_scan(dir / name, nullptr);
+        if (r.problems.empty() && r.cloud.xyzr == kThree) ++good;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(good == kThreads * kReads);
+}
+
 TEST_CASE("datasets with .pcd scans: scan_dataset, load_frame, quick_check_media", "[scan_io]") {
   const fs::path root = test::temp_dir("scan_io_ds");
   const fs::path tr = root / "training";
@@ -507,6 +532,50 @@ TEST_CASE("quick_check_pcd: ascii too short, compressed size past the end, not a
   out = check("empty.pcd", "");
   REQUIRE(out.size() == 1);
   CHECK(out[0].message.find("empty file") != std::string::npos);
+}
+
+TEST_CASE("append_scan_problems: a scan the quick check already failed adds nothing", "[scan_io]") {
+  const fs::path dir = test::temp_dir("scan_io_append");
+  const std::string bin = binary_three();
+  test::write_file(dir / "cut.pcd", bin.substr(0, bin.size() - 3));
+  test::write_file(dir / "nan.bin", f32({1, 2, 3, 0, kNaN, 0, 0, 0}));
+  FrameFiles cut;
+  cut.velodyne = dir / "cut.pcd";
+  std::vector<Problem> frame;
+  quick_check_media(cut, frame);
+  REQUIRE(frame.size() == 1);
+  const ScanRead rc = read_scan(cut.velodyne, nullptr);
+  REQUIRE(rc.problems.size() == 1);  // the same truncation, worded by the decoder
+  append_scan_problems(frame, rc, cut.velodyne.string());
+  CHECK(frame.size() == 1);
+
+  FrameFiles nan;
+  nan.velodyne = dir / "nan.bin";
+  frame.clear();
+  quick_check_media(nan, frame);
+  CHECK(frame.empty());  // a NaN needs decoding
+  append_scan_problems(frame, read_scan(nan.velodyne, nullptr), nan.velodyne.string());
+  REQUIRE(frame.size() == 1);
+  CHECK(frame[0].field == "point 1");
+}
+
+TEST_CASE("demo scans pass every check with their calibration", "[scan_io][demo]") {
+  const fs::path root = test::temp_dir("scan_io_demo");
+  DemoOptions opt;
+  opt.frames = 40;  // one drive; seed not tuned on
+  opt.seed = 4242;
+  opt.images = false;
+  opt.invalid_fraction = 0;
+  generate_demo(root, opt);
+  const DatasetIndex ds = scan_dataset(root, {});
+  REQUIRE(ds.frames.size() == 40);
+  for (const FrameFiles& f : ds.frames) {
+    INFO(f.id);
+    const Calib calib = load_calib(f.calib);
+    const ScanRead r = read_scan(f.velodyne, &calib);
+    CHECK(r.problems.empty());
+    CHECK(r.cloud.size() * 16 == fs::file_size(f.velodyne));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,6 +67,13 @@ ScanRead read_scan(const std::filesystem::path& p, const Calib* calib,
 ScanRead parse_scan(std::string_view bytes, const std::string& file, ScanFormat format,
                     const Calib* calib, std::optional<std::array<int, 2>> image_wh = std::nullopt);
 
+// Adds a scan's problems to a frame's. When the frame already holds a fatal "velodyne" problem
+// naming the same file (quick_check_media found the file empty, truncated or with a bad header),
+// the scan could not be read either and its problems would repeat that one: nothing is added.
+// For the lidar pass, which decodes scans of frames that load_all_annotations quick-checked.
+void append_scan_problems(std::vector<Problem>& frame_problems, const ScanRead& scan,
+                          const std::string& file);
+
 // Decoding only, no point checks: every point as stored (non-finite ones included), or problems
 // when the bytes are not a readable PCD. usable = cloud not empty.
 // PCD rules: header lines (any order, '#' comments) FIELDS/COLUMNS, SIZE (1, 2, 4 or 8), TYPE

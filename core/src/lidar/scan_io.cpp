@@ -246,6 +246,15 @@ ScanRead parse_scan(std::string_view bytes, const std::string& file, ScanFormat 
   }
 }
 
+void append_scan_problems(std::vector<Problem>& frame_problems, const ScanRead& scan,
+                          const std::string& file) {
+  const bool already = std::any_of(
+      frame_problems.begin(), frame_problems.end(),
+      [&](const Problem& p) { return p.fatal && p.modality == "velodyne" && p.file == file; });
+  if (already) return;
+  frame_problems.insert(frame_problems.end(), scan.problems.begin(), scan.problems.end());
+}
+
 ScanRead read_scan(const fs::path& p, const Calib* calib,
                    std::optional<std::array<int, 2>> image_wh) {
   std::string bytes;
