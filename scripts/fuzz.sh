@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for DURATION seconds, one at a
 # time. Usage: scripts/fuzz.sh [DURATION_SECONDS=150] [TARGET...]
-#   targets: objects calib velodyne png (default: all four)
+#   targets: objects calib velodyne png scan (default: all five)
 # Environment: NEEDLE_FUZZ_BUILD (build folder, default build-fuzz), NEEDLE_FUZZ_JOBS (build jobs).
 # The seed corpus in tests/fuzz/corpus/<target>/ is never modified: each run works on a copy in
 # $NEEDLE_FUZZ_BUILD/corpus/<target>/ (kept between runs) and writes crash inputs to
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 duration="${1:-150}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(objects calib velodyne png); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(objects calib velodyne png scan); fi
 build="${NEEDLE_FUZZ_BUILD:-build-fuzz}"
 jobs="${NEEDLE_FUZZ_JOBS:-$(nproc)}"
 

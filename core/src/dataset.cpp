@@ -22,6 +22,7 @@
 
 #include "needle/error.h"
 #include "needle/kitti_io.h"
+#include "needle/scan_io.h"
 
 namespace needle {
 
@@ -216,8 +217,19 @@ DatasetIndex scan_dataset(const fs::path& root, const std::vector<PredictionSetS
                FrameFiles& f = frame(id);
                if (f.image.empty() || p.extension() == ".png") f.image = p;
              });
-  list_files(ds.root / "velodyne", {".bin"},
-             [&](const std::string& id, const fs::path& p) { frame(id).velodyne = p; });
+  // A KITTI .bin wins over a .pcd of the same id (the PCD is noted by quick_check_media).
+  list_files(ds.root / "velodyne", {".bin", ".pcd"}, [&](const std::string& id, const fs::path& p) {
+    FrameFiles& f = frame(id);
+    const bool bin = p.extension() == ".bin";
+    if (f.velodyne.empty()) {
+      f.velodyne = p;
+    } else if (bin) {
+      f.velodyne_ignored = f.velodyne;
+      f.velodyne = p;
+    } else {
+      f.velodyne_ignored = p;
+    }
+  });
   list_files(ds.root / "calib", {".txt"},
              [&](const std::string& id, const fs::path& p) { frame(id).calib = p; });
   list_files(ds.root / "label_2", {".txt"},
@@ -350,7 +362,12 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
     guarded(fd.ann.problems, "image", f.image, [&] { fd.image = load_image(f.image); });
   }
   if (opt.cloud && !f.velodyne.empty()) {
-    guarded(fd.ann.problems, "velodyne", f.velodyne, [&] { fd.cloud = load_velodyne(f.velodyne); });
+    // read_scan never throws on bad data: the finite points of a scan with a few NaN still show.
+    // No image size is passed, so that the field-of-view check is the ranking's (which reads no
+    // image): bounded by the principal point.
+    ScanRead scan = read_scan(f.velodyne, fd.ann.calib ? &*fd.ann.calib : nullptr);
+    for (Problem& p : scan.problems) fd.ann.problems.push_back(std::move(p));
+    if (scan.usable) fd.cloud = std::move(scan.cloud);
   }
   return fd;
 }
@@ -444,7 +461,19 @@ void quick_check_image(const fs::path& p, std::vector<Problem>& out) {
 }  // namespace
 
 void quick_check_media(const FrameFiles& files, std::vector<Problem>& out) {
-  if (!files.velodyne.empty()) quick_check_velodyne(files.velodyne, out);
+  if (!files.velodyne.empty()) {
+    if (scan_format_of(files.velodyne) == ScanFormat::Pcd)
+      quick_check_pcd(files.velodyne, out);
+    else
+      quick_check_velodyne(files.velodyne, out);
+  }
+  if (!files.velodyne_ignored.empty()) {
+    Problem p = media_problem(files.velodyne_ignored, "velodyne", "",
+                              "ignored: " + files.velodyne.filename().string() +
+                                  " holds this frame's scan (a .bin wins over a .pcd)");
+    p.fatal = false;
+    out.push_back(std::move(p));
+  }
   if (!files.image.empty()) quick_check_image(files.image, out);
 }
 

@@ -4,6 +4,8 @@
 corpus/objects: label/prediction text in the dialects needle accepts, plus a few broken lines.
 corpus/calib: a made-up calibration (all 7 keys), aliases, CRLF, broken variants.
 corpus/velodyne: a few float32 x,y,z,r points (and a NaN, a short file).
+corpus/scan: PCD files (ascii, binary, binary_compressed with a literal-only LZF stream, typed
+and organized layouts, a missing field, truncated copies) and .bin scans for fuzz_scan.
 corpus/png: tiny PNGs of several colour types made with zlib (RGB, grey, palette, RGBA, 16-bit,
 interlaced) and a truncated one. corpus/png/tiny.jpg was made once with stbi_write_jpg from an 8x8
 gradient (this script does not write JPEGs) and is kept as it is.
@@ -66,6 +68,41 @@ pts = [(10.0, 1.0, -1.5, 0.3), (-4.0, 20.0, 0.5, 0.0), (0.0, 0.0, 0.0, 0.99)]
 put("velodyne", "three_points.bin", b"".join(struct.pack("<4f", *p) for p in pts))
 put("velodyne", "nan.bin", struct.pack("<4f", 1.0, float("nan"), 2.0, 0.1))
 put("velodyne", "short.bin", struct.pack("<3f", 1.0, 2.0, 3.0))
+
+# ---- scan (PCD and .bin) ---------------------------------------------------------------------
+def pcd_header(fields, sizes, types, points, data, height=1):
+    n = len(fields.split())
+    return ("# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS %s\nSIZE %s\nTYPE %s\n"
+            "COUNT %s\nWIDTH %d\nHEIGHT %d\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA %s\n"
+            % (fields, sizes, types, " ".join(["1"] * n), points // height, height, points, data)).encode()
+
+
+def lzf_literal(raw):
+    out = b""
+    for i in range(0, len(raw), 32):
+        part = raw[i:i + 32]
+        out += bytes([len(part) - 1]) + part
+    return out
+
+
+xyzi = "x y z intensity"
+put("scan", "ascii.pcd", pcd_header(xyzi, "4 4 4 4", "F F F F", 3, "ascii")
+    + b"10 1 -1.5 0.25\n5.5 8 0.5 0\n-4 0 -1 0.99\n")
+body = b"".join(struct.pack("<4f", *p) for p in pts)
+put("scan", "binary.pcd", pcd_header(xyzi, "4 4 4 4", "F F F F", 3, "binary") + body)
+planar = b"".join(struct.pack("<3f", *[p[k] for p in pts]) for k in range(4))
+lz = lzf_literal(planar)
+put("scan", "compressed.pcd", pcd_header(xyzi, "4 4 4 4", "F F F F", 3, "binary_compressed")
+    + struct.pack("<II", len(lz), len(planar)) + lz)
+typed = b"".join(struct.pack("<BHdff", i, r, x, y, z) for i, r, x, y, z in [(255, 7, 12.5, -3, 0.75), (51, 8, -1, 2, -1.75)])
+put("scan", "typed.pcd", pcd_header("intensity ring x y z", "1 2 8 4 4", "U U F F F", 2, "binary") + typed)
+nanp = struct.pack("<4f", float("nan"), float("nan"), float("nan"), 0.0)
+put("scan", "organized.pcd", pcd_header(xyzi, "4 4 4 4", "F F F F", 4, "binary", height=2)
+    + body[:16] + nanp + body[16:32] + nanp)
+put("scan", "no_z.pcd", pcd_header("x y intensity", "4 4 4", "F F F", 1, "ascii") + b"1 2 3\n")
+put("scan", "truncated.pcd", (pcd_header(xyzi, "4 4 4 4", "F F F F", 3, "binary") + body)[:-7])
+put("scan", "far_nan.bin", struct.pack("<12f", 300.0, 0, 0, 0, 1, float("nan"), 2, 0, 10, 1, 0, 0.5))
+put("scan", "three.bin", body)
 
 # ---- png -------------------------------------------------------------------------------------
 def chunk(kind, body):

@@ -6,8 +6,9 @@
 // files included; all-digit ids sort numerically first, others in byte order after them.
 // Prediction sets are folders of KITTI label files with a score column; for each frame a set
 // distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
-// Files: image_2/*.png|jpg|jpeg, velodyne/*.bin, calib/*.txt, label_2/*.txt, <pred dir>/*.txt;
-// hidden files and other extensions are ignored. velodyne_reduced/ is deliberately not read.
+// Files: image_2/*.png|jpg|jpeg, velodyne/*.bin|pcd (.bin wins), calib/*.txt, label_2/*.txt,
+// <pred dir>/*.txt; hidden files and other extensions are ignored. velodyne_reduced/ is
+// deliberately not read.
 #pragma once
 
 #include <filesystem>
@@ -32,6 +33,7 @@ PredictionSetSpec parse_prediction_spec(const std::string& arg);
 struct FrameFiles {
   std::string id;
   std::filesystem::path image, velodyne, calib, label;  // empty path = modality absent
+  std::filesystem::path velodyne_ignored;  // a .pcd not read: a .bin of the same id exists
   std::vector<std::filesystem::path> preds;             // per prediction set; empty = Missing
 };
 
@@ -86,7 +88,10 @@ struct LoadOptions {
   bool cloud = true;
 };
 
-// Never throws on bad data: problems are recorded in the frame and the rest loads.
+// Never throws on bad data: problems are recorded in the frame and the rest loads. The scan is
+// read with read_scan (scan_io.h; with the calib when loaded, without the image size, as the
+// ranking does): a scan with a few bad points
+// keeps its good ones; cloud is absent when no usable point remains.
 FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame,
                                   bool with_calib = true);
 FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOptions& opt = {});
@@ -95,8 +100,9 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
 // per file): a zero-byte file, a .bin whose size is not a multiple of 16 bytes, a PNG without its
 // signature and IHDR, whose chunk chain does not fit the file or lacks IEND last (a truncated
 // file), a JPEG without SOI/EOI markers. Appends fatal problems with
-// modality "image" / "velodyne". A NaN point or a corrupt deflate stream inside a complete PNG
-// is found only by the full loaders (load_frame).
+// modality "image" / "velodyne". A .pcd gets quick_check_pcd (header and size); a .pcd ignored
+// for a .bin of the same id is a warning. A NaN point or a corrupt deflate stream inside a
+// complete PNG is found only by the full loaders (load_frame, read_scan).
 void quick_check_media(const FrameFiles& files, std::vector<Problem>& out);
 
 // Loads annotations for all frames using `threads` workers (0 = hardware concurrency), plus
