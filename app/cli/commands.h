@@ -7,5 +7,6 @@ namespace needle::cli {
 int cmd_demo(int argc, char** argv);
 int cmd_rank(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_lidar(int argc, char** argv);
 int cmd_view(int argc, char** argv);  // also the bare `needle`
 }  // namespace needle::cli

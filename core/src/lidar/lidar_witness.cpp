@@ -1,0 +1,498 @@
+// lidar/lidar_witness.cpp — LidarModel (needle/lidar_witness.h): what is normal for the lidar
+// statistics of this dataset's labels and clusters, and the evidence terms it gives.
+//
+// Index
+//   [SECTION] Helpers
+//   [SECTION] Fitting
+//   [SECTION] Label terms (empty_box, box_fit, implausible_size, off_ground)
+//   [SECTION] Cluster candidates (unlabeled_cluster)
+#include "needle/lidar_witness.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+
+namespace needle {
+
+namespace {
+
+// ============================================================================================
+// [SECTION] Helpers
+// ============================================================================================
+constexpr double kPi = 3.14159265358979323846;
+constexpr std::size_t kClasses = static_cast<std::size_t>(ObjectClass::Unknown) + 1;
+constexpr std::size_t kOccl = 3;  // occlusion 0, 1, 2+ (KITTI's -1 counts as 0)
+constexpr std::size_t kGroups = 2;  // 0 vehicles and others, 1 persons and riders
+
+// Pseudo-counts that pull a cell's statistic towards its parent (class -> all classes).
+constexpr double kShrink = 10.0;
+// Labels nearer than this are not used to learn densities (they overflow the vertical field).
+constexpr double kMinRange = 3.0;
+// Probability that an empty box on the ground holds n stray points: geometric, (1-q) q^n with
+// q = 0.3 (mean 0.43 points: a spurious box on empty road holds almost nothing above the ground).
+constexpr double kEmptyQ = 0.3;
+// A label with this many points inside is never called empty (issue 8: "no empty_box on any real
+// label with five or more points inside"; something is there).
+constexpr std::uint32_t kNotEmpty = 5;
+// Standardised residuals up to this z^2 are free (3 sigma) before they count as evidence.
+constexpr double kFreeChi2 = 9.0;
+// Caps: one lidar statistic alone cannot be surer than about 1 : 400.
+constexpr double kMaxTerm = 6.0;
+constexpr double kMinTerm = -4.0;
+// Naive-Bayes features of clusters are correlated (size, height and density move together):
+// their summed log ratios are tempered by this factor.
+constexpr double kClusterTemper = 0.6;
+// Clusters farther than this are not offered as unlabelled objects (too few points to tell).
+constexpr double kMaxClusterRange = 45.0;
+constexpr std::uint32_t kMinClusterPoints = 12;
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char b[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(b, sizeof b, f, ap);
+  va_end(ap);
+  return b;
+}
+
+std::size_t group_of(ObjectClass c) {
+  return (c == ObjectClass::Pedestrian || c == ObjectClass::PersonSitting ||
+          c == ObjectClass::Cyclist)
+             ? 1
+             : 0;
+}
+std::size_t occl_of(const Object& o) {
+  return static_cast<std::size_t>(std::clamp(o.occluded, 0, 2));
+}
+double range_xz(const Object& o) {
+  return std::sqrt(o.loc_cam.x * o.loc_cam.x + o.loc_cam.z * o.loc_cam.z);
+}
+double wrap_half(double a) {  // to (-pi/2, pi/2]: principal directions have no sign
+  while (a > kPi / 2) a -= kPi;
+  while (a <= -kPi / 2) a += kPi;
+  return a;
+}
+
+RobustStat robust(std::vector<double> v, double min_sigma) {
+  RobustStat r;
+  r.n = v.size();
+  if (v.empty()) return r;
+  const std::size_t m = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(m), v.end());
+  r.median = v[m];
+  for (double& x : v) x = std::abs(x - r.median);
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(m), v.end());
+  r.sigma = std::max(1.4826 * v[m], min_sigma);
+  return r;
+}
+// Pull a cell's statistic towards its parent's with kShrink pseudo-counts.
+RobustStat shrink(const RobustStat& cell, const RobustStat& parent) {
+  if (cell.n == 0) return parent;
+  const double n = static_cast<double>(cell.n), k = kShrink;
+  RobustStat r = cell;
+  r.median = (n * cell.median + k * parent.median) / (n + k);
+  r.sigma = std::sqrt((n * cell.sigma * cell.sigma + k * parent.sigma * parent.sigma) / (n + k));
+  return r;
+}
+double smoothed(std::size_t hits, std::size_t n, double prior, double strength, double lo,
+                double hi) {
+  const double r =
+      (static_cast<double>(hits) + prior * strength) / (static_cast<double>(n) + strength);
+  return std::clamp(r, lo, hi);
+}
+// Evidence from a standardised excess beyond the free 3 sigma, with a gross-outlier rate eps.
+double one_sided(double z, double eps) {
+  if (z <= 0) return 0;
+  const double excess = std::max(0.0, z * z - kFreeChi2);
+  return -std::log(eps + (1 - eps) * std::exp(-excess / 2));
+}
+double normal_pdf(double x, double mu, double s) {
+  const double z = (x - mu) / s;
+  return std::exp(-0.5 * z * z) / (s * std::sqrt(2 * kPi));
+}
+
+// Log point density of a label: see the header.
+double area_of(const Object& o) {
+  return std::max((o.l + o.w) * o.h, 0.05);
+}
+double density_y(std::uint32_t n, const Object& o) {
+  const double r = std::max(range_xz(o), 1.0);
+  const double vis = std::clamp(1 - std::max(o.truncated, 0.0), 0.1, 1.0);
+  return std::log(n + 0.5) + 2 * std::log(r) - std::log(area_of(o)) - std::log(vis);
+}
+
+// A histogram density with a uniform floor (background clusters' features).
+struct Hist {
+  double lo = 0, hi = 1;
+  std::array<double, 32> p{};
+  bool ok = false;
+  void fit(const std::vector<double>& v, double a, double b) {
+    lo = a, hi = b;
+    if (v.size() < 20) return;
+    std::array<double, 32> c{};
+    for (double x : v) c[bin(x)] += 1;
+    const double w = (hi - lo) / 32;
+    for (std::size_t i = 0; i < 32; ++i) {
+      // Neighbour smoothing + one pseudo-count spread evenly.
+      const double s = 0.5 * c[i] + 0.25 * (i > 0 ? c[i - 1] : c[i]) + 0.25 * (i < 31 ? c[i + 1] : c[i]);
+      p[i] = (s + 1.0 / 32) / ((static_cast<double>(v.size()) + 1) * w);
+    }
+    ok = true;
+  }
+  std::size_t bin(double x) const {
+    const double t = (x - lo) / (hi - lo) * 32;
+    return static_cast<std::size_t>(std::clamp(t, 0.0, 31.0));
+  }
+  double pdf(double x) const { return ok ? p[bin(x)] : 1.0 / (hi - lo); }
+};
+
+constexpr std::size_t kFeat = 5;  // log l, log w, log top, bottom gap, log(n r^2)
+const std::array<std::pair<double, double>, kFeat> kFeatRange = {
+    {{-2.5, 3.0}, {-2.5, 2.5}, {-2.0, 1.7}, {0.0, 3.0}, {0.0, 16.0}}};
+const std::array<double, kFeat> kFeatMinSigma = {0.08, 0.08, 0.06, 0.05, 0.3};
+std::array<double, kFeat> cluster_features(const LidarCluster& c) {
+  const double r = std::max(range_xz(c.box), 1.0);
+  return {std::log(c.box.l), std::log(c.box.w), std::log(std::max(c.top, 0.05)), c.bottom_gap,
+          std::log((c.n_points + 0.5) * r * r)};
+}
+
+}  // namespace
+
+// ============================================================================================
+// [SECTION] Fitting
+// ============================================================================================
+struct LidarModel::Fitted {
+  std::array<std::array<RobustStat, kOccl>, kClasses> dens{};  // density_y per class, occlusion
+  std::array<double, kOccl> empty_rate{};                      // real labels with ~no points
+  std::map<std::uint32_t, std::vector<double>> counts;  // (class, occl, 5 m bin) -> sorted n_in
+  std::array<RobustStat, kGroups> out_frac{}, heading{}, ground{}, sym{};
+  std::array<double, kGroups> out_eps{}, heading_eps{}, ground_eps{}, sym_eps{};
+  // Clusters.
+  std::array<std::array<RobustStat, kFeat>, kGroups> obj{};
+  std::array<bool, kGroups> obj_ok{};
+  std::array<Hist, kFeat> bg{};
+  double log_obj_bg = 0;  // log(#object clusters / #background clusters)
+};
+
+namespace {
+std::uint32_t count_key(ObjectClass c, std::size_t occl, double range) {
+  return static_cast<std::uint32_t>(c) * 1000u + static_cast<std::uint32_t>(occl) * 100u +
+         static_cast<std::uint32_t>(std::min(range / 5.0, 20.0));
+}
+double gross_rate(const std::vector<double>& v, const RobustStat& s) {
+  std::size_t out = 0;
+  for (double x : v)
+    if ((x - s.median) / s.sigma > 5) ++out;
+  return smoothed(out, v.size(), 0.02, 10, 0.003, 0.3);
+}
+}  // namespace
+
+LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<FrameLidar> lidar)
+    : frames_(&frames), lidar_(std::move(lidar)) {
+  auto fit = std::make_shared<Fitted>();
+  Fitted& F = *fit;
+  std::array<std::array<std::vector<double>, kOccl>, kClasses> dens;
+  std::array<std::vector<double>, kGroups> out_frac, heading, ground, sym;
+  std::array<std::array<std::vector<double>, kFeat>, kGroups> obj;
+  std::array<std::vector<double>, kFeat> bg;
+  std::size_t n_obj = 0, n_bg = 0;
+  for (std::size_t f = 0; f < frames.size() && f < lidar_.size(); ++f) {
+    const FrameLidar& fl = lidar_[f];
+    if (!fl.ok || !frames[f].has_labels) continue;
+    const auto& labels = frames[f].labels;
+    for (std::size_t i = 0; i < labels.size() && i < fl.labels.size(); ++i) {
+      const Object& o = labels[i];
+      const LabelLidarStats& st = fl.labels[i];
+      if (!st.valid) continue;
+      const std::size_t ci = static_cast<std::size_t>(o.cls), g = group_of(o.cls);
+      if (st.range >= kMinRange) {
+        dens[ci][occl_of(o)].push_back(density_y(st.n_in, o));
+        F.counts[count_key(o.cls, occl_of(o), st.range)].push_back(st.n_in);
+      }
+      if (st.n_out + st.n_in >= 10 && st.cluster >= 0) out_frac[g].push_back(1 - st.cluster_share);
+      if (st.elongation >= 1.6 && st.n_in >= 30 && st.extent_l >= 1.5)
+        heading[g].push_back(wrap_half(st.principal_ry - o.rotation_y));
+      if (st.ground_seen) ground[g].push_back(st.ground_offset);
+      if (st.n_in >= 10)
+        sym[g].push_back(std::min(st.overflow[0], st.overflow[1]) +
+                         std::min(st.overflow[2], st.overflow[3]));
+    }
+    for (const LidarCluster& c : fl.clusters) {
+      const auto x = cluster_features(c);
+      if (c.label >= 0 && static_cast<std::size_t>(c.label) < labels.size()) {
+        const Object& o = labels[static_cast<std::size_t>(c.label)];
+        if (o.cls == ObjectClass::Misc || o.cls == ObjectClass::Unknown || o.is_dontcare())
+          continue;
+        const std::size_t g = group_of(o.cls);
+        for (std::size_t d = 0; d < kFeat; ++d) obj[g][d].push_back(x[d]);
+        ++n_obj;
+      } else if (!c.in_dontcare) {
+        for (std::size_t d = 0; d < kFeat; ++d) bg[d].push_back(x[d]);
+        ++n_bg;
+      }
+    }
+  }
+  for (auto& v : F.counts) std::sort(v.second.begin(), v.second.end());
+  // Densities: class x occlusion, pulled to the class, pulled to the occlusion level overall.
+  std::array<std::vector<double>, kOccl> by_occl;
+  std::vector<double> all;
+  for (std::size_t c = 0; c < kClasses; ++c)
+    for (std::size_t k = 0; k < kOccl; ++k) {
+      by_occl[k].insert(by_occl[k].end(), dens[c][k].begin(), dens[c][k].end());
+      all.insert(all.end(), dens[c][k].begin(), dens[c][k].end());
+    }
+  // With no labels at all the level is a generic 64-beam figure (a car face of ~7 m^2 at 10 m
+  // shows ~700 points on HDL-64 scans): log(700 * 100 / 7) ~ 9.2, wide.
+  RobustStat top = robust(all, 0.3);
+  if (top.n == 0) top = {9.2, 1.0, 0};
+  for (std::size_t k = 0; k < kOccl; ++k) {
+    const RobustStat occl = shrink(robust(by_occl[k], 0.3), top);
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      std::vector<double> cls_all;
+      for (std::size_t j = 0; j < kOccl; ++j)
+        cls_all.insert(cls_all.end(), dens[c][j].begin(), dens[c][j].end());
+      // The class's level (all occlusions) shifted by how this occlusion level differs overall.
+      RobustStat cls = shrink(robust(cls_all, 0.3), top);
+      cls.median += occl.median - top.median;
+      cls.sigma = std::max(cls.sigma, occl.sigma);
+      F.dens[c][k] = shrink(robust(dens[c][k], 0.3), cls);
+    }
+  }
+  // Empty rate: labels with <= 2 points where the model expects >= 20.
+  for (std::size_t k = 0; k < kOccl; ++k) {
+    std::size_t hits = 0, n = 0;
+    for (std::size_t c = 0; c < kClasses; ++c)
+      for (double y : dens[c][k]) {
+        const RobustStat& s = F.dens[c][k];
+        // Expected count in units of the same normalisation: y - median is log(n / expected).
+        const double log_ratio = y - s.median;
+        // y's n part is log(n + 0.5); n <= 2 with the expectation >= 20 -> log ratio < -2.
+        if (log_ratio > -1.5) {
+          ++n;
+        } else if (log_ratio < -2.0) {
+          ++n;
+          ++hits;
+        }
+      }
+    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05, 20, 0.002, 0.5);
+  }
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    F.out_frac[g] = robust(out_frac[g], 0.04);
+    if (F.out_frac[g].n < 10) F.out_frac[g] = {0.05, 0.08, 0};
+    F.out_eps[g] = gross_rate(out_frac[g], F.out_frac[g]);
+    F.heading[g] = robust(heading[g], 0.04);
+    if (F.heading[g].n < 10) F.heading[g] = {0, 0.12, 0};
+    F.heading_eps[g] = gross_rate(heading[g], F.heading[g]);
+    F.ground[g] = robust(ground[g], 0.05);
+    if (F.ground[g].n < 10) F.ground[g] = {0, 0.12, 0};
+    std::vector<double> abs_ground;
+    for (double x : ground[g]) abs_ground.push_back(F.ground[g].median + std::abs(x - F.ground[g].median));
+    F.ground_eps[g] = gross_rate(abs_ground, F.ground[g]);
+    F.sym[g] = robust(sym[g], 0.05);
+    if (F.sym[g].n < 10) F.sym[g] = {0.0, 0.1, 0};
+    F.sym_eps[g] = gross_rate(sym[g], F.sym[g]);
+  }
+  // Clusters: per group robust Gaussians of the features; background histograms.
+  // Generic priors when a group has few labelled clusters (KITTI mean sizes; partial views make
+  // the spread wide).
+  const std::array<std::array<RobustStat, kFeat>, kGroups> prior = {{
+      {{{std::log(3.2), 0.45, 0}, {std::log(1.6), 0.4, 0}, {std::log(1.5), 0.2, 0}, {0.15, 0.15, 0},
+        {9.5, 1.0, 0}}},
+      {{{std::log(0.7), 0.5, 0}, {std::log(0.5), 0.45, 0}, {std::log(1.7), 0.15, 0}, {0.1, 0.1, 0},
+        {8.0, 1.0, 0}}},
+  }};
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    F.obj_ok[g] = true;
+    for (std::size_t d = 0; d < kFeat; ++d)
+      F.obj[g][d] = shrink(robust(obj[g][d], kFeatMinSigma[d]), prior[g][d]);
+  }
+  for (std::size_t d = 0; d < kFeat; ++d) F.bg[d].fit(bg[d], kFeatRange[d].first, kFeatRange[d].second);
+  F.log_obj_bg = std::log((static_cast<double>(n_obj) + 1) / (static_cast<double>(n_bg) + 1));
+  fit_ = std::move(fit);
+}
+
+ExpectedPoints LidarModel::expected_points(const Object& o) const {
+  ExpectedPoints e;
+  const Fitted& F = *fit_;
+  const RobustStat& s = F.dens[static_cast<std::size_t>(o.cls)][occl_of(o)];
+  const double r = std::max(range_xz(o), 1.0);
+  const double vis = std::clamp(1 - std::max(o.truncated, 0.0), 0.1, 1.0);
+  const double scale = area_of(o) * vis / (r * r);
+  auto n_of = [&](double y) { return std::max(0.0, std::exp(y) * scale - 0.5); };
+  e.median = n_of(s.median);
+  const auto it = F.counts.find(count_key(o.cls, occl_of(o), range_xz(o)));
+  if (it != F.counts.end() && it->second.size() >= 8) {
+    const auto& v = it->second;
+    e.lo = v[v.size() / 10];
+    e.hi = v[v.size() * 9 / 10];
+    e.empirical = true;
+    e.range_lo = static_cast<int>(std::min(range_xz(o) / 5.0, 20.0)) * 5;
+    e.range_hi = e.range_lo + 5;
+  } else {
+    e.lo = n_of(s.median - 1.2816 * s.sigma);
+    e.hi = n_of(s.median + 1.2816 * s.sigma);
+  }
+  return e;
+}
+
+// ============================================================================================
+// [SECTION] Label terms
+// ============================================================================================
+void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTerm>& out) const {
+  if (f >= lidar_.size() || !lidar_[f].ok || i >= lidar_[f].labels.size()) return;
+  const LabelLidarStats& st = lidar_[f].labels[i];
+  if (!st.valid) return;
+  const Object& o = (*frames_)[f].labels[i];
+  const Fitted& F = *fit_;
+  const std::size_t g = group_of(o.cls);
+  const char* cls = o.type.c_str();
+
+  // empty_box: P(n | spurious box on empty ground) against P(n | a real object like this one).
+  {
+    const RobustStat& s = F.dens[static_cast<std::size_t>(o.cls)][occl_of(o)];
+    const double r = std::max(st.range, 1.0);
+    const double vis = std::clamp(1 - std::max(o.truncated, 0.0), 0.1, 1.0);
+    const double log_scale = std::log(area_of(o) * vis / (r * r));
+    const double mu = s.median + log_scale;  // expected log(n + 0.5)
+    const double n = st.n_in;
+    const double expected = std::exp(mu);
+    const double p1 = (1 - kEmptyQ) * std::pow(kEmptyQ, n);
+    const double small = 1.0 / ((n + 1) * std::log(expected + 2.0));  // log-uniform 0..expected
+    const double ln = normal_pdf(std::log(n + 0.5), mu, s.sigma) / (n + 0.5);
+    const double eps = F.empty_rate[occl_of(o)];
+    const double p0 = eps * small + (1 - eps) * ln;
+    double llr = std::clamp(std::log(p1 + 1e-300) - std::log(p0 + 1e-300), kMinTerm, kMaxTerm);
+    if (st.n_in >= kNotEmpty) llr = std::min(llr, 0.0);
+    if (std::abs(llr) > 0.05) {
+      const ExpectedPoints e = expected_points(o);
+      std::string where =
+          e.empirical ? fmt("%ss at %d-%d m with occlusion %d have %.0f-%.0f in this dataset", cls,
+                            e.range_lo, e.range_hi, std::max(o.occluded, 0), e.lo, e.hi)
+                      : fmt("%ss like it (occlusion %d) have %.0f-%.0f at that range in this "
+                            "dataset",
+                            cls, std::max(o.occluded, 0), e.lo, e.hi);
+      out.push_back({"spurious", llr, kind::kEmptyBox,
+                     fmt("%u point%s inside at %.1f m; ", st.n_in, st.n_in == 1 ? "" : "s",
+                         st.range) +
+                         where});
+    }
+  }
+  // box_fit / implausible_size: the object's points outside the box.
+  if (st.cluster >= 0 && st.n_in + st.n_out >= 10) {
+    const double frac = 1 - st.cluster_share;
+    const RobustStat& s = F.out_frac[g];
+    const double z = (frac - s.median) / s.sigma;
+    const double llr = std::min(one_sided(z, F.out_eps[g]), kMaxTerm);
+    if (llr > 0.05) {
+      const double sym = std::min(st.overflow[0], st.overflow[1]) +
+                         std::min(st.overflow[2], st.overflow[3]);
+      const double zs = (sym - F.sym[g].median) / F.sym[g].sigma;
+      const bool too_small = zs * zs > kFreeChi2 && sym > 0.3;
+      static const char* const face[5] = {"front", "back", "left", "right", "top"};
+      std::string where;
+      for (std::size_t k = 0; k < 5; ++k)
+        if (st.overflow[k] > 0.15)
+          where += fmt("%s%.1f m beyond its %s", where.empty() ? "" : ", ", st.overflow[k], face[k]);
+      const double normal_hi = std::max(0.0, s.median + 3 * s.sigma);
+      std::string reason =
+          fmt("%s box holds %.0f%% of its object's %u points (normally >= %.0f%% here)", cls,
+              100 * st.cluster_share, st.n_in + st.n_out, 100 * (1 - normal_hi));
+      if (!where.empty()) reason += ": " + where;
+      if (too_small)
+        out.push_back({"size", llr, kind::kImplausibleSize,
+                       reason + fmt("; the points span %.1f x %.1f m, the box %.1f x %.1f m",
+                                    st.extent_l, st.extent_w, o.l, o.w)});
+      else
+        out.push_back({"shift", llr, kind::kBoxFit, reason + " (shifted box)"});
+    }
+  }
+  // box_fit (rotated): the points' principal direction against the box's heading.
+  if (st.elongation >= 1.6 && st.n_in + st.n_out >= 30 && st.extent_l >= 1.5) {
+    const double d = wrap_half(st.principal_ry - o.rotation_y);
+    const RobustStat& s = F.heading[g];
+    const double z = std::abs(d - s.median) / s.sigma;
+    const double llr = std::min(one_sided(z, F.heading_eps[g]), kMaxTerm);
+    if (llr > 0.05)
+      out.push_back({"heading", llr, kind::kBoxFit,
+                     fmt("%s box is turned %.0f deg against its %u points' principal direction "
+                         "(labels here: within %.0f deg)",
+                         cls, std::abs(d) * 180 / kPi, st.n_in + st.n_out,
+                         3 * s.sigma * 180 / kPi)});
+  }
+  // off_ground: the box bottom against the local ground.
+  if (st.ground_seen) {
+    const RobustStat& s = F.ground[g];
+    const double z = std::abs(st.ground_offset - s.median) / s.sigma;
+    const double llr = std::min(one_sided(z, F.ground_eps[g]), kMaxTerm);
+    if (llr > 0.05)
+      out.push_back({"shift", llr, kind::kOffGround,
+                     fmt("%s box bottom is %.2f m %s the local ground (labels here sit within "
+                         "%+.2f +- %.2f m)",
+                         cls, std::abs(st.ground_offset), st.ground_offset > 0 ? "above" : "below",
+                         s.median, 3 * s.sigma)});
+  }
+}
+
+// ============================================================================================
+// [SECTION] Cluster candidates
+// ============================================================================================
+double LidarModel::cluster_llr(const LidarCluster& c, int* group) const {
+  const Fitted& F = *fit_;
+  const auto x = cluster_features(c);
+  double best = -1e300;
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    double s = 0;
+    for (std::size_t d = 0; d < kFeat; ++d) {
+      const RobustStat& m = F.obj[g][d];
+      const double span = kFeatRange[d].second - kFeatRange[d].first;
+      // A robust Gaussian with a 5% uniform tail, against the background's histogram.
+      const double p_obj = 0.95 * normal_pdf(x[d], m.median, m.sigma) + 0.05 / span;
+      s += std::log(p_obj) - std::log(F.bg[d].pdf(x[d]));
+    }
+    if (s > best) {
+      best = s;
+      if (group) *group = static_cast<int>(g);
+    }
+  }
+  return kClusterTemper * best;
+}
+
+void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>& out) const {
+  if (f >= lidar_.size() || !lidar_[f].ok) return;
+  const Fitted& F = *fit_;
+  for (const LidarCluster& c : lidar_[f].clusters) {
+    if (c.label >= 0 || c.in_dontcare || c.n_points < kMinClusterPoints) continue;
+    const double r = range_xz(c.box);
+    if (r > kMaxClusterRange) continue;
+    int g = 0;
+    const double llr = F.log_obj_bg + cluster_llr(c, &g);
+    ObjectCandidate cand;
+    cand.box = c.box;
+    cand.box.type = g == 0 ? "Car" : "Pedestrian";
+    cand.box.cls = g == 0 ? ObjectClass::Car : ObjectClass::Pedestrian;
+    cand.llr = llr;
+    cand.kind = kind::kUnlabeledCluster;
+    const RobustStat& L = F.obj[static_cast<std::size_t>(g)][0];
+    cand.reason = fmt("unlabeled cluster of %u points at %.1f m (x %.1f, z %.1f): %.1f x %.1f x "
+                      "%.1f m, shaped like a %s (labelled %s clusters here: %.1f-%.1f m long)",
+                      c.n_points, r, c.box.loc_cam.x, c.box.loc_cam.z, c.box.l, c.box.w, c.top,
+                      g == 0 ? "vehicle" : "person", g == 0 ? "vehicle" : "person",
+                      std::exp(L.median - 1.28 * L.sigma), std::exp(L.median + 1.28 * L.sigma));
+    out.push_back(std::move(cand));
+  }
+}
+
+LabelWitness lidar_label_witness(std::shared_ptr<const LidarModel> m) {
+  return [m](std::size_t f, std::size_t i, std::vector<WitnessTerm>& out) {
+    m->label_terms(f, i, out);
+  };
+}
+ObjectWitness lidar_object_witness(std::shared_ptr<const LidarModel> m) {
+  return [m](std::size_t f, std::vector<ObjectCandidate>& out) { m->cluster_candidates(f, out); };
+}
+
+}  // namespace needle
