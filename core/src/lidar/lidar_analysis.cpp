@@ -49,15 +49,19 @@ double ms_since(Clock::time_point t0) {
 constexpr double kImplausibleRange = 200.0;
 // Region of the grid behind the camera (boxes truncated at the image edge reach a little behind).
 constexpr double kBehind = 5.0;
-// Ground cells: a cell's lowest point is ground when it is no more than this above the lowest
-// point of its neighbourhood (metres; covers a 10% slope over the neighbourhood radius, the
-// steepest regular road grade).
-constexpr double kGroundTolerance = 0.35;
+// Ground cells: a cell's lowest point is ground when it is no more than kGroundTolerance +
+// kGroundGrade * distance above the lowest point of any cell of its neighbourhood (metres: noise
+// and kerbs, plus a 10% grade, the steepest regular road). A car's body 0.3 m above the road next
+// to it is not ground.
+constexpr double kGroundTolerance = 0.10;
+constexpr double kGroundGrade = 0.10;
 constexpr int kGroundRadiusCells = 3;  // neighbourhood radius (4.5 m at 1.5 m cells: a car's length)
 // A cluster counts as a label's when this share of its points, or kLabelClusterPoints points, lie
 // in the label's box or shell.
 constexpr double kLabelClusterShare = 0.15;
 constexpr std::uint32_t kLabelClusterPoints = 20;
+// Cluster points up to this far above a box's top still count as in/out by their footprint.
+constexpr double kTopSlack = 0.3;
 // A cluster's image box inside a DontCare region by this share of its area is "in DontCare".
 constexpr double kDontCareShare = 0.5;
 
@@ -198,14 +202,21 @@ void estimate_ground(Work& w, GroundEstimate& g) {
     for (int ix = 0; ix < g.nx; ++ix) {
       const std::size_t c = static_cast<std::size_t>(iz * g.nx + ix);
       if (low[c] == kNone) continue;
-      float lowest = low[c];
-      for (int dz = -R; dz <= R; ++dz)
+      bool ground = true;
+      for (int dz = -R; dz <= R && ground; ++dz)
         for (int dx = -R; dx <= R; ++dx) {
           const int jx = ix + dx, jz = iz + dz;
           if (jx < 0 || jz < 0 || jx >= g.nx || jz >= g.nz) continue;
-          lowest = std::max(lowest, low[static_cast<std::size_t>(jz * g.nx + jx)]);
+          const float other = low[static_cast<std::size_t>(jz * g.nx + jx)];
+          if (other == kNone) continue;
+          const double allowed =
+              kGroundTolerance + kGroundGrade * g.cell * std::sqrt(static_cast<double>(dx * dx + dz * dz));
+          if (other - low[c] > allowed) {
+            ground = false;
+            break;
+          }
         }
-      if (lowest - low[c] <= kGroundTolerance) {
+      if (ground) {
         g.seen[c] = 1;
         g.y[c] = low[c];
         seen_y.push_back(low[c]);
@@ -305,6 +316,30 @@ Pca2 pca_xz(const std::vector<P3>& pts) {
   return r;
 }
 
+// Points above a cluster: within `radius` of (x, z) and higher than `height` above the ground
+// (all kept points, also those above max_object_height).
+constexpr double kAboveMargin = 2.0;  // metres beyond the half-length (a crown spans 2-4 m)
+constexpr double kAboveGap = 0.3;     // metres above the cluster's top
+std::uint32_t count_above(const Work& w, const GroundEstimate& g, double x, double z, double radius,
+                          double height) {
+  std::uint32_t n = 0;
+  const int ix0 = std::max(0, static_cast<int>((x - radius - g.x0) / g.cell));
+  const int ix1 = std::min(g.nx - 1, static_cast<int>((x + radius - g.x0) / g.cell));
+  const int iz0 = std::max(0, static_cast<int>((z - radius - g.z0) / g.cell));
+  const int iz1 = std::min(g.nz - 1, static_cast<int>((z + radius - g.z0) / g.cell));
+  for (int iz = iz0; iz <= iz1; ++iz)
+    for (int ix = ix0; ix <= ix1; ++ix) {
+      const std::size_t cell = static_cast<std::size_t>(iz * g.nx + ix);
+      for (std::uint32_t k = w.cell_start[cell]; k < w.cell_start[cell + 1]; ++k) {
+        const std::uint32_t i = w.cell_points[k];
+        if (w.height[i] <= height) continue;
+        const double dx = w.p[i].x - x, dz = w.p[i].z - z;
+        if (dx * dx + dz * dz <= radius * radius) ++n;
+      }
+    }
+  return n;
+}
+
 void cluster_points(const LidarParams& prm, const GroundEstimate& g, Work& w, FrameLidar& out,
                     bool keep_points) {
   // Voxel grid of the non-ground points in view: sort by voxel key, one centroid per voxel.
@@ -386,6 +421,8 @@ void cluster_points(const LidarParams& prm, const GroundEstimate& g, Work& w, Fr
     cl.box.truncated = 0;
     cl.box.occluded = 0;
     cl.box.alpha = -10;
+    cl.n_above = count_above(w, g, pc.cx, pc.cz, std::max(cl.box.l, cl.box.w) / 2 + kAboveMargin,
+                             top + kAboveGap);
     out.clusters.push_back(std::move(cl));
   }
 }
@@ -489,17 +526,22 @@ void label_stats(const LidarParams& prm, const Calib& calib, const std::vector<O
         const Local q = to_box(o, c, s, p);
         const double ol = std::abs(q.al) - hl, ow = std::abs(q.aw) - hw, ot = top_y - p.y;
         if (ol > prm.near_out || ow > prm.near_out || ot > prm.near_out) continue;
+        // Above the box (branches, a sign, a wall behind): recorded as top overflow only; the
+        // in/out shares are about the footprint.
+        if (ot > kTopSlack) {
+          over[4].push_back(ot);
+          continue;
+        }
         mine.push_back(p);
         hmin = std::min(hmin, static_cast<double>(w.height[i]));
         hmax = std::max(hmax, static_cast<double>(w.height[i]));
-        if (ol <= 0 && ow <= 0 && ot <= 0) {
+        if (ol <= 0 && ow <= 0) {
           ++n_in_c;
           continue;
         }
         ++st.n_out;
         if (ol > 0) over[q.al > 0 ? 0 : 1].push_back(ol);
         if (ow > 0) over[q.aw > 0 ? 2 : 3].push_back(ow);
-        if (ot > 0) over[4].push_back(ot);
       }
     }
     for (std::size_t f = 0; f < 5; ++f) st.overflow[f] = quantile90(over[f]);

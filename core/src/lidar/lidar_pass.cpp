@@ -173,6 +173,7 @@ std::string serialise(const Key& k, const FrameLidar& fl) {
   for (const LidarCluster& c : fl.clusters) {
     write_object_box(w, c.box);
     w.pod(c.n_points), w.pod(c.bottom_gap), w.pod(c.top), w.pod(c.label), w.pod(c.in_dontcare);
+    w.pod(c.n_above);
   }
   w.pod(static_cast<std::uint32_t>(fl.problems.size()));
   for (const Problem& p : fl.problems) {
@@ -202,7 +203,7 @@ bool deserialise(const std::string& bytes, const Key& want, FrameLidar& fl) {
   fl.clusters.resize(n);
   for (auto& c : fl.clusters)
     if (!read_object_box(r, c.box) || !r.pod(c.n_points) || !r.pod(c.bottom_gap) ||
-        !r.pod(c.top) || !r.pod(c.label) || !r.pod(c.in_dontcare))
+        !r.pod(c.top) || !r.pod(c.label) || !r.pod(c.in_dontcare) || !r.pod(c.n_above))
       return false;
   if (!r.pod(n) || n > 10000) return false;
   fl.problems.resize(n);

@@ -39,8 +39,11 @@ constexpr double kEmptyQ = 0.3;
 constexpr std::uint32_t kNotEmpty = 5;
 // Standardised residuals up to this z^2 are free (3 sigma) before they count as evidence.
 constexpr double kFreeChi2 = 9.0;
-// Caps: one lidar statistic alone cannot be surer than about 1 : 400.
+// Caps: one lidar statistic alone cannot be surer than about 1 : 400 (the fit and ground
+// checks, which depend on the clustering and the ground estimate) or 1 : 3000 (an empty box: a
+// count of points, the most direct thing a scan says).
 constexpr double kMaxTerm = 6.0;
+constexpr double kMaxEmptyTerm = 8.0;
 constexpr double kMinTerm = -4.0;
 // Naive-Bayes features of clusters are correlated (size, height and density move together):
 // their summed log ratios are tempered by this factor.
@@ -48,6 +51,9 @@ constexpr double kClusterTemper = 0.6;
 // Clusters farther than this are not offered as unlabelled objects (too few points to tell).
 constexpr double kMaxClusterRange = 45.0;
 constexpr std::uint32_t kMinClusterPoints = 12;
+// Clusters with this many points above them are parts of something taller (vegetation, a
+// building's overhang, a post under a sign): not offered as unlabelled objects.
+constexpr std::uint32_t kMaxAbove = 3;
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 std::string fmt(const char* f, ...) {
@@ -221,16 +227,28 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
         sym[g].push_back(std::min(st.overflow[0], st.overflow[1]) +
                          std::min(st.overflow[2], st.overflow[3]));
     }
+    // Objects: each label's main cluster when it is the object alone (most of the cluster lies
+    // in the box, little outside): fragments and merged clusters would blur the shapes.
+    for (std::size_t i = 0; i < labels.size() && i < fl.labels.size(); ++i) {
+      const Object& o = labels[i];
+      const LabelLidarStats& st = fl.labels[i];
+      if (!st.valid || st.cluster < 0 || o.cls == ObjectClass::Misc ||
+          o.cls == ObjectClass::Unknown)
+        continue;
+      const LidarCluster& c = fl.clusters[static_cast<std::size_t>(st.cluster)];
+      const double near = static_cast<double>(st.n_in + st.n_out);
+      if (st.cluster_share < 0.7 || near < 0.7 * c.n_points || c.n_points < kMinClusterPoints)
+        continue;
+      const auto x = cluster_features(c);
+      const std::size_t g = group_of(o.cls);
+      for (std::size_t d = 0; d < kFeat; ++d) obj[g][d].push_back(x[d]);
+      ++n_obj;
+    }
     for (const LidarCluster& c : fl.clusters) {
       const auto x = cluster_features(c);
-      if (c.label >= 0 && static_cast<std::size_t>(c.label) < labels.size()) {
-        const Object& o = labels[static_cast<std::size_t>(c.label)];
-        if (o.cls == ObjectClass::Misc || o.cls == ObjectClass::Unknown || o.is_dontcare())
-          continue;
-        const std::size_t g = group_of(o.cls);
-        for (std::size_t d = 0; d < kFeat; ++d) obj[g][d].push_back(x[d]);
-        ++n_obj;
-      } else if (!c.in_dontcare) {
+      if (c.label >= 0) {
+        continue;
+      } else if (!c.in_dontcare && c.n_points >= kMinClusterPoints) {
         for (std::size_t d = 0; d < kFeat; ++d) bg[d].push_back(x[d]);
         ++n_bg;
       }
@@ -278,7 +296,7 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
           ++hits;
         }
       }
-    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05, 20, 0.002, 0.5);
+    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05, 20, 0.0005, 0.5);
   }
   for (std::size_t g = 0; g < kGroups; ++g) {
     F.out_frac[g] = robust(out_frac[g], 0.04);
@@ -365,7 +383,7 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     const double ln = normal_pdf(std::log(n + 0.5), mu, s.sigma) / (n + 0.5);
     const double eps = F.empty_rate[occl_of(o)];
     const double p0 = eps * small + (1 - eps) * ln;
-    double llr = std::clamp(std::log(p1 + 1e-300) - std::log(p0 + 1e-300), kMinTerm, kMaxTerm);
+    double llr = std::clamp(std::log(p1 + 1e-300) - std::log(p0 + 1e-300), kMinTerm, kMaxEmptyTerm);
     if (st.n_in >= kNotEmpty) llr = std::min(llr, 0.0);
     if (std::abs(llr) > 0.05) {
       const ExpectedPoints e = expected_points(o);
@@ -382,10 +400,13 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     }
   }
   // box_fit / implausible_size: the object's points outside the box.
-  if (st.cluster >= 0 && st.n_in + st.n_out >= 10) {
+  if (st.cluster >= 0 && st.n_in >= 3 && st.n_in + st.n_out >= 10) {
     const double frac = 1 - st.cluster_share;
     const RobustStat& s = F.out_frac[g];
-    const double z = (frac - s.median) / s.sigma;
+    // The learned spread plus the binomial noise of a share of n points.
+    const double p = std::clamp(s.median, 0.05, 0.5);
+    const double n = static_cast<double>(st.n_in + st.n_out);
+    const double z = (frac - s.median) / std::sqrt(s.sigma * s.sigma + p * (1 - p) / n);
     const double llr = std::min(one_sided(z, F.out_eps[g]), kMaxTerm);
     if (llr > 0.05) {
       const double sym = std::min(st.overflow[0], st.overflow[1]) +
@@ -466,6 +487,8 @@ void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>&
   const Fitted& F = *fit_;
   for (const LidarCluster& c : lidar_[f].clusters) {
     if (c.label >= 0 || c.in_dontcare || c.n_points < kMinClusterPoints) continue;
+    // Context: something above it (a tree's crown over its trunk, a roof, a sign over a post).
+    if (c.n_above >= kMaxAbove) continue;
     const double r = range_xz(c.box);
     if (r > kMaxClusterRange) continue;
     int g = 0;
