@@ -38,7 +38,7 @@ struct LidarParams {
   double near_out = 2.0;        // cluster points this far outside a box count as its overflow
 };
 // Version of the analysis and its parameters (bump on any change of results).
-constexpr int kLidarParamsVersion = 6;
+constexpr int kLidarParamsVersion = 7;
 
 // The local ground: a grid of cells in the camera x-z plane holding the ground's camera-y.
 struct GroundEstimate {
@@ -75,6 +75,7 @@ struct LabelLidarStats {
   int cluster = -1;                  // the cluster holding most of n_in, or -1
   double cluster_share = 0;          // share of that cluster's near points inside the box
   std::uint32_t n_out = 0;           // that cluster's points outside but within near_out
+  std::uint32_t n_in_cluster = 0;    // that cluster's points inside the box's footprint
   // Where the overflow lies, in the box's own axes (metres beyond each face, 90% quantile):
   // [0] front (+l), [1] back (-l), [2] left (+w), [3] right (-w), [4] top.
   std::array<double, 5> overflow{};

@@ -544,6 +544,7 @@ void label_stats(const LidarParams& prm, const Calib& calib, const std::vector<O
         if (ow > 0) over[q.aw > 0 ? 2 : 3].push_back(ow);
       }
     }
+    st.n_in_cluster = n_in_c;
     for (std::size_t f = 0; f < 5; ++f) st.overflow[f] = quantile90(over[f]);
     st.cluster_share = (n_in_c + st.n_out) > 0
                            ? static_cast<double>(n_in_c) / static_cast<double>(n_in_c + st.n_out)

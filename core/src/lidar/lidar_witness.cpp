@@ -37,6 +37,10 @@ constexpr double kEmptyQ = 0.3;
 // A label with this many points inside is never called empty (issue 8: "no empty_box on any real
 // label with five or more points inside"; something is there).
 constexpr std::uint32_t kNotEmpty = 5;
+// box_fit needs the object in the box: this many of its cluster's points inside, and this many
+// in and around the box (a share of fewer points is mostly noise).
+constexpr std::uint32_t kMinFitInside = 5;
+constexpr std::uint32_t kMinFitPoints = 25;
 // Standardised residuals up to this z^2 are free (3 sigma) before they count as evidence.
 constexpr double kFreeChi2 = 9.0;
 // Caps: one lidar statistic alone cannot be surer than about 1 : 400 (the fit and ground
@@ -380,9 +384,15 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     const double expected = std::exp(mu);
     const double p1 = (1 - kEmptyQ) * std::pow(kEmptyQ, n);
     const double small = 1.0 / ((n + 1) * std::log(expected + 2.0));  // log-uniform 0..expected
+    // A real object's count: log-normal around the expectation, but never less likely than
+    // Poisson counting noise at the low end of the normal range (far objects expect a handful of
+    // points and often show none).
     const double ln = normal_pdf(std::log(n + 0.5), mu, s.sigma) / (n + 0.5);
+    const double e_lo = std::exp(mu - s.sigma);
+    const double poisson = std::exp(n * std::log(e_lo) - e_lo - std::lgamma(n + 1));
+    const double real = std::max(ln, poisson);
     const double eps = F.empty_rate[occl_of(o)];
-    const double p0 = eps * small + (1 - eps) * ln;
+    const double p0 = eps * small + (1 - eps) * real;
     double llr = std::clamp(std::log(p1 + 1e-300) - std::log(p0 + 1e-300), kMinTerm, kMaxEmptyTerm);
     if (st.n_in >= kNotEmpty) llr = std::min(llr, 0.0);
     if (std::abs(llr) > 0.05) {
@@ -400,7 +410,11 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     }
   }
   // box_fit / implausible_size: the object's points outside the box.
-  if (st.cluster >= 0 && st.n_in >= 3 && st.n_in + st.n_out >= 10) {
+  // Only when the box's cluster is the object in the box (it holds at least half of the box's
+  // points; a neighbour caught in the shell is not this object) and has enough points for a share
+  // to mean something.
+  if (st.cluster >= 0 && st.n_in_cluster >= kMinFitInside &&
+      2 * st.n_in_cluster >= st.n_in && st.n_in_cluster + st.n_out >= kMinFitPoints) {
     const double frac = 1 - st.cluster_share;
     const RobustStat& s = F.out_frac[g];
     // The learned spread plus the binomial noise of a share of n points.
