@@ -37,9 +37,8 @@ constexpr double kEmptyQ = 0.3;
 // A label with this many points inside is never called empty (issue 8: "no empty_box on any real
 // label with five or more points inside"; something is there).
 constexpr std::uint32_t kNotEmpty = 5;
-// box_fit needs the object in the box: this many of its cluster's points inside, and this many
-// in and around the box (a share of fewer points is mostly noise).
-constexpr std::uint32_t kMinFitInside = 5;
+// box_fit needs this many of the object's points in and around the box (a share of fewer points
+// is mostly noise).
 constexpr std::uint32_t kMinFitPoints = 25;
 // Standardised residuals up to this z^2 are free (3 sigma) before they count as evidence.
 constexpr double kFreeChi2 = 9.0;
@@ -51,7 +50,7 @@ constexpr double kMaxEmptyTerm = 8.0;
 constexpr double kMinTerm = -4.0;
 // Naive-Bayes features of clusters are correlated (size, height and density move together):
 // their summed log ratios are tempered by this factor.
-constexpr double kClusterTemper = 0.6;
+constexpr double kClusterTemper = 0.8;
 // Clusters farther than this are not offered as unlabelled objects (too few points to tell).
 constexpr double kMaxClusterRange = 45.0;
 constexpr std::uint32_t kMinClusterPoints = 12;
@@ -160,7 +159,49 @@ struct Hist {
   double pdf(double x) const { return ok ? p[bin(x)] : 1.0 / (hi - lo); }
 };
 
+// A 2D histogram density of (log l, log w) with a uniform floor: length and width together are
+// what tell a car (long and wide) from a wall (long and thin) or a post (short and thin).
+struct Hist2 {
+  static constexpr std::size_t kBins = 16;
+  double lo[2] = {-2.5, -2.5}, hi[2] = {3.0, 2.5};
+  std::array<double, kBins * kBins> p{};
+  bool ok = false;
+  std::size_t bin(std::size_t d, double x) const {
+    const double t = (x - lo[d]) / (hi[d] - lo[d]) * kBins;
+    return static_cast<std::size_t>(std::clamp(t, 0.0, kBins - 1.0));
+  }
+  void fit(const std::vector<std::array<double, 2>>& v) {
+    if (v.size() < 50) return;
+    std::array<double, kBins * kBins> c{};
+    for (const auto& x : v) c[bin(0, x[0]) * kBins + bin(1, x[1])] += 1;
+    const double area = (hi[0] - lo[0]) / kBins * (hi[1] - lo[1]) / kBins;
+    for (std::size_t i = 0; i < kBins; ++i)
+      for (std::size_t j = 0; j < kBins; ++j) {
+        // Half the mass stays in the bin, half spreads to the 8 neighbours.
+        double sum = 0.5 * c[i * kBins + j], nb = 0;
+        for (int di = -1; di <= 1; ++di)
+          for (int dj = -1; dj <= 1; ++dj) {
+            if (di == 0 && dj == 0) continue;
+            const long a = static_cast<long>(i) + di, b = static_cast<long>(j) + dj;
+            if (a < 0 || b < 0 || a >= static_cast<long>(kBins) || b >= static_cast<long>(kBins))
+              continue;
+            nb += c[static_cast<std::size_t>(a) * kBins + static_cast<std::size_t>(b)];
+          }
+        sum += 0.5 * nb / 8;
+        p[i * kBins + j] = (sum + 1.0 / (kBins * kBins)) / ((static_cast<double>(v.size()) + 1) * area);
+      }
+    ok = true;
+  }
+  double pdf(double a, double b) const {
+    if (!ok) return 1.0 / ((hi[0] - lo[0]) * (hi[1] - lo[1]));
+    return p[bin(0, a) * kBins + bin(1, b)];
+  }
+};
+
 constexpr std::size_t kFeat = 5;  // log l, log w, log top, bottom gap, log(n r^2)
+// Labelled clusters a group needs before its shapes are read from histograms (else Gaussians
+// pulled towards generic priors).
+constexpr std::size_t kMinHistClusters = 200;
 const std::array<std::pair<double, double>, kFeat> kFeatRange = {
     {{-2.5, 3.0}, {-2.5, 2.5}, {-2.0, 1.7}, {0.0, 3.0}, {0.0, 16.0}}};
 const std::array<double, kFeat> kFeatMinSigma = {0.08, 0.08, 0.06, 0.05, 0.3};
@@ -184,8 +225,12 @@ struct LidarModel::Fitted {
   // Clusters.
   std::array<std::array<RobustStat, kFeat>, kGroups> obj{};
   std::array<bool, kGroups> obj_ok{};
+  std::array<bool, kGroups> obj_hist{};           // shapes from histograms (enough clusters)
+  std::array<Hist2, kGroups> obj_lw{};
+  std::array<std::array<Hist, kFeat>, kGroups> obj_h{};
   std::array<Hist, kFeat> bg{};
-  double log_obj_bg = 0;  // log(#object clusters / #background clusters)
+  Hist2 bg_lw;
+  std::array<double, kGroups> log_obj_bg{};  // log(#object clusters of the group / #background)
 };
 
 namespace {
@@ -333,7 +378,23 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
       F.obj[g][d] = shrink(robust(obj[g][d], kFeatMinSigma[d]), prior[g][d]);
   }
   for (std::size_t d = 0; d < kFeat; ++d) F.bg[d].fit(bg[d], kFeatRange[d].first, kFeatRange[d].second);
-  F.log_obj_bg = std::log((static_cast<double>(n_obj) + 1) / (static_cast<double>(n_bg) + 1));
+  auto pairs = [](const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<std::array<double, 2>> v(a.size());
+    for (std::size_t k = 0; k < a.size(); ++k) v[k] = {a[k], b[k]};
+    return v;
+  };
+  F.bg_lw.fit(pairs(bg[0], bg[1]));
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    if (obj[g][0].size() < kMinHistClusters || !F.bg_lw.ok) continue;
+    F.obj_hist[g] = true;
+    F.obj_lw[g].fit(pairs(obj[g][0], obj[g][1]));
+    for (std::size_t d = 2; d < kFeat; ++d)
+      F.obj_h[g][d].fit(obj[g][d], kFeatRange[d].first, kFeatRange[d].second);
+  }
+  for (std::size_t g = 0; g < kGroups; ++g)
+    F.log_obj_bg[g] = std::log((static_cast<double>(obj[g][0].size()) + 1) /
+                               (static_cast<double>(n_bg) + 1));
+  (void)n_obj;
   fit_ = std::move(fit);
 }
 
@@ -410,11 +471,13 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     }
   }
   // box_fit / implausible_size: the object's points outside the box.
-  // Only when the box's cluster is the object in the box (it holds at least half of the box's
-  // points; a neighbour caught in the shell is not this object) and has enough points for a share
-  // to mean something.
-  if (st.cluster >= 0 && st.n_in_cluster >= kMinFitInside &&
-      2 * st.n_in_cluster >= st.n_in && st.n_in_cluster + st.n_out >= kMinFitPoints) {
+  // Only when the box's cluster is this label's or nobody's (a labelled neighbour caught in the
+  // shell is not this object) and has enough points for a share to mean something.
+  const int owner = st.cluster >= 0 && static_cast<std::size_t>(st.cluster) < lidar_[f].clusters.size()
+                        ? lidar_[f].clusters[static_cast<std::size_t>(st.cluster)].label
+                        : -2;
+  if (st.cluster >= 0 && (owner == -1 || owner == static_cast<int>(i)) &&
+      st.n_in_cluster + st.n_out >= kMinFitPoints) {
     const double frac = 1 - st.cluster_share;
     const RobustStat& s = F.out_frac[g];
     // The learned spread plus the binomial noise of a share of n points.
@@ -481,6 +544,17 @@ double LidarModel::cluster_llr(const LidarCluster& c, int* group) const {
   double best = -1e300;
   for (std::size_t g = 0; g < kGroups; ++g) {
     double s = 0;
+    if (F.obj_hist[g]) {
+      s = std::log(F.obj_lw[g].pdf(x[0], x[1])) - std::log(F.bg_lw.pdf(x[0], x[1]));
+      for (std::size_t d = 2; d < kFeat; ++d)
+        s += std::log(F.obj_h[g][d].pdf(x[d])) - std::log(F.bg[d].pdf(x[d]));
+      s = kClusterTemper * s + F.log_obj_bg[g];
+      if (s > best) {
+        best = s;
+        if (group) *group = static_cast<int>(g);
+      }
+      continue;
+    }
     for (std::size_t d = 0; d < kFeat; ++d) {
       const RobustStat& m = F.obj[g][d];
       const double span = kFeatRange[d].second - kFeatRange[d].first;
@@ -488,12 +562,13 @@ double LidarModel::cluster_llr(const LidarCluster& c, int* group) const {
       const double p_obj = 0.95 * normal_pdf(x[d], m.median, m.sigma) + 0.05 / span;
       s += std::log(p_obj) - std::log(F.bg[d].pdf(x[d]));
     }
+    s = kClusterTemper * s + F.log_obj_bg[g];
     if (s > best) {
       best = s;
       if (group) *group = static_cast<int>(g);
     }
   }
-  return kClusterTemper * best;
+  return best;
 }
 
 void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>& out) const {
@@ -506,7 +581,7 @@ void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>&
     const double r = range_xz(c.box);
     if (r > kMaxClusterRange) continue;
     int g = 0;
-    const double llr = F.log_obj_bg + cluster_llr(c, &g);
+    const double llr = cluster_llr(c, &g);
     ObjectCandidate cand;
     cand.box = c.box;
     cand.box.type = g == 0 ? "Car" : "Pedestrian";
