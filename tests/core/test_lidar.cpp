@@ -402,3 +402,31 @@ TEST_CASE("lidar on the real KITTI frames: no empty_box on a label with 5+ point
   for (const LabelLidarStats& s : lidar[*i8].labels) most = std::max(most, s.n_in);
   CHECK(most > 300);
 }
+
+TEST_CASE("needle rank --evidence and needle lidar --frames from the command line", "[lidar][cli]") {
+  NEEDLE_KITTI_OR_SKIP(kitti);
+  const fs::path cache = test::temp_dir("lidar_cli_cache");
+  const std::string env = "XDG_CACHE_HOME=" + cache.string() + " ";
+  const std::string bin = test::needle_binary();
+  std::string out;
+  // Two ranges fill one cache; the whole pass then reads all ten frames from it.
+  REQUIRE(test::run_command(env + bin + " lidar " + kitti.string() + " --frames 0:4", &out) == 0);
+  CHECK(out.find("4 analysed") != std::string::npos);
+  REQUIRE(test::run_command(env + bin + " lidar " + kitti.string() + " --frames 4:", &out) == 0);
+  CHECK(out.find("6 analysed") != std::string::npos);
+  REQUIRE(test::run_command(env + bin + " lidar " + kitti.string(), &out) == 0);
+  CHECK(out.find("0 analysed, 10 from the cache") != std::string::npos);
+  // The lidar alone: no prediction set is used, the JSON lists none.
+  REQUIRE(test::run_command(env + bin + " rank " + kitti.string() +
+                                " --evidence lidar --format json 2>/dev/null",
+                            &out) == 0);
+  CHECK(out.find("\"prediction_set_names\": []") != std::string::npos);
+  CHECK(test::run_command(env + bin + " rank " + kitti.string() + " --evidence scans", &out) == 2);
+  CHECK(out.find("--evidence") != std::string::npos);
+  CHECK(test::run_command(env + bin + " lidar " + kitti.string() + " --frames 5", &out) == 2);
+  // --no-cache writes nothing.
+  const fs::path fresh = test::temp_dir("lidar_cli_nocache");
+  REQUIRE(test::run_command("XDG_CACHE_HOME=" + fresh.string() + " " + bin + " rank " +
+                                kitti.string() + " --no-cache --format csv >/dev/null 2>&1") == 0);
+  CHECK(!fs::exists(fresh / "needle" / "lidar"));
+}
