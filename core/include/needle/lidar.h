@@ -38,7 +38,7 @@ struct LidarParams {
   double near_out = 2.0;        // cluster points this far outside a box count as its overflow
 };
 // Version of the analysis and its parameters (bump on any change of results).
-constexpr int kLidarParamsVersion = 7;
+constexpr int kLidarParamsVersion = 8;
 
 // The local ground: a grid of cells in the camera x-z plane holding the ground's camera-y.
 struct GroundEstimate {
@@ -83,8 +83,9 @@ struct LabelLidarStats {
   // the first axis as a rotation_y (modulo pi), and the height span.
   double extent_l = 0, extent_w = 0, extent_h = 0, principal_ry = 0;
   double elongation = 1;             // extent_l / extent_w of those points
-  double ground_y = 0;               // local ground under the box's centre (camera y)
-  bool ground_seen = false;          // the ground there was observed, not interpolated
+  double ground_y = 0;               // local ground under the box (camera y): median of the
+                                     // observed ground cells around its footprint
+  bool ground_seen = false;          // two or more such cells (else interpolated)
   double ground_offset = 0;          // box bottom height above the ground, metres (+ = floats)
 };
 

@@ -60,6 +60,8 @@ constexpr int kGroundRadiusCells = 3;  // neighbourhood radius (4.5 m at 1.5 m c
 // in the label's box or shell.
 constexpr double kLabelClusterShare = 0.15;
 constexpr std::uint32_t kLabelClusterPoints = 20;
+// Ground cells up to this far outside a box's footprint tell the ground under it, metres.
+constexpr double kGroundRing = 2.5;
 // Cluster points up to this far above a box's top still count as in/out by their footprint.
 constexpr double kTopSlack = 0.3;
 // A cluster's image box inside a DontCare region by this share of its area is "in DontCare".
@@ -499,20 +501,37 @@ void label_stats(const LidarParams& prm, const Calib& calib, const std::vector<O
         best = hits[k];
         st.cluster = static_cast<int>(k);
       }
-    // Ground under the box.
-    st.ground_y = g.y_at(o.loc_cam.x, o.loc_cam.z);
+    // Ground under the box: the median of the observed ground cells around its footprint (the
+    // road under a car or truck is hidden, and cells covered by a long truck can look like
+    // ground themselves), within kGroundRing of the footprint's edge. Interpolated when there
+    // are none (then not "seen").
     {
-      const int gx = static_cast<int>((o.loc_cam.x - g.x0) / g.cell);
-      const int gz = static_cast<int>((o.loc_cam.z - g.z0) / g.cell);
-      // Observed when a seen cell lies within one cell of the centre (under a car the road is
-      // hidden; its neighbours are not).
-      for (int dz = -1; dz <= 1 && !st.ground_seen; ++dz)
-        for (int dx = -1; dx <= 1; ++dx) {
-          const int jx = gx + dx, jz = gz + dz;
-          if (jx >= 0 && jz >= 0 && jx < g.nx && jz < g.nz &&
-              g.seen[static_cast<std::size_t>(jz * g.nx + jx)])
-            st.ground_seen = true;
+      std::vector<float> ring;
+      const double r_out = std::hypot(hl, hw) + kGroundRing;
+      const int gx0 = std::max(0, static_cast<int>((o.loc_cam.x - r_out - g.x0) / g.cell));
+      const int gx1 = std::min(g.nx - 1, static_cast<int>((o.loc_cam.x + r_out - g.x0) / g.cell));
+      const int gz0 = std::max(0, static_cast<int>((o.loc_cam.z - r_out - g.z0) / g.cell));
+      const int gz1 = std::min(g.nz - 1, static_cast<int>((o.loc_cam.z + r_out - g.z0) / g.cell));
+      for (int iz = gz0; iz <= gz1; ++iz)
+        for (int ix = gx0; ix <= gx1; ++ix) {
+          const std::size_t cell = static_cast<std::size_t>(iz * g.nx + ix);
+          if (!g.seen[cell]) continue;
+          const P3 centre{static_cast<float>(g.x0 + (ix + 0.5) * g.cell), 0.0f,
+                          static_cast<float>(g.z0 + (iz + 0.5) * g.cell)};
+          const Local q = to_box(o, c, s, centre);
+          const double out_l = std::abs(q.al) - hl, out_w = std::abs(q.aw) - hw;
+          const double outside = std::max(out_l, out_w);
+          if (outside < 0.3 || outside > kGroundRing) continue;
+          ring.push_back(g.y[cell]);
         }
+      if (!ring.empty()) {
+        std::nth_element(ring.begin(), ring.begin() + static_cast<long>(ring.size() / 2),
+                         ring.end());
+        st.ground_y = ring[ring.size() / 2];
+        st.ground_seen = ring.size() >= 2;
+      } else {
+        st.ground_y = g.y_at(o.loc_cam.x, o.loc_cam.z);
+      }
     }
     st.ground_offset = st.ground_y - o.loc_cam.y;
     // The cluster's points in and near the box: overflow beyond each face, principal axes.

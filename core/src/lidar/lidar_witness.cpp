@@ -24,7 +24,7 @@ namespace {
 // ============================================================================================
 constexpr double kPi = 3.14159265358979323846;
 constexpr std::size_t kClasses = static_cast<std::size_t>(ObjectClass::Unknown) + 1;
-constexpr std::size_t kOccl = 3;  // occlusion 0, 1, 2+ (KITTI's -1 counts as 0)
+constexpr std::size_t kOccl = 4;  // occlusion 0..3 (KITTI's -1 counts as 0; 3 = barely visible)
 constexpr std::size_t kGroups = 2;  // 0 vehicles and others, 1 persons and riders
 
 // Pseudo-counts that pull a cell's statistic towards its parent (class -> all classes).
@@ -47,6 +47,11 @@ constexpr double kFreeChi2 = 9.0;
 // count of points, the most direct thing a scan says).
 constexpr double kMaxTerm = 6.0;
 constexpr double kMaxEmptyTerm = 8.0;
+// The ground estimate fails for groups of labels at once (the road hidden behind a row of parked
+// cars, a kerb, a ramp), so one frame's off_ground evidence is correlated: it is capped lower
+// (about 1 : 20), enough to rank a floating box, not enough for a frame of small deviations to
+// outrank a clear error elsewhere.
+constexpr double kMaxGroundTerm = 3.0;
 constexpr double kMinTerm = -4.0;
 // Naive-Bayes features of clusters are correlated (size, height and density move together):
 // their summed log ratios are tempered by this factor.
@@ -75,7 +80,7 @@ std::size_t group_of(ObjectClass c) {
              : 0;
 }
 std::size_t occl_of(const Object& o) {
-  return static_cast<std::size_t>(std::clamp(o.occluded, 0, 2));
+  return static_cast<std::size_t>(std::clamp(o.occluded, 0, 3));
 }
 double range_xz(const Object& o) {
   return std::sqrt(o.loc_cam.x * o.loc_cam.x + o.loc_cam.z * o.loc_cam.z);
@@ -345,7 +350,7 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
           ++hits;
         }
       }
-    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05, 20, 0.0005, 0.5);
+    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05 * static_cast<double>(k), 20, 0.0005, 0.5);
   }
   for (std::size_t g = 0; g < kGroups; ++g) {
     F.out_frac[g] = robust(out_frac[g], 0.04);
@@ -525,7 +530,7 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
   if (st.ground_seen) {
     const RobustStat& s = F.ground[g];
     const double z = std::abs(st.ground_offset - s.median) / s.sigma;
-    const double llr = std::min(one_sided(z, F.ground_eps[g]), kMaxTerm);
+    const double llr = std::min(one_sided(z, F.ground_eps[g]), kMaxGroundTerm);
     if (llr > 0.05)
       out.push_back({"shift", llr, kind::kOffGround,
                      fmt("%s box bottom is %.2f m %s the local ground (labels here sit within "
