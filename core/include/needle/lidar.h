@@ -38,7 +38,7 @@ struct LidarParams {
   double near_out = 2.0;        // cluster points this far outside a box count as its overflow
 };
 // Version of the analysis and its parameters (bump on any change of results).
-constexpr int kLidarParamsVersion = 8;
+constexpr int kLidarParamsVersion = 9;
 
 // The local ground: a grid of cells in the camera x-z plane holding the ground's camera-y.
 struct GroundEstimate {
@@ -60,7 +60,8 @@ struct LidarCluster {
   double top = 0;                      // highest point above the ground, metres
   int label = -1;                      // label whose box holds most of its points, or -1
   bool in_dontcare = false;            // its image box lies mostly inside a DontCare region
-  std::uint32_t n_above = 0;           // points above its top within 2 m of its footprint
+  std::uint32_t n_above = 0;           // points above its top near its footprint (within 2 m
+                                       // for a thin cluster, 0.5 m otherwise)
                                        // (a tree's crown over its trunk, a roof, a sign)
   std::vector<std::uint32_t> points;   // indices into the input scan (empty when loaded from cache)
 };

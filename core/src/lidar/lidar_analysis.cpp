@@ -320,7 +320,11 @@ Pca2 pca_xz(const std::vector<P3>& pts) {
 
 // Points above a cluster: within `radius` of (x, z) and higher than `height` above the ground
 // (all kept points, also those above max_object_height).
-constexpr double kAboveMargin = 2.0;  // metres beyond the half-length (a crown spans 2-4 m)
+// A thin cluster (a trunk, a post) looks for what is above it up to kAboveMarginThin beyond its
+// half-length (a crown spans 2-4 m), others only kAboveMargin (a car beside a tree is a car).
+constexpr double kThinHalf = 0.5;
+constexpr double kAboveMarginThin = 2.0;
+constexpr double kAboveMargin = 0.5;
 constexpr double kAboveGap = 0.3;     // metres above the cluster's top
 std::uint32_t count_above(const Work& w, const GroundEstimate& g, double x, double z, double radius,
                           double height) {
@@ -423,7 +427,9 @@ void cluster_points(const LidarParams& prm, const GroundEstimate& g, Work& w, Fr
     cl.box.truncated = 0;
     cl.box.occluded = 0;
     cl.box.alpha = -10;
-    cl.n_above = count_above(w, g, pc.cx, pc.cz, std::max(cl.box.l, cl.box.w) / 2 + kAboveMargin,
+    const double half = std::max(cl.box.l, cl.box.w) / 2;
+    cl.n_above = count_above(w, g, pc.cx, pc.cz,
+                             half + (half < kThinHalf ? kAboveMarginThin : kAboveMargin),
                              top + kAboveGap);
     out.clusters.push_back(std::move(cl));
   }

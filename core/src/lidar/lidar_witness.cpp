@@ -207,6 +207,10 @@ constexpr std::size_t kFeat = 5;  // log l, log w, log top, bottom gap, log(n r^
 // Labelled clusters a group needs before its shapes are read from histograms (else Gaussians
 // pulled towards generic priors).
 constexpr std::size_t kMinHistClusters = 200;
+// A cluster whose lowest point is this high above the ground is "raised" (a crown, a roof, an
+// overhang, a sign), metres; objects stand on the ground (their lowest points lie in the
+// 0.25 m ground band's upper edge).
+constexpr double kRaisedGap = 0.6;
 const std::array<std::pair<double, double>, kFeat> kFeatRange = {
     {{-2.5, 3.0}, {-2.5, 2.5}, {-2.0, 1.7}, {0.0, 3.0}, {0.0, 16.0}}};
 const std::array<double, kFeat> kFeatMinSigma = {0.08, 0.08, 0.06, 0.05, 0.3};
@@ -231,10 +235,14 @@ struct LidarModel::Fitted {
   std::array<std::array<RobustStat, kFeat>, kGroups> obj{};
   std::array<bool, kGroups> obj_ok{};
   std::array<bool, kGroups> obj_hist{};           // shapes from histograms (enough clusters)
-  std::array<Hist2, kGroups> obj_lw{};
+  // (log l, log w) per gap class (standing on the ground or raised: a crown, a roof, an
+  // overhang), with the class's share: length, width and standing together tell a car.
+  std::array<std::array<Hist2, 2>, kGroups> obj_lw{};
+  std::array<std::array<double, 2>, kGroups> obj_gap_share{};
   std::array<std::array<Hist, kFeat>, kGroups> obj_h{};
   std::array<Hist, kFeat> bg{};
-  Hist2 bg_lw;
+  std::array<Hist2, 2> bg_lw;
+  std::array<double, 2> bg_gap_share{};
   std::array<double, kGroups> log_obj_bg{};  // log(#object clusters of the group / #background)
 };
 
@@ -388,11 +396,26 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
     for (std::size_t k = 0; k < a.size(); ++k) v[k] = {a[k], b[k]};
     return v;
   };
-  F.bg_lw.fit(pairs(bg[0], bg[1]));
+  // Split by gap class: returns the (l, w) pairs of each class and the classes' shares.
+  auto split = [&](const std::array<std::vector<double>, kFeat>& f,
+                   std::array<std::vector<std::array<double, 2>>, 2>& out,
+                   std::array<double, 2>& share) {
+    for (std::size_t k = 0; k < f[0].size(); ++k)
+      out[f[3][k] < kRaisedGap ? 0 : 1].push_back({f[0][k], f[1][k]});
+    const double n = static_cast<double>(f[0].size());
+    for (std::size_t c = 0; c < 2; ++c)
+      share[c] = (static_cast<double>(out[c].size()) + 1) / (n + 2);
+  };
+  (void)pairs;
+  std::array<std::vector<std::array<double, 2>>, 2> bg_split;
+  split(bg, bg_split, F.bg_gap_share);
+  for (std::size_t c = 0; c < 2; ++c) F.bg_lw[c].fit(bg_split[c]);
   for (std::size_t g = 0; g < kGroups; ++g) {
-    if (obj[g][0].size() < kMinHistClusters || !F.bg_lw.ok) continue;
+    if (obj[g][0].size() < kMinHistClusters || !F.bg_lw[0].ok) continue;
     F.obj_hist[g] = true;
-    F.obj_lw[g].fit(pairs(obj[g][0], obj[g][1]));
+    std::array<std::vector<std::array<double, 2>>, 2> o_split;
+    split(obj[g], o_split, F.obj_gap_share[g]);
+    for (std::size_t c = 0; c < 2; ++c) F.obj_lw[g][c].fit(o_split[c]);
     for (std::size_t d = 2; d < kFeat; ++d)
       F.obj_h[g][d].fit(obj[g][d], kFeatRange[d].first, kFeatRange[d].second);
   }
@@ -550,9 +573,13 @@ double LidarModel::cluster_llr(const LidarCluster& c, int* group) const {
   for (std::size_t g = 0; g < kGroups; ++g) {
     double s = 0;
     if (F.obj_hist[g]) {
-      s = std::log(F.obj_lw[g].pdf(x[0], x[1])) - std::log(F.bg_lw.pdf(x[0], x[1]));
-      for (std::size_t d = 2; d < kFeat; ++d)
+      const std::size_t gc = x[3] < kRaisedGap ? 0 : 1;
+      s = std::log(F.obj_gap_share[g][gc] * F.obj_lw[g][gc].pdf(x[0], x[1])) -
+          std::log(F.bg_gap_share[gc] * F.bg_lw[gc].pdf(x[0], x[1]));
+      for (std::size_t d = 2; d < kFeat; ++d) {
+        if (d == 3) continue;  // the gap is in the joint term
         s += std::log(F.obj_h[g][d].pdf(x[d])) - std::log(F.bg[d].pdf(x[d]));
+      }
       s = kClusterTemper * s + F.log_obj_bg[g];
       if (s > best) {
         best = s;
