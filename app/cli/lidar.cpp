@@ -70,10 +70,11 @@ int bench(const DatasetIndex& ds, std::size_t b, std::size_t e, int repeat) {
     std::fprintf(stderr, "needle lidar: no frame with a scan and calibration in the range\n");
     return 1;
   }
-  std::printf("frames %zu, points median %.0f, runs %zu (one thread)\n", npts.size(),
-              median(npts), tot.size());
-  std::printf("median ms: transform+fov %.2f  ground %.2f  clusters %.2f  labels %.2f  total %.2f\n",
-              median(tr), median(gr), median(cl), median(lb), median(tot));
+  std::printf("frames %zu, points median %.0f, runs %zu (one thread)\n", npts.size(), median(npts),
+              tot.size());
+  std::printf(
+      "median ms: transform+fov %.2f  ground %.2f  clusters %.2f  labels %.2f  total %.2f\n",
+      median(tr), median(gr), median(cl), median(lb), median(tot));
   return 0;
 }
 
@@ -93,8 +94,9 @@ int cmd_lidar(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-cache", no_cache, "Neither read nor write the cache");
   app.add_option("--threads", threads, "Worker threads (0 = all cores)")->capture_default_str();
-  app.add_option("--repeat", repeat, "Bench: analyse each frame N times on one thread, print "
-                                     "median times per step, write nothing")
+  app.add_option("--repeat", repeat,
+                 "Bench: analyse each frame N times on one thread, print "
+                 "median times per step, write nothing")
       ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
@@ -137,15 +139,13 @@ int cmd_lidar(int argc, char** argv) {
   progress.finish();
   std::size_t clusters = 0;
   for (const FrameLidar& fl : out) clusters += fl.clusters.size();
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("needle lidar: %zu frames in range: %zu analysed, %zu from the cache, %zu without "
-              "scan or calibration, %zu unreadable; %zu clusters; %.2f s (analysis %.0f ms "
-              "summed over threads)\n",
-              st.frames, st.computed, st.from_cache, st.no_scan, st.failed, clusters, s,
-              st.analysis_ms);
-  if (opt.use_cache)
-    std::printf("cache: %s\n", default_lidar_cache_dir().string().c_str());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "needle lidar: %zu frames in range: %zu analysed, %zu from the cache, %zu without "
+      "scan or calibration, %zu unreadable; %zu clusters; %.2f s (analysis %.0f ms "
+      "summed over threads)\n",
+      st.frames, st.computed, st.from_cache, st.no_scan, st.failed, clusters, s, st.analysis_ms);
+  if (opt.use_cache) std::printf("cache: %s\n", default_lidar_cache_dir().string().c_str());
   return 0;
 }
 

@@ -260,12 +260,14 @@ int cmd_rank(int argc, char** argv) {
   if (format != "json" && format != "csv" && format != "text")
     return usage_error("unknown --format '" + format + "' (expected json, csv or text)");
   if (evidence != "all" && evidence != "lidar" && evidence != "predictions")
-    return usage_error("unknown --evidence '" + evidence + "' (expected lidar, predictions or all)");
+    return usage_error("unknown --evidence '" + evidence +
+                       "' (expected lidar, predictions or all)");
   const bool use_lidar = evidence != "predictions" && opt.method == RankMethod::Needle;
   const bool use_preds = evidence != "lidar";
   if (!use_preds && !preds.empty())
     return usage_error("--evidence lidar ranks without prediction sets: drop --pred");
-  if (!use_preds && !compare.empty()) return usage_error("--compare needs --evidence predictions or all");
+  if (!use_preds && !compare.empty())
+    return usage_error("--compare needs --evidence predictions or all");
   opt.threads = threads;
   opt.min_finding_score = min_score;
 
@@ -366,7 +368,8 @@ int cmd_rank(int argc, char** argv) {
       opt.witnesses.push_back(lidar_label_witness(model));
       opt.object_witnesses.push_back(lidar_object_witness(model));
     } else if (evidence == "lidar") {
-      std::fprintf(stderr, "needle rank: --evidence lidar but no frame has a scan and calibration\n");
+      std::fprintf(stderr,
+                   "needle rank: --evidence lidar but no frame has a scan and calibration\n");
     }
   }
 

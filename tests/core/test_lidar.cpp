@@ -27,8 +27,8 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr float kGroundZ = -1.7f;  // velodyne z of a flat road (simple_calib: camera y = 1.7)
 
 void add_point(PointCloud& c, double x, double y, double z) {
-  c.xyzr.insert(c.xyzr.end(), {static_cast<float>(x), static_cast<float>(y),
-                               static_cast<float>(z), 0.5f});
+  c.xyzr.insert(c.xyzr.end(),
+                {static_cast<float>(x), static_cast<float>(y), static_cast<float>(z), 0.5f});
 }
 
 // A road from x = 3 to 45 m, |y| <= 15 m, every 0.25 m; slope: rise per metre beyond x = 5 m.
@@ -374,7 +374,8 @@ TEST_CASE("lidar cache: reused, invalidated by a changed file, resumable by rang
   CHECK(pass(0, 3, false).first.computed == 3);
 }
 
-TEST_CASE("lidar on the real KITTI frames: no empty_box on a label with 5+ points", "[lidar][kitti]") {
+TEST_CASE("lidar on the real KITTI frames: no empty_box on a label with 5+ points",
+          "[lidar][kitti]") {
   NEEDLE_KITTI_OR_SKIP(kitti);
   const DatasetIndex ds = scan_dataset(kitti, {});
   const std::vector<FrameAnnotations> frames = load_all_annotations(ds, true, 2);
@@ -403,7 +404,8 @@ TEST_CASE("lidar on the real KITTI frames: no empty_box on a label with 5+ point
   CHECK(most > 300);
 }
 
-TEST_CASE("needle rank --evidence and needle lidar --frames from the command line", "[lidar][cli]") {
+TEST_CASE("needle rank --evidence and needle lidar --frames from the command line",
+          "[lidar][cli]") {
   NEEDLE_KITTI_OR_SKIP(kitti);
   const fs::path cache = test::temp_dir("lidar_cli_cache");
   const std::string env = "XDG_CACHE_HOME=" + cache.string() + " ";
@@ -417,9 +419,9 @@ TEST_CASE("needle rank --evidence and needle lidar --frames from the command lin
   REQUIRE(test::run_command(env + bin + " lidar " + kitti.string(), &out) == 0);
   CHECK(out.find("0 analysed, 10 from the cache") != std::string::npos);
   // The lidar alone: no prediction set is used, the JSON lists none.
-  REQUIRE(test::run_command(env + bin + " rank " + kitti.string() +
-                                " --evidence lidar --format json 2>/dev/null",
-                            &out) == 0);
+  REQUIRE(test::run_command(
+              env + bin + " rank " + kitti.string() + " --evidence lidar --format json 2>/dev/null",
+              &out) == 0);
   CHECK(out.find("\"prediction_set_names\": []") != std::string::npos);
   CHECK(test::run_command(env + bin + " rank " + kitti.string() + " --evidence scans", &out) == 2);
   CHECK(out.find("--evidence") != std::string::npos);
@@ -427,6 +429,6 @@ TEST_CASE("needle rank --evidence and needle lidar --frames from the command lin
   // --no-cache writes nothing.
   const fs::path fresh = test::temp_dir("lidar_cli_nocache");
   REQUIRE(test::run_command("XDG_CACHE_HOME=" + fresh.string() + " " + bin + " rank " +
-                                kitti.string() + " --no-cache --format csv >/dev/null 2>&1") == 0);
+                            kitti.string() + " --no-cache --format csv >/dev/null 2>&1") == 0);
   CHECK(!fs::exists(fresh / "needle" / "lidar"));
 }

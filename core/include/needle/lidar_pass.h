@@ -29,10 +29,10 @@ namespace needle {
 std::filesystem::path default_lidar_cache_dir();
 
 struct LidarPassOptions {
-  unsigned threads = 0;                 // 0 = hardware concurrency
-  bool use_cache = true;                // false: --no-cache (neither read nor written)
-  std::filesystem::path cache_dir;      // empty: default_lidar_cache_dir()
-  std::size_t begin = 0;                // frame range [begin, end) into the dataset's frames
+  unsigned threads = 0;             // 0 = hardware concurrency
+  bool use_cache = true;            // false: --no-cache (neither read nor written)
+  std::filesystem::path cache_dir;  // empty: default_lidar_cache_dir()
+  std::size_t begin = 0;            // frame range [begin, end) into the dataset's frames
   std::size_t end = std::numeric_limits<std::size_t>::max();
   LidarParams params;
   std::function<void(std::size_t done, std::size_t total)> progress;  // from worker threads

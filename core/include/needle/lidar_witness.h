@@ -51,7 +51,7 @@ struct RobustStat {
 
 // The expected number of points in a label's box (for reasons and the viewer's inspector).
 struct ExpectedPoints {
-  double lo = 0, hi = 0;   // 10% - 90% range, points
+  double lo = 0, hi = 0;  // 10% - 90% range, points
   double median = 0;
   bool empirical = false;  // lo/hi are quantiles of labels of the same cell and 5 m range bin
   int range_lo = 0, range_hi = 0;  // that range bin, metres (empirical only)

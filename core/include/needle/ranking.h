@@ -63,10 +63,10 @@ struct RankOptions {
   RankMethod method = RankMethod::Needle;
   // Compare mode: indices of the old and new prediction sets (both >= 0 to enable).
   int compare_old = -1, compare_new = -1;
-  unsigned threads = 0;                 // workers over frames; 0 = hardware concurrency
-  double min_finding_score = 0.02;      // needle/compare: weaker findings are not reported
-  MatchConfig match;                    // association rules (needle, compare, calibration)
-  std::vector<LabelWitness> witnesses;  // needle method: extra witnesses (see LabelWitness)
+  unsigned threads = 0;                         // workers over frames; 0 = hardware concurrency
+  double min_finding_score = 0.02;              // needle/compare: weaker findings are not reported
+  MatchConfig match;                            // association rules (needle, compare, calibration)
+  std::vector<LabelWitness> witnesses;          // needle method: extra witnesses (see LabelWitness)
   std::vector<ObjectWitness> object_witnesses;  // needle method: unlabelled objects (see above)
 };
 

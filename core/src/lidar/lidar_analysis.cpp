@@ -33,7 +33,9 @@ double GroundEstimate::y_at(double x, double z) const {
   const int iz = std::min(static_cast<int>(cz), nz - 2 < 0 ? 0 : nz - 2);
   if (nx < 2 || nz < 2) return y[static_cast<std::size_t>(iz * nx + ix)];
   const double tx = cx - ix, tz = cz - iz;
-  auto at = [&](int i, int k) { return static_cast<double>(y[static_cast<std::size_t>(k * nx + i)]); };
+  auto at = [&](int i, int k) {
+    return static_cast<double>(y[static_cast<std::size_t>(k * nx + i)]);
+  };
   return (1 - tz) * ((1 - tx) * at(ix, iz) + tx * at(ix + 1, iz)) +
          tz * ((1 - tx) * at(ix, iz + 1) + tx * at(ix + 1, iz + 1));
 }
@@ -55,7 +57,8 @@ constexpr double kBehind = 5.0;
 // to it is not ground.
 constexpr double kGroundTolerance = 0.10;
 constexpr double kGroundGrade = 0.10;
-constexpr int kGroundRadiusCells = 3;  // neighbourhood radius (4.5 m at 1.5 m cells: a car's length)
+constexpr int kGroundRadiusCells =
+    3;  // neighbourhood radius (4.5 m at 1.5 m cells: a car's length)
 // A cluster counts as a label's when this share of its points, or kLabelClusterPoints points, lie
 // in the label's box or shell.
 constexpr double kLabelClusterShare = 0.15;
@@ -72,14 +75,14 @@ struct P3 {
 };
 
 struct Work {
-  std::vector<P3> p;                  // rect-frame points kept (finite, within max_range)
-  std::vector<std::uint32_t> src;     // their index in the scan
-  std::vector<std::uint8_t> fov;      // inside the image
-  std::vector<float> height;          // above the local ground
-  std::vector<int> cell;              // grid cell, -1 outside the grid
+  std::vector<P3> p;               // rect-frame points kept (finite, within max_range)
+  std::vector<std::uint32_t> src;  // their index in the scan
+  std::vector<std::uint8_t> fov;   // inside the image
+  std::vector<float> height;       // above the local ground
+  std::vector<int> cell;           // grid cell, -1 outside the grid
   std::vector<std::uint32_t> cell_start, cell_points;  // points bucketed by cell (CSR)
-  std::vector<int> cluster;           // per kept point, -1 = none
-  std::vector<std::vector<std::uint32_t>> members;  // kept points of each cluster
+  std::vector<int> cluster;                            // per kept point, -1 = none
+  std::vector<std::vector<std::uint32_t>> members;     // kept points of each cluster
 };
 
 // ============================================================================================
@@ -212,7 +215,8 @@ void estimate_ground(Work& w, GroundEstimate& g) {
           const float other = low[static_cast<std::size_t>(jz * g.nx + jx)];
           if (other == kNone) continue;
           const double allowed =
-              kGroundTolerance + kGroundGrade * g.cell * std::sqrt(static_cast<double>(dx * dx + dz * dz));
+              kGroundTolerance +
+              kGroundGrade * g.cell * std::sqrt(static_cast<double>(dx * dx + dz * dz));
           if (other - low[c] > allowed) {
             ground = false;
             break;
@@ -265,9 +269,8 @@ void estimate_ground(Work& w, GroundEstimate& g) {
     if (!done[c]) g.y[c] = static_cast<float>(g.fallback_y);
   w.height.resize(w.p.size());
   for (std::size_t i = 0; i < w.p.size(); ++i)
-    w.height[i] = w.cell[i] >= 0
-                      ? static_cast<float>(g.y_at(w.p[i].x, w.p[i].z)) - w.p[i].y
-                      : static_cast<float>(g.fallback_y) - w.p[i].y;
+    w.height[i] = w.cell[i] >= 0 ? static_cast<float>(g.y_at(w.p[i].x, w.p[i].z)) - w.p[i].y
+                                 : static_cast<float>(g.fallback_y) - w.p[i].y;
 }
 
 // ============================================================================================
@@ -325,7 +328,7 @@ Pca2 pca_xz(const std::vector<P3>& pts) {
 constexpr double kThinHalf = 0.5;
 constexpr double kAboveMarginThin = 2.0;
 constexpr double kAboveMargin = 0.5;
-constexpr double kAboveGap = 0.3;     // metres above the cluster's top
+constexpr double kAboveGap = 0.3;  // metres above the cluster's top
 std::uint32_t count_above(const Work& w, const GroundEstimate& g, double x, double z, double radius,
                           double height) {
   std::uint32_t n = 0;
@@ -357,9 +360,12 @@ void cluster_points(const LidarParams& prm, const GroundEstimate& g, Work& w, Fr
   if (cand.size() < static_cast<std::size_t>(prm.min_cluster_voxels)) return;
   const double inv = 1.0 / prm.voxel;
   auto key = [&](const P3& p) {
-    const auto kx = static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.x * inv)) + 1000000);
-    const auto ky = static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.y * inv)) + 1000000);
-    const auto kz = static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.z * inv)) + 1000000);
+    const auto kx =
+        static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.x * inv)) + 1000000);
+    const auto ky =
+        static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.y * inv)) + 1000000);
+    const auto kz =
+        static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p.z * inv)) + 1000000);
     return (kx << 42) | (ky << 21) | kz;
   };
   std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(cand.size());
@@ -428,9 +434,9 @@ void cluster_points(const LidarParams& prm, const GroundEstimate& g, Work& w, Fr
     cl.box.occluded = 0;
     cl.box.alpha = -10;
     const double half = std::max(cl.box.l, cl.box.w) / 2;
-    cl.n_above = count_above(w, g, pc.cx, pc.cz,
-                             half + (half < kThinHalf ? kAboveMarginThin : kAboveMargin),
-                             top + kAboveGap);
+    cl.n_above =
+        count_above(w, g, pc.cx, pc.cz, half + (half < kThinHalf ? kAboveMarginThin : kAboveMargin),
+                    top + kAboveGap);
     out.clusters.push_back(std::move(cl));
   }
 }
@@ -454,12 +460,11 @@ double quantile90(std::vector<double>& v) {
 }
 
 void label_stats(const LidarParams& prm, const Calib& calib, const std::vector<Object>& labels,
-                 const GroundEstimate& g, const Work& w, int img_w, int img_h,
-                 FrameLidar& out) {
+                 const GroundEstimate& g, const Work& w, int img_w, int img_h, FrameLidar& out) {
   out.labels.assign(labels.size(), LabelLidarStats{});
   // Per cluster: how many of its points lie in each label's box or shell.
-  std::vector<std::vector<std::uint32_t>> cl_hits(labels.size(),
-                                                  std::vector<std::uint32_t>(out.clusters.size(), 0));
+  std::vector<std::vector<std::uint32_t>> cl_hits(
+      labels.size(), std::vector<std::uint32_t>(out.clusters.size(), 0));
   std::vector<P3> mine;
   std::vector<double> over[5];
   for (std::size_t li = 0; li < labels.size(); ++li) {
@@ -602,8 +607,10 @@ void label_stats(const LidarParams& prm, const Calib& calib, const std::vector<O
       if (b && b->area() > 0) {
         for (const Object& d : labels) {
           if (!d.is_dontcare()) continue;
-          const double ix = std::max(0.0, std::min(b->x2, d.box2d.x2) - std::max(b->x1, d.box2d.x1));
-          const double iy = std::max(0.0, std::min(b->y2, d.box2d.y2) - std::max(b->y1, d.box2d.y1));
+          const double ix =
+              std::max(0.0, std::min(b->x2, d.box2d.x2) - std::max(b->x1, d.box2d.x1));
+          const double iy =
+              std::max(0.0, std::min(b->y2, d.box2d.y2) - std::max(b->y1, d.box2d.y1));
           if (ix * iy >= kDontCareShare * b->area()) cl.in_dontcare = true;
         }
       }

@@ -69,10 +69,11 @@ struct Key {
 std::uint64_t params_hash(const LidarParams& p) {
   static_assert(std::is_trivially_copyable_v<LidarParams>);
   // Field by field (no padding bytes in the hash).
-  const double v[] = {p.ground_cell,       p.ground_band, p.max_range,
-                      p.voxel,             p.cluster_tolerance,
-                      static_cast<double>(p.min_cluster_voxels), p.max_object_height,
-                      p.shell,             p.near_out};
+  const double v[] = {p.ground_cell,       p.ground_band,
+                      p.max_range,         p.voxel,
+                      p.cluster_tolerance, static_cast<double>(p.min_cluster_voxels),
+                      p.max_object_height, p.shell,
+                      p.near_out};
   return fnv1a(v, sizeof v);
 }
 
@@ -202,8 +203,8 @@ bool deserialise(const std::string& bytes, const Key& want, FrameLidar& fl) {
   if (!r.pod(n) || n > 1000000) return false;
   fl.clusters.resize(n);
   for (auto& c : fl.clusters)
-    if (!read_object_box(r, c.box) || !r.pod(c.n_points) || !r.pod(c.bottom_gap) ||
-        !r.pod(c.top) || !r.pod(c.label) || !r.pod(c.in_dontcare) || !r.pod(c.n_above))
+    if (!read_object_box(r, c.box) || !r.pod(c.n_points) || !r.pod(c.bottom_gap) || !r.pod(c.top) ||
+        !r.pod(c.label) || !r.pod(c.in_dontcare) || !r.pod(c.n_above))
       return false;
   if (!r.pod(n) || n > 10000) return false;
   fl.problems.resize(n);
@@ -255,7 +256,8 @@ void png_size(const fs::path& p, int* w, int* h) {
   if (!f.read(reinterpret_cast<char*>(b), 24)) return;
   if (b[1] != 'P' || b[2] != 'N' || b[3] != 'G') return;
   auto be = [&](int o) {
-    return static_cast<int>((static_cast<unsigned>(b[o]) << 24) | (static_cast<unsigned>(b[o + 1]) << 16) |
+    return static_cast<int>((static_cast<unsigned>(b[o]) << 24) |
+                            (static_cast<unsigned>(b[o + 1]) << 16) |
                             (static_cast<unsigned>(b[o + 2]) << 8) | b[o + 3]);
   };
   *w = be(16);
@@ -285,7 +287,8 @@ bool load_scan_for_pass(const fs::path& p, PointCloud& cloud, std::vector<Proble
 // [SECTION] Pass
 // ============================================================================================
 fs::path default_lidar_cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "needle" / "lidar";
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return fs::path(x) / "needle" / "lidar";
   if (const char* h = std::getenv("HOME"); h && *h)
     return fs::path(h) / ".cache" / "needle" / "lidar";
   return fs::path(".needle-cache") / "lidar";

@@ -24,7 +24,7 @@ namespace {
 // ============================================================================================
 constexpr double kPi = 3.14159265358979323846;
 constexpr std::size_t kClasses = static_cast<std::size_t>(ObjectClass::Unknown) + 1;
-constexpr std::size_t kOccl = 4;  // occlusion 0..3 (KITTI's -1 counts as 0; 3 = barely visible)
+constexpr std::size_t kOccl = 4;    // occlusion 0..3 (KITTI's -1 counts as 0; 3 = barely visible)
 constexpr std::size_t kGroups = 2;  // 0 vehicles and others, 1 persons and riders
 
 // Pseudo-counts that pull a cell's statistic towards its parent (class -> all classes).
@@ -152,7 +152,8 @@ struct Hist {
     const double w = (hi - lo) / 32;
     for (std::size_t i = 0; i < 32; ++i) {
       // Neighbour smoothing + one pseudo-count spread evenly.
-      const double s = 0.5 * c[i] + 0.25 * (i > 0 ? c[i - 1] : c[i]) + 0.25 * (i < 31 ? c[i + 1] : c[i]);
+      const double s =
+          0.5 * c[i] + 0.25 * (i > 0 ? c[i - 1] : c[i]) + 0.25 * (i < 31 ? c[i + 1] : c[i]);
       p[i] = (s + 1.0 / 32) / ((static_cast<double>(v.size()) + 1) * w);
     }
     ok = true;
@@ -193,7 +194,8 @@ struct Hist2 {
             nb += c[static_cast<std::size_t>(a) * kBins + static_cast<std::size_t>(b)];
           }
         sum += 0.5 * nb / 8;
-        p[i * kBins + j] = (sum + 1.0 / (kBins * kBins)) / ((static_cast<double>(v.size()) + 1) * area);
+        p[i * kBins + j] =
+            (sum + 1.0 / (kBins * kBins)) / ((static_cast<double>(v.size()) + 1) * area);
       }
     ok = true;
   }
@@ -234,7 +236,7 @@ struct LidarModel::Fitted {
   // Clusters.
   std::array<std::array<RobustStat, kFeat>, kGroups> obj{};
   std::array<bool, kGroups> obj_ok{};
-  std::array<bool, kGroups> obj_hist{};           // shapes from histograms (enough clusters)
+  std::array<bool, kGroups> obj_hist{};  // shapes from histograms (enough clusters)
   // (log l, log w) per gap class (standing on the ground or raised: a crown, a roof, an
   // overhang), with the class's share: length, width and standing together tell a car.
   std::array<std::array<Hist2, 2>, kGroups> obj_lw{};
@@ -358,7 +360,8 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
           ++hits;
         }
       }
-    F.empty_rate[k] = smoothed(hits, n, k == 0 ? 0.01 : 0.05 * static_cast<double>(k), 20, 0.0005, 0.5);
+    F.empty_rate[k] =
+        smoothed(hits, n, k == 0 ? 0.01 : 0.05 * static_cast<double>(k), 20, 0.0005, 0.5);
   }
   for (std::size_t g = 0; g < kGroups; ++g) {
     F.out_frac[g] = robust(out_frac[g], 0.04);
@@ -370,7 +373,8 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
     F.ground[g] = robust(ground[g], 0.05);
     if (F.ground[g].n < 10) F.ground[g] = {0, 0.12, 0};
     std::vector<double> abs_ground;
-    for (double x : ground[g]) abs_ground.push_back(F.ground[g].median + std::abs(x - F.ground[g].median));
+    for (double x : ground[g])
+      abs_ground.push_back(F.ground[g].median + std::abs(x - F.ground[g].median));
     F.ground_eps[g] = gross_rate(abs_ground, F.ground[g]);
     F.sym[g] = robust(sym[g], 0.05);
     if (F.sym[g].n < 10) F.sym[g] = {0.0, 0.1, 0};
@@ -380,9 +384,15 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
   // Generic priors when a group has few labelled clusters (KITTI mean sizes; partial views make
   // the spread wide).
   const std::array<std::array<RobustStat, kFeat>, kGroups> prior = {{
-      {{{std::log(3.2), 0.45, 0}, {std::log(1.6), 0.4, 0}, {std::log(1.5), 0.2, 0}, {0.15, 0.15, 0},
+      {{{std::log(3.2), 0.45, 0},
+        {std::log(1.6), 0.4, 0},
+        {std::log(1.5), 0.2, 0},
+        {0.15, 0.15, 0},
         {9.5, 1.0, 0}}},
-      {{{std::log(0.7), 0.5, 0}, {std::log(0.5), 0.45, 0}, {std::log(1.7), 0.15, 0}, {0.1, 0.1, 0},
+      {{{std::log(0.7), 0.5, 0},
+        {std::log(0.5), 0.45, 0},
+        {std::log(1.7), 0.15, 0},
+        {0.1, 0.1, 0},
         {8.0, 1.0, 0}}},
   }};
   for (std::size_t g = 0; g < kGroups; ++g) {
@@ -390,7 +400,8 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
     for (std::size_t d = 0; d < kFeat; ++d)
       F.obj[g][d] = shrink(robust(obj[g][d], kFeatMinSigma[d]), prior[g][d]);
   }
-  for (std::size_t d = 0; d < kFeat; ++d) F.bg[d].fit(bg[d], kFeatRange[d].first, kFeatRange[d].second);
+  for (std::size_t d = 0; d < kFeat; ++d)
+    F.bg[d].fit(bg[d], kFeatRange[d].first, kFeatRange[d].second);
   auto pairs = [](const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<std::array<double, 2>> v(a.size());
     for (std::size_t k = 0; k < a.size(); ++k) v[k] = {a[k], b[k]};
@@ -420,8 +431,8 @@ LidarModel::LidarModel(const std::vector<FrameAnnotations>& frames, std::vector<
       F.obj_h[g][d].fit(obj[g][d], kFeatRange[d].first, kFeatRange[d].second);
   }
   for (std::size_t g = 0; g < kGroups; ++g)
-    F.log_obj_bg[g] = std::log((static_cast<double>(obj[g][0].size()) + 1) /
-                               (static_cast<double>(n_bg) + 1));
+    F.log_obj_bg[g] =
+        std::log((static_cast<double>(obj[g][0].size()) + 1) / (static_cast<double>(n_bg) + 1));
   (void)n_obj;
   fit_ = std::move(fit);
 }
@@ -492,18 +503,19 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
                       : fmt("%ss like it (occlusion %d) have %.0f-%.0f at that range in this "
                             "dataset",
                             cls, std::max(o.occluded, 0), e.lo, e.hi);
-      out.push_back({"spurious", llr, kind::kEmptyBox,
-                     fmt("%u point%s inside at %.1f m; ", st.n_in, st.n_in == 1 ? "" : "s",
-                         st.range) +
-                         where});
+      out.push_back(
+          {"spurious", llr, kind::kEmptyBox,
+           fmt("%u point%s inside at %.1f m; ", st.n_in, st.n_in == 1 ? "" : "s", st.range) +
+               where});
     }
   }
   // box_fit / implausible_size: the object's points outside the box.
   // Only when the box's cluster is this label's or nobody's (a labelled neighbour caught in the
   // shell is not this object) and has enough points for a share to mean something.
-  const int owner = st.cluster >= 0 && static_cast<std::size_t>(st.cluster) < lidar_[f].clusters.size()
-                        ? lidar_[f].clusters[static_cast<std::size_t>(st.cluster)].label
-                        : -2;
+  const int owner =
+      st.cluster >= 0 && static_cast<std::size_t>(st.cluster) < lidar_[f].clusters.size()
+          ? lidar_[f].clusters[static_cast<std::size_t>(st.cluster)].label
+          : -2;
   if (st.cluster >= 0 && (owner == -1 || owner == static_cast<int>(i)) &&
       st.n_in_cluster + st.n_out >= kMinFitPoints) {
     const double frac = 1 - st.cluster_share;
@@ -514,15 +526,16 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     const double z = (frac - s.median) / std::sqrt(s.sigma * s.sigma + p * (1 - p) / n);
     const double llr = std::min(one_sided(z, F.out_eps[g]), kMaxTerm);
     if (llr > 0.05) {
-      const double sym = std::min(st.overflow[0], st.overflow[1]) +
-                         std::min(st.overflow[2], st.overflow[3]);
+      const double sym =
+          std::min(st.overflow[0], st.overflow[1]) + std::min(st.overflow[2], st.overflow[3]);
       const double zs = (sym - F.sym[g].median) / F.sym[g].sigma;
       const bool too_small = zs * zs > kFreeChi2 && sym > 0.3;
       static const char* const face[5] = {"front", "back", "left", "right", "top"};
       std::string where;
       for (std::size_t k = 0; k < 5; ++k)
         if (st.overflow[k] > 0.15)
-          where += fmt("%s%.1f m beyond its %s", where.empty() ? "" : ", ", st.overflow[k], face[k]);
+          where +=
+              fmt("%s%.1f m beyond its %s", where.empty() ? "" : ", ", st.overflow[k], face[k]);
       const double normal_hi = std::max(0.0, s.median + 3 * s.sigma);
       std::string reason =
           fmt("%s box holds %.0f%% of its object's %u points (normally >= %.0f%% here)", cls,
@@ -543,11 +556,11 @@ void LidarModel::label_terms(std::size_t f, std::size_t i, std::vector<WitnessTe
     const double z = std::abs(d - s.median) / s.sigma;
     const double llr = std::min(one_sided(z, F.heading_eps[g]), kMaxTerm);
     if (llr > 0.05)
-      out.push_back({"heading", llr, kind::kBoxFit,
-                     fmt("%s box is turned %.0f deg against its %u points' principal direction "
-                         "(labels here: within %.0f deg)",
-                         cls, std::abs(d) * 180 / kPi, st.n_in + st.n_out,
-                         3 * s.sigma * 180 / kPi)});
+      out.push_back(
+          {"heading", llr, kind::kBoxFit,
+           fmt("%s box is turned %.0f deg against its %u points' principal direction "
+               "(labels here: within %.0f deg)",
+               cls, std::abs(d) * 180 / kPi, st.n_in + st.n_out, 3 * s.sigma * 180 / kPi)});
   }
   // off_ground: the box bottom against the local ground.
   if (st.ground_seen) {
@@ -621,11 +634,12 @@ void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>&
     cand.llr = llr;
     cand.kind = kind::kUnlabeledCluster;
     const RobustStat& L = F.obj[static_cast<std::size_t>(g)][0];
-    cand.reason = fmt("unlabeled cluster of %u points at %.1f m (x %.1f, z %.1f): %.1f x %.1f x "
-                      "%.1f m, shaped like a %s (labelled %s clusters here: %.1f-%.1f m long)",
-                      c.n_points, r, c.box.loc_cam.x, c.box.loc_cam.z, c.box.l, c.box.w, c.top,
-                      g == 0 ? "vehicle" : "person", g == 0 ? "vehicle" : "person",
-                      std::exp(L.median - 1.28 * L.sigma), std::exp(L.median + 1.28 * L.sigma));
+    cand.reason =
+        fmt("unlabeled cluster of %u points at %.1f m (x %.1f, z %.1f): %.1f x %.1f x "
+            "%.1f m, shaped like a %s (labelled %s clusters here: %.1f-%.1f m long)",
+            c.n_points, r, c.box.loc_cam.x, c.box.loc_cam.z, c.box.l, c.box.w, c.top,
+            g == 0 ? "vehicle" : "person", g == 0 ? "vehicle" : "person",
+            std::exp(L.median - 1.28 * L.sigma), std::exp(L.median + 1.28 * L.sigma));
     out.push_back(std::move(cand));
   }
 }
