@@ -60,6 +60,22 @@ int add_box(PointCloud& c, double cx, double cy, double gz, double l, double w, 
   return above;
 }
 
+// The sides of a box between heights h0 and h1 above the ground only (a car's body or its roof
+// when the glass between them returns nothing).
+void add_band(PointCloud& c, double cx, double cy, double gz, double l, double w, double h0,
+              double h1) {
+  for (double dz = h0; dz < h1; dz += 0.1) {
+    for (double a = -l / 2; a <= l / 2 + 1e-9; a += 0.1) {
+      add_point(c, cx + a, cy - w / 2, gz + dz);
+      add_point(c, cx + a, cy + w / 2, gz + dz);
+    }
+    for (double b = -w / 2 + 0.1; b < w / 2 - 1e-9; b += 0.1) {
+      add_point(c, cx - l / 2, cy + b, gz + dz);
+      add_point(c, cx + l / 2, cy + b, gz + dz);
+    }
+  }
+}
+
 // A label for a box at velodyne (cx, cy) with its bottom at velodyne height gz, length along
 // velodyne x (camera z): rotation_y = -pi/2 (box3d: the length axis is (cos ry, -sin ry) in x-z).
 Object label_at(double cx, double cy, double gz, double l, double w, double h,
@@ -431,4 +447,31 @@ TEST_CASE("needle rank --evidence and needle lidar --frames from the command lin
   REQUIRE(test::run_command("XDG_CACHE_HOME=" + fresh.string() + " " + bin + " rank " +
                             kitti.string() + " --no-cache --format csv >/dev/null 2>&1") == 0);
   CHECK(!fs::exists(fresh / "needle" / "lidar"));
+}
+
+TEST_CASE("lidar: an unlabeled car in two fragments is one candidate", "[lidar]") {
+  Synth s = synth(40, [](PointCloud& c, std::vector<Object>& labels) {
+    // Body 0.02-0.72 m and roof 1.32-1.52 m: 0.6 m of nothing between them (more than the
+    // clustering distance), one footprint.
+    add_band(c, 14, -4, kGroundZ, 4.0, 1.7, 0.02, 0.75);
+    add_band(c, 14, -4, kGroundZ, 2.2, 1.5, 1.32, 1.55);
+    (void)labels;
+  });
+  int fragments = 0;
+  // The car stands at camera (x 4, z 14).
+  auto at = [](const Object& b) { return std::hypot(b.loc_cam.x - 4, b.loc_cam.z - 14) < 2.5; };
+  for (const LidarCluster& cl : s.lidar[40].clusters)
+    if (at(cl.box)) ++fragments;
+  REQUIRE(fragments == 2);
+  const LidarModel m(s.frames, s.lidar);
+  std::vector<ObjectCandidate> cands;
+  m.cluster_candidates(40, cands);
+  int at_car = 0;
+  for (const ObjectCandidate& k : cands)
+    if (at(k.box)) {
+      ++at_car;
+      CHECK(k.box.l == Approx(4.0).margin(0.3));
+      CHECK(k.box.h == Approx(1.52).margin(0.1));
+    }
+  CHECK(at_car == 1);
 }

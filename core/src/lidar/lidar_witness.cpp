@@ -59,7 +59,9 @@ constexpr double kClusterTemper = 0.8;
 // Clusters farther than this are not offered as unlabelled objects (too few points to tell).
 constexpr double kMaxClusterRange = 45.0;
 constexpr std::uint32_t kMinClusterPoints = 12;
-// Clusters with this many points above them are parts of something taller (vegetation, a
+// A cluster narrower than twice this (metres) is thin: a trunk, a post.
+constexpr double kThinHalf = 0.5;
+// Thin clusters with this many points above them are parts of something taller (vegetation, a
 // building's overhang, a post under a sign): not offered as unlabelled objects.
 constexpr std::uint32_t kMaxAbove = 3;
 
@@ -616,15 +618,118 @@ double LidarModel::cluster_llr(const LidarCluster& c, int* group) const {
   return best;
 }
 
+namespace {
+// Fragments of one object (a car's body and roof when the glass between returns nothing): unowned
+// standing clusters whose footprints lie within kFragmentGap of each other, merged when the union
+// stays object-sized. The union's box comes from the principal axes of the parts' corners.
+constexpr double kFragmentGap = 0.5;
+constexpr double kMaxMergedLength = 6.0;
+
+LidarCluster merge_clusters(const std::vector<const LidarCluster*>& parts) {
+  LidarCluster m;
+  std::vector<std::array<double, 2>> pts;
+  double top = 0, gap = 1e9, ground_y = 0;
+  for (const LidarCluster* c : parts) {
+    const double cs = std::cos(c->box.rotation_y), sn = std::sin(c->box.rotation_y);
+    for (const double a : {-c->box.l / 2, c->box.l / 2})
+      for (const double b : {-c->box.w / 2, c->box.w / 2})
+        pts.push_back({c->box.loc_cam.x + cs * a + sn * b, c->box.loc_cam.z - sn * a + cs * b});
+    m.n_points += c->n_points;
+    top = std::max(top, c->top);
+    gap = std::min(gap, c->bottom_gap);
+    ground_y += c->box.loc_cam.y / static_cast<double>(parts.size());
+  }
+  double mx = 0, mz = 0;
+  for (const auto& p : pts) mx += p[0], mz += p[1];
+  mx /= static_cast<double>(pts.size());
+  mz /= static_cast<double>(pts.size());
+  double sxx = 0, szz = 0, sxz = 0;
+  for (const auto& p : pts) {
+    sxx += (p[0] - mx) * (p[0] - mx), szz += (p[1] - mz) * (p[1] - mz);
+    sxz += (p[0] - mx) * (p[1] - mz);
+  }
+  const double th = 0.5 * std::atan2(2 * sxz, sxx - szz), ex = std::cos(th), ez = std::sin(th);
+  double a0 = 1e9, a1 = -1e9, b0 = 1e9, b1 = -1e9;
+  for (const auto& p : pts) {
+    const double a = (p[0] - mx) * ex + (p[1] - mz) * ez, b = -(p[0] - mx) * ez + (p[1] - mz) * ex;
+    a0 = std::min(a0, a), a1 = std::max(a1, a), b0 = std::min(b0, b), b1 = std::max(b1, b);
+  }
+  const double ca = (a0 + a1) / 2, cb = (b0 + b1) / 2;
+  m.box = parts.front()->box;
+  m.box.l = a1 - a0;
+  m.box.w = std::max(b1 - b0, 0.1);
+  m.box.h = std::max(top, 0.1);
+  m.box.rotation_y = std::atan2(-ez, ex);
+  m.box.loc_cam = {mx + ca * ex - cb * ez, ground_y, mz + ca * ez + cb * ex};
+  m.top = top;
+  m.bottom_gap = gap;
+  return m;
+}
+
+// Distance between two clusters' footprints, approximated by their bounding circles.
+double footprint_gap(const LidarCluster& a, const LidarCluster& b) {
+  const double d = std::hypot(a.box.loc_cam.x - b.box.loc_cam.x, a.box.loc_cam.z - b.box.loc_cam.z);
+  return d - std::hypot(a.box.l, a.box.w) / 2 - std::hypot(b.box.l, b.box.w) / 2;
+}
+}  // namespace
+
 void LidarModel::cluster_candidates(std::size_t f, std::vector<ObjectCandidate>& out) const {
   if (f >= lidar_.size() || !lidar_[f].ok) return;
   const Fitted& F = *fit_;
-  for (const LidarCluster& c : lidar_[f].clusters) {
-    if (c.label >= 0 || c.in_dontcare || c.n_points < kMinClusterPoints) continue;
-    // Context: something above it (a tree's crown over its trunk, a roof, a sign over a post).
-    if (c.n_above >= kMaxAbove) continue;
+  // Unowned clusters that may be (parts of) an object: standing on the ground (a thin one with
+  // nothing above it: not a trunk under its crown), or raised parts that join a standing one (a
+  // car's roof over its body).
+  const auto& all = lidar_[f].clusters;
+  std::vector<const LidarCluster*> eligible;
+  std::vector<std::uint8_t> standing;
+  for (const LidarCluster& c : all) {
+    if (c.label >= 0 || c.in_dontcare || range_xz(c.box) > kMaxClusterRange) continue;
+    const bool thin = std::max(c.box.l, c.box.w) < 2 * kThinHalf;
+    if (thin && c.n_above >= kMaxAbove) continue;
+    eligible.push_back(&c);
+    standing.push_back(c.bottom_gap < kRaisedGap ? 1 : 0);
+  }
+  // Groups of fragments (union-find over near footprints, object-sized unions only).
+  std::vector<std::size_t> parent(eligible.size());
+  for (std::size_t k = 0; k < parent.size(); ++k) parent[k] = k;
+  auto root = [&](std::size_t k) {
+    while (parent[k] != k) k = parent[k] = parent[parent[k]];
+    return k;
+  };
+  for (std::size_t a = 0; a < eligible.size(); ++a)
+    for (std::size_t b = a + 1; b < eligible.size(); ++b)
+      if (footprint_gap(*eligible[a], *eligible[b]) <= kFragmentGap &&
+          std::max(eligible[a]->box.l, eligible[b]->box.l) < kMaxMergedLength)
+        parent[root(a)] = root(b);
+  std::vector<LidarCluster> shapes;  // one per group (merged) or per cluster
+  for (std::size_t a = 0; a < eligible.size(); ++a) {
+    if (root(a) != a) continue;
+    std::vector<const LidarCluster*> parts;
+    bool stands = false;
+    for (std::size_t b = 0; b < eligible.size(); ++b)
+      if (root(b) == a) {
+        parts.push_back(eligible[b]);
+        stands = stands || standing[b];
+      }
+    if (!stands) continue;  // raised things alone are not objects
+    if (parts.size() == 1) {
+      shapes.push_back(*parts.front());
+      continue;
+    }
+    LidarCluster m = merge_clusters(parts);
+    // The union replaces its parts only when it is object-sized and more object-like than any.
+    double best_part = -1e300;
+    for (const LidarCluster* p : parts) best_part = std::max(best_part, cluster_llr(*p));
+    if (m.box.l <= kMaxMergedLength && cluster_llr(m) > best_part) {
+      m.points.clear();
+      shapes.push_back(std::move(m));
+    } else {
+      for (const LidarCluster* p : parts) shapes.push_back(*p);
+    }
+  }
+  for (const LidarCluster& c : shapes) {
+    if (c.n_points < kMinClusterPoints) continue;
     const double r = range_xz(c.box);
-    if (r > kMaxClusterRange) continue;
     int g = 0;
     const double llr = cluster_llr(c, &g);
     ObjectCandidate cand;
