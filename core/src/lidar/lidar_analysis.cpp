@@ -83,6 +83,7 @@ struct Work {
   std::vector<std::uint32_t> cell_start, cell_points;  // points bucketed by cell (CSR)
   std::vector<int> cluster;                            // per kept point, -1 = none
   std::vector<std::vector<std::uint32_t>> members;     // kept points of each cluster
+  std::vector<float> cell_top;  // highest point of each cell above the ground
 };
 
 // ============================================================================================
@@ -268,9 +269,15 @@ void estimate_ground(Work& w, GroundEstimate& g) {
   for (std::size_t c = 0; c < nc; ++c)
     if (!done[c]) g.y[c] = static_cast<float>(g.fallback_y);
   w.height.resize(w.p.size());
-  for (std::size_t i = 0; i < w.p.size(); ++i)
+  w.cell_top.assign(nc, -1e9f);
+  for (std::size_t i = 0; i < w.p.size(); ++i) {
     w.height[i] = w.cell[i] >= 0 ? static_cast<float>(g.y_at(w.p[i].x, w.p[i].z)) - w.p[i].y
                                  : static_cast<float>(g.fallback_y) - w.p[i].y;
+    if (w.cell[i] >= 0) {
+      float& top = w.cell_top[static_cast<std::size_t>(w.cell[i])];
+      top = std::max(top, w.height[i]);
+    }
+  }
 }
 
 // ============================================================================================
@@ -339,6 +346,7 @@ std::uint32_t count_above(const Work& w, const GroundEstimate& g, double x, doub
   for (int iz = iz0; iz <= iz1; ++iz)
     for (int ix = ix0; ix <= ix1; ++ix) {
       const std::size_t cell = static_cast<std::size_t>(iz * g.nx + ix);
+      if (w.cell_top[cell] <= height) continue;
       for (std::uint32_t k = w.cell_start[cell]; k < w.cell_start[cell + 1]; ++k) {
         const std::uint32_t i = w.cell_points[k];
         if (w.height[i] <= height) continue;
