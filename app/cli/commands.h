@@ -8,5 +8,6 @@ int cmd_demo(int argc, char** argv);
 int cmd_rank(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_help(int argc, char** argv);  // help --keys | --script (the viewer's command table)
+int cmd_lidar(int argc, char** argv);
 int cmd_view(int argc, char** argv);  // also the bare `needle`
 }  // namespace needle::cli
