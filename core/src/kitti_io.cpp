@@ -151,6 +151,41 @@ struct UnknownClass {
   int count = 0;
 };
 
+// The first field of a non-DontCare object outside GeometryLimits, with the reason; or nullptr.
+const char* implausible_field(const Object& o, std::string& why) {
+  using L = GeometryLimits;
+  const struct {
+    const char* field;
+    double value, limit;
+    const char* adjective;
+  } dims[3] = {{"height", o.h, L::kMaxHeight, "high"},
+               {"width", o.w, L::kMaxWidth, "wide"},
+               {"length", o.l, L::kMaxLength, "long"}};
+  for (const auto& d : dims)
+    if (d.value > d.limit) {
+      why = "no road object is over " + std::to_string(static_cast<int>(d.limit)) + " m " +
+            d.adjective;
+      return d.field;
+    }
+  const double xyz[3] = {o.loc_cam.x, o.loc_cam.y, o.loc_cam.z};
+  const char* const names[3] = {"x", "y", "z"};
+  for (std::size_t i = 0; i < 3; ++i)
+    if (std::abs(xyz[i]) > L::kMaxCoordinate) {
+      why = "more than " + std::to_string(static_cast<int>(L::kMaxCoordinate)) +
+            " m from the camera";
+      return names[i];
+    }
+  if (std::abs(o.rotation_y) > L::kMaxAngle) {
+    why = "an angle in radians lies in [-pi, pi]";
+    return "rotation_y";
+  }
+  if (std::abs(o.alpha) > L::kMaxAngle) {  // -10 (not given) passes
+    why = "an angle in radians lies in [-pi, pi]; -10 means not given";
+    return "alpha";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 ParsedObjects parse_objects(std::string_view text, const std::string& file, LabelKind kind) {
@@ -217,6 +252,25 @@ ParsedObjects parse_objects(std::string_view text, const std::string& file, Labe
         std::string msg = "expected a positive dimension in metres, got " + quote(tok[i]);
         if (dims_unset) msg += " (-1 -1 -1 dimensions are only valid on DontCare lines)";
         fail(modality, file, line_no, kObjectFields[i], std::move(msg));
+      }
+    }
+
+    // Impossible geometry: this object is invalid, the rest of the file is usable.
+    if (!o.is_dontcare()) {
+      std::string why;
+      if (const char* field = implausible_field(o, why)) {
+        std::size_t fi = 0;
+        while (fi < 16 && std::string_view(kObjectFields[fi]) != field) ++fi;
+        Problem p;
+        p.modality = modality;
+        p.file = file;
+        p.line = line_no;
+        p.field = field;
+        p.message = "impossible geometry, object ignored: " +
+                    (fi < 16 ? quote(tok[fi]) + " " : std::string()) + "(" + why + ")";
+        p.fatal = true;
+        out.invalid_objects.push_back(std::move(p));
+        return;
       }
     }
 

@@ -135,6 +135,11 @@ TEST_CASE("box corners follow the KITTI convention", "[geometry][box]") {
   CHECK(point_in_box({0, -0.5, 1.9}, r));
   CHECK_FALSE(point_in_box({1.9, -0.5, 0}, r));
   CHECK_FALSE(point_in_box({0, 0.1, 0}, r));  // below the bottom face
+  // Heights: the box spans y in [-1, 0] (y down, h = 1): inside just under the top face,
+  // outside just above it.
+  CHECK(point_in_box({0, -0.95, 0}, r));
+  CHECK_FALSE(point_in_box({0, -1.05, 0}, r));
+  CHECK_FALSE(point_in_box({0, -1.9, 0}, r));
 }
 
 TEST_CASE("projection clips edges at the near plane", "[geometry][projection]") {
