@@ -474,10 +474,14 @@ TEST_CASE("e2e view: script errors name the script line and exit 2", "[e2e][view
   CHECK(code == 2);
   CHECK(out.find("bad.txt:3") != std::string::npos);
   CHECK(out.find("unknown key name") != std::string::npos);
+}
 
-  // An index that does not exist in the frame is a script error at run time.
+// A test of its own: a test decides to skip before its first assertion (test_support.h).
+TEST_CASE("e2e view: a label index not in the frame is a script error at run time",
+          "[e2e][view]") {
   NEEDLE_KITTI_OR_SKIP(kitti);
   if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_script_index");
   const Run run = run_view(
       "'" + kitti.string() + "' --script '" +
           write_script(tmp, "frame 000008\nwait-loaded\nselect label 42\nquit\n").string() + "'",
