@@ -171,8 +171,8 @@ const char* implausible_field(const Object& o, std::string& why) {
   const char* const names[3] = {"x", "y", "z"};
   for (std::size_t i = 0; i < 3; ++i)
     if (std::abs(xyz[i]) > L::kMaxCoordinate) {
-      why = "more than " + std::to_string(static_cast<int>(L::kMaxCoordinate)) +
-            " m from the camera";
+      why =
+          "more than " + std::to_string(static_cast<int>(L::kMaxCoordinate)) + " m from the camera";
       return names[i];
     }
   if (std::abs(o.rotation_y) > L::kMaxAngle) {

@@ -477,8 +477,7 @@ TEST_CASE("e2e view: script errors name the script line and exit 2", "[e2e][view
 }
 
 // A test of its own: a test decides to skip before its first assertion (test_support.h).
-TEST_CASE("e2e view: a label index not in the frame is a script error at run time",
-          "[e2e][view]") {
+TEST_CASE("e2e view: a label index not in the frame is a script error at run time", "[e2e][view]") {
   NEEDLE_KITTI_OR_SKIP(kitti);
   if (!have_xvfb()) return;
   const fs::path tmp = needle::test::temp_dir("e2e_script_index");

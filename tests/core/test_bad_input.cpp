@@ -49,9 +49,9 @@ TEST_CASE("a directory or other non-file where a file is expected is an error na
   const auto tr = root / "training", pred = root / "pred" / "p";
   for (const char* id : {"000000", "000001", "000003"}) write_frame(tr, pred, id);
   // Frame 000002: every file is a directory of that name.
-  for (const fs::path& d : {tr / "label_2" / "000002.txt", tr / "calib" / "000002.txt",
-                            tr / "velodyne" / "000002.bin", tr / "image_2" / "000002.png",
-                            pred / "000002.txt"})
+  for (const fs::path& d :
+       {tr / "label_2" / "000002.txt", tr / "calib" / "000002.txt", tr / "velodyne" / "000002.bin",
+        tr / "image_2" / "000002.png", pred / "000002.txt"})
     fs::create_directories(d);
   // Frame 000003: its label file replaced by a fifo (opening it would block a reader).
   fs::remove(tr / "label_2" / "000003.txt");
@@ -69,8 +69,10 @@ TEST_CASE("a directory or other non-file where a file is expected is an error na
   REQUIRE(f2.ann.preds.size() == 1);
   CHECK(f2.ann.preds[0].status == PredStatus::Invalid);
   const std::pair<const char*, fs::path> expected[] = {
-      {"label", tr / "label_2" / "000002.txt"},  {"calib", tr / "calib" / "000002.txt"},
-      {"pred:p", pred / "000002.txt"},           {"image", tr / "image_2" / "000002.png"},
+      {"label", tr / "label_2" / "000002.txt"},
+      {"calib", tr / "calib" / "000002.txt"},
+      {"pred:p", pred / "000002.txt"},
+      {"image", tr / "image_2" / "000002.png"},
       {"velodyne", tr / "velodyne" / "000002.bin"}};
   for (const auto& [modality, file] : expected) {
     INFO(modality);
@@ -117,8 +119,9 @@ TEST_CASE("impossible geometry keeps the object out of matching, ranking and eva
   for (const char* id : {"000000", "000001"}) write_frame(tr, pred, id);
   // 000000: the label from issue 7, h = 1e30 and z = 1e30, after a good car; a prediction with
   // rotation_y = 12 after a good one.
-  test::write_file(tr / "label_2" / "000000.txt",
-                   kCar + "Car 0.00 0 -1.58 587 173 614 200 1e30 1.67 3.64 -0.65 1.71 1e30 -1.59\n");
+  test::write_file(
+      tr / "label_2" / "000000.txt",
+      kCar + "Car 0.00 0 -1.58 587 173 614 200 1e30 1.67 3.64 -0.65 1.71 1e30 -1.59\n");
   test::write_file(pred / "000000.txt",
                    kPred + "Car -1 -1 -10 100 173 160 200 1.6 1.6 3.9 -9 1.7 30 12 0.9\n");
   const DatasetIndex ds = scan_dataset(root, {{"p", pred}});

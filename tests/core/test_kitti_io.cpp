@@ -740,8 +740,8 @@ TEST_CASE("impossible geometry makes the object invalid, not the file", "[kitti_
     CHECK(po.invalid_objects.empty());
   }
   SECTION("non-finite numbers and dimensions <= 0 still reject the whole file") {
-    check_names(objects_error(good + "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 nan 0\n"), "f.txt", 2, "z",
-                "finite");
+    check_names(objects_error(good + "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 nan 0\n"), "f.txt", 2,
+                "z", "finite");
     check_names(objects_error(good + "Car 0 0 0 1 2 3 4 1.5 0 3.9 1 1.7 20 0\n"), "f.txt", 2,
                 "width", "positive");
   }

@@ -8,7 +8,8 @@
 // distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
 // Files: image_2/*.png|jpg|jpeg, velodyne/*.bin, calib/*.txt, label_2/*.txt, <pred dir>/*.txt;
 // hidden files and other extensions are ignored. An entry with such a name that is not a regular
-// file (a directory named 000002.txt ...) is an error of that frame's modality when loaded. velodyne_reduced/ is deliberately not read.
+// file (a directory named 000002.txt ...) is an error of that frame's modality when loaded.
+// velodyne_reduced/ is deliberately not read.
 #pragma once
 
 #include <filesystem>

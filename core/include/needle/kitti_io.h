@@ -46,8 +46,9 @@ struct GeometryLimits {
 // h, w, l > 0, except "-1 -1 -1" on DontCare lines (2D-only); an unknown class name is kept as
 // ObjectClass::Unknown with one non-fatal warning per distinct name. A non-DontCare object with
 // impossible geometry (GeometryLimits: a dimension, a coordinate or an angle out of bounds) is
-// left out of `objects` with a fatal Problem in `invalid_objects` naming line and field. Problems carry modality
-// "label" (GroundTruth) or "pred" (Prediction); callers that know the set name replace it.
+// left out of `objects` with a fatal Problem in `invalid_objects` naming line and field. Problems
+// carry modality "label" (GroundTruth) or "pred" (Prediction); callers that know the set name
+// replace it.
 ParsedObjects parse_objects(std::string_view text, const std::string& file, LabelKind kind);
 // All 7 keys required (P0..P3: 12 values, R0_rect: 9, Tr_velo_to_cam, Tr_imu_to_velo: 12);
 // raw-KITTI aliases R_rect and Tr_velo_cam are accepted; other keys are ignored; duplicates and
