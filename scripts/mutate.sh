@@ -122,6 +122,18 @@ MUTANTS = [
      "v[2] < -1 || v[2] > 4)", "occlusion 4 accepted"),
     ("label-dim-zero", "core/src/kitti_io.cpp", "if (v[i] > 0) continue;",
      "if (v[i] >= 0) continue;", "a zero dimension accepted"),
+    ("geometry-limit-sign", "core/src/kitti_io.cpp", "if (std::abs(xyz[i]) > L::kMaxCoordinate) {",
+     "if (xyz[i] > L::kMaxCoordinate) {", "a position 600 m behind / left / above passes"),
+    ("geometry-alpha", "core/src/kitti_io.cpp", "if (std::abs(o.alpha) > L::kMaxAngle) {",
+     "if (o.alpha > L::kMaxAngle) {", "alpha far below -pi passes"),
+    ("nonfile-ignored", "core/src/dataset.cpp",
+     "if (stem.empty() || stem[0] == '.' || !ext_is(p, exts)) continue;\n    f(stem, p);",
+     "if (stem.empty() || stem[0] == '.' || !ext_is(p, exts)) continue;\n"
+     "    if (!e.is_regular_file()) continue;\n    f(stem, p);",
+     "a directory named like a data file is silently ignored again"),
+    ("zero-label-alone", "core/src/dataset.cpp", "if (text.empty() && ds.label_files > 1) {",
+     "if (text.empty() && ds.label_files > 0) {",
+     "a dataset's only label file warns when empty"),
     ("calib-no-rect", "core/src/calib.cpp", "return compose(rot33_as_34(R0_rect), Tr_velo_to_cam);",
      "return Tr_velo_to_cam;", "velodyne -> rectified camera skips R0_rect"),
 ]

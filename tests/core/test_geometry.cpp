@@ -120,6 +120,34 @@ TEST_CASE("calibration transforms round-trip and project", "[geometry][calib]") 
   CHECK_FALSE(c.rect_to_image({1, 1, 0.05}));
 }
 
+TEST_CASE("velodyne to rectified camera applies Tr_velo_to_cam, then R0_rect",
+          "[geometry][calib]") {
+  // Hand-worked: Tr_velo_to_cam = [I | (1, 2, 3)], R0_rect = 90 degrees about y:
+  // (x, y, z) -> (z, y, -x). p_velo (1, 0, 0) -> camera (2, 2, 3) -> rectified (3, 2, -2).
+  // The other order (R0_rect first) would give (1, 2, 2); without R0_rect, (2, 2, 3).
+  Calib c = test::simple_calib();
+  c.Tr_velo_to_cam = {1, 0, 0, 1, 0, 1, 0, 2, 0, 0, 1, 3};
+  c.R0_rect = {0, 0, 1, 0, 1, 0, -1, 0, 0};
+  const Vec3 p_rect = c.velo_to_rect({1, 0, 0});
+  CHECK(p_rect.x == Approx(3));
+  CHECK(p_rect.y == Approx(2));
+  CHECK(p_rect.z == Approx(-2));
+  const Vec3 back = c.rect_to_velo({3, 2, -2});
+  CHECK(back.x == Approx(1));
+  CHECK(back.y == Approx(0).margin(1e-12));
+  CHECK(back.z == Approx(0).margin(1e-12));
+  const Mat34 m = c.velo_to_rect_matrix();
+  CHECK(m[0] * 1 + m[3] == Approx(3));    // row x at (1, 0, 0)
+  CHECK(m[8] * 1 + m[11] == Approx(-2));  // row z
+  // Into the image through P2 (f 720, centre (620, 180)): p_velo (5, 0, 0) -> camera (6, 2, 3)
+  // -> rectified (3, 2, -6) is behind; p_velo (-5, 0, 0) -> (-4, 2, 3) -> (3, 2, 4): u = 620 +
+  // 720 * 3 / 4 = 1160, v = 180 + 720 * 2 / 4 = 540.
+  const Mat34 pi = c.velo_to_image();
+  const double w = pi[0 + 8] * -5 + pi[11];
+  CHECK((pi[0] * -5 + pi[3]) / w == Approx(1160));
+  CHECK((pi[4] * -5 + pi[7]) / w == Approx(540));
+}
+
 TEST_CASE("box corners follow the KITTI convention", "[geometry][box]") {
   const Object o = box3d(1, 2, 10, 1.5, 2, 4, 0);
   const auto c = box_corners_rect(o);

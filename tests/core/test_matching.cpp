@@ -279,3 +279,21 @@ TEST_CASE("logistic fit recovers a known model and honours the prior when data a
   CHECK(p.coef[0] == Approx(-2));
   CHECK(p.coef[1] == Approx(0.7));
 }
+
+TEST_CASE("shrinkage towards the prior cannot break monotonicity", "[confidence]") {
+  // Probability scores, so the prior is the score itself; k = 10 pseudo-predictions.
+  // Block A: 20 predictions at 0.1, 10 labelled: precision 0.5, shrunk (10 + 10 * 0.1) / 30
+  // = 0.367. Block B: one prediction at 0.2, labelled: precision 1 (no pooling with A), shrunk
+  // (1 + 10 * 0.2) / 11 = 0.273 < 0.367. A monotone map must not drop from A to B: it keeps
+  // 0.367 at 0.2 (the running maximum).
+  std::vector<double> scores(20, 0.1);
+  std::vector<std::int8_t> tp(20, 0);
+  for (std::size_t i = 0; i < 10; ++i) tp[i] = 1;
+  scores.push_back(0.2);
+  tp.push_back(1);
+  const ConfidenceMap m = ConfidenceMap::fit(scores, tp);
+  CHECK(m(0.1) == Approx(11.0 / 30.0));
+  CHECK(m(0.2) == Approx(11.0 / 30.0));
+  CHECK(m(0.2) >= m(0.1));
+  CHECK(m(0.15) >= m(0.1));
+}
