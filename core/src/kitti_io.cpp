@@ -417,6 +417,28 @@ std::string stb_reason(const char* fallback) {
   return s;
 }
 
+// stb_image sizes its IDAT buffer from each chunk's declared length before reading it: a 72-byte
+// PNG claiming a 200 MB chunk made it allocate 2 GiB (found by fuzz_png). A chunk that claims
+// more bytes than the file holds is corrupt; reject it before stb decodes anything.
+void check_png_chunk_lengths(std::string_view bytes, const std::string& file) {
+  std::size_t off = 8;
+  while (off + 8 <= bytes.size()) {
+    const auto b = [&](std::size_t i) {
+      return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[off + i]));
+    };
+    const std::uint64_t len = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    const std::string_view type = bytes.substr(off + 4, 4);
+    const std::uint64_t left = bytes.size() - off - 8;  // data + CRC must fit in this
+    if (len + 4 > left)
+      fail("image", file, 0, "data",
+           "PNG chunk " + quote(type) + " at byte " + std::to_string(off) + " claims " +
+               std::to_string(len) + " bytes, only " + std::to_string(left) +
+               " remain (corrupt or truncated)");
+    off += 12 + static_cast<std::size_t>(len);
+    if (type == "IEND") break;
+  }
+}
+
 std::array<int, 2> checked_info(std::string_view bytes, const std::string& file) {
   if (bytes.empty()) fail("image", file, 0, "", "empty file (expected a PNG or JPEG image)");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
@@ -452,6 +474,7 @@ std::array<int, 2> image_size(std::string_view bytes, const std::string& file) {
 
 Image decode_image(std::string_view bytes, const std::string& file) {
   const auto wh = checked_info(bytes, file);
+  if (bytes[0] == '\x89') check_png_chunk_lengths(bytes, file);  // PNG (checked_info: PNG|JPEG)
   int w = 0, h = 0, comp = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> px(
       stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),

@@ -526,6 +526,17 @@ TEST_CASE("corrupt images are rejected with a ParseError naming the file",
                   "at most");
     }
   }
+  SECTION("a chunk claiming more bytes than the file holds (fuzzer finding: 2 GiB allocation)") {
+    // fuzz_png's input: a 1x1 PNG whose second IDAT claims 0x0d490000 bytes in a 72-byte file;
+    // stb_image grew its buffer to 2 GiB for it before noticing the missing data.
+    const std::string bomb(
+        "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4"
+        "\x89\0\0\0\x0dIDAT\0\x0dI\0\0\0V\0\0\x01\0\0\0\x01ytRNS\0\x0dIDATxxG\r\n\x82",
+        72);
+    const Problem p = parse_error_of([&] { decode_image(bomb, "i.png"); });
+    check_names(p, "i.png", 0, "data", "corrupt or truncated");
+    CHECK(p.message.find("claims") != std::string::npos);
+  }
   SECTION("an unknown critical chunk with control bytes in its name (fuzzer finding)") {
     // stb's error echoes the chunk name; the message must stay printable.
     std::string odd =
