@@ -263,8 +263,8 @@ bool is_blank(const std::string& s) {
   });
 }
 
-// A directory, fifo, socket or dangling link where a file is expected: a ParseError naming it
-// (checked before opening: opening a fifo would block).
+// A directory, fifo, socket or dangling link where a file is expected (quick media checks; the
+// loaders find these through read_data_file_bytes without an extra system call).
 void require_regular_file(const fs::path& p) {
   std::error_code ec;
   const fs::file_status st = fs::status(p, ec);
@@ -317,8 +317,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
 
   if (!f.label.empty()) {
     guarded(ann.problems, "label", f.label, [&] {
-      require_regular_file(f.label);
-      const std::string text = read_file_bytes(f.label);
+      const std::string text = read_data_file_bytes(f.label);
       ParsedObjects po = parse_objects(text, f.label.string(), LabelKind::GroundTruth);
       ann.labels = std::move(po.objects);
       for (const Problem& w : po.warnings) add_problem(ann.problems, w, "label");
@@ -340,10 +339,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
   }
 
   if (with_calib && !f.calib.empty()) {
-    guarded(ann.problems, "calib", f.calib, [&] {
-      require_regular_file(f.calib);
-      ann.calib = load_calib(f.calib);
-    });
+    guarded(ann.problems, "calib", f.calib, [&] { ann.calib = load_calib(f.calib); });
   }
 
   ann.preds.resize(ds.pred_sets.size());
@@ -356,8 +352,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
     }
     const std::string modality = "pred:" + ds.pred_sets[k].name;
     const bool ok = guarded(ann.problems, modality, path, [&] {
-      require_regular_file(path);
-      const std::string text = read_file_bytes(path);
+      const std::string text = read_data_file_bytes(path);
       if (is_blank(text)) {
         pf.status = PredStatus::Empty;
         return;
@@ -382,16 +377,10 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
   if (frame >= ds.frames.size()) return fd;
   const FrameFiles& f = ds.frames[frame];
   if (opt.image && !f.image.empty()) {
-    guarded(fd.ann.problems, "image", f.image, [&] {
-      require_regular_file(f.image);
-      fd.image = load_image(f.image);
-    });
+    guarded(fd.ann.problems, "image", f.image, [&] { fd.image = load_image(f.image); });
   }
   if (opt.cloud && !f.velodyne.empty()) {
-    guarded(fd.ann.problems, "velodyne", f.velodyne, [&] {
-      require_regular_file(f.velodyne);
-      fd.cloud = load_velodyne(f.velodyne);
-    });
+    guarded(fd.ann.problems, "velodyne", f.velodyne, [&] { fd.cloud = load_velodyne(f.velodyne); });
   }
   return fd;
 }

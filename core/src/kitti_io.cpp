@@ -513,12 +513,19 @@ struct Fd {
 
 }  // namespace
 
-std::string read_file_bytes(const std::filesystem::path& p) {
+namespace {
+
+// regular_only: a data file of a dataset; a directory, fifo, socket or device is an error naming
+// it (opened with O_NONBLOCK, so that a fifo does not block; no extra system call).
+std::string read_bytes(const std::filesystem::path& p, bool regular_only) {
   Fd f;
-  f.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  f.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
   if (f.fd < 0) fail_io(p, "cannot open", errno);
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) fail_io(p, "cannot stat", errno);
+  if (regular_only && !S_ISREG(st.st_mode))
+    fail("", p.string(), 0, "",
+         S_ISDIR(st.st_mode) ? "is a directory, not a file" : "is not a regular file");
   if (S_ISDIR(st.st_mode)) fail_io(p, "cannot read", EISDIR);
   const bool regular = S_ISREG(st.st_mode);
   std::string out;
@@ -541,17 +548,26 @@ std::string read_file_bytes(const std::filesystem::path& p) {
   return out;
 }
 
+}  // namespace
+
+std::string read_file_bytes(const std::filesystem::path& p) {
+  return read_bytes(p, false);
+}
+std::string read_data_file_bytes(const std::filesystem::path& p) {
+  return read_bytes(p, true);
+}
+
 ParsedObjects load_objects(const std::filesystem::path& p, LabelKind kind) {
-  return parse_objects(read_file_bytes(p), p.string(), kind);
+  return parse_objects(read_data_file_bytes(p), p.string(), kind);
 }
 Calib load_calib(const std::filesystem::path& p) {
-  return parse_calib(read_file_bytes(p), p.string());
+  return parse_calib(read_data_file_bytes(p), p.string());
 }
 PointCloud load_velodyne(const std::filesystem::path& p) {
-  return parse_velodyne(read_file_bytes(p), p.string());
+  return parse_velodyne(read_data_file_bytes(p), p.string());
 }
 Image load_image(const std::filesystem::path& p) {
-  return decode_image(read_file_bytes(p), p.string());
+  return decode_image(read_data_file_bytes(p), p.string());
 }
 
 // ============================================================================================

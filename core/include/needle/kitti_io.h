@@ -65,6 +65,10 @@ std::array<int, 2> image_size(std::string_view bytes, const std::string& file);
 
 // File helpers: read the whole file (ParseError if missing/unreadable), then parse.
 std::string read_file_bytes(const std::filesystem::path& p);
+// The same for a dataset's data files: a directory, fifo, socket or device where a file is expected
+// is a ParseError naming it ("is a directory, not a file" / "is not a regular file"); never blocks.
+// The load_* helpers below read through it.
+std::string read_data_file_bytes(const std::filesystem::path& p);
 ParsedObjects load_objects(const std::filesystem::path& p, LabelKind kind);
 Calib load_calib(const std::filesystem::path& p);
 PointCloud load_velodyne(const std::filesystem::path& p);
