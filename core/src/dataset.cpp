@@ -323,9 +323,9 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
       for (const Problem& w : po.warnings) add_problem(ann.problems, w, "label");
       for (const Problem& w : po.invalid_objects) add_problem(ann.problems, w, "label");
       ann.has_labels = true;
-      // Zero bytes among labelled frames is more often a failed export than an empty scene
-      // (KITTI's own label files always hold at least a DontCare line): read as no objects,
-      // with a warning.
+      // Zero bytes among labelled frames may be a failed export as well as an empty scene: read
+      // as no objects, with a warning naming the file (issue 7). A file holding whitespace or a
+      // newline is a deliberate "no objects" and passes silently.
       if (text.empty() && ds.label_files > 1) {
         Problem p;
         p.modality = "label";
