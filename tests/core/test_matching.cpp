@@ -297,3 +297,15 @@ TEST_CASE("shrinkage towards the prior cannot break monotonicity", "[confidence]
   CHECK(m(0.2) >= m(0.1));
   CHECK(m(0.15) >= m(0.1));
 }
+
+TEST_CASE("pool-adjacent-violators pools a violating pair, hand-worked", "[confidence]") {
+  // Scores 0.1, 0.2, 0.3 (probabilities: prior = score), labelled 1, 0, 1. PAV: [1] then [0]
+  // violates (1 > 0): pooled to {0.1, 0.2} with mean 0.5; [1] at 0.3 does not violate. Two blocks:
+  //   A {0.1, 0.2}: (1 + 10 * 0.15) / (2 + 10) = 2.5 / 12, knot at its median score 0.2;
+  //   B {0.3}:      (1 + 10 * 0.3) / (1 + 10) = 4 / 11, knot at 0.3.
+  const ConfidenceMap m = ConfidenceMap::fit({0.1, 0.2, 0.3}, {1, 0, 1});
+  CHECK(m.blocks() == 2);
+  CHECK(m(0.2) == Approx(2.5 / 12));
+  CHECK(m(0.3) == Approx(4.0 / 11));
+  CHECK(m(0.25) == Approx((2.5 / 12 + 4.0 / 11) / 2));  // linear between the knots
+}
