@@ -45,7 +45,7 @@ struct PipelineResult {
 
 struct PipelineOptions {
   RankOptions rank;
-  bool lidar = true;      // the lidar witness (needle method, not compare mode), as `needle rank`
+  bool lidar = true;  // the lidar witness (needle method, not compare mode), as `needle rank`
   bool lidar_cache = true;
   unsigned threads = 0;
 };
@@ -310,8 +310,7 @@ int cmd_report(int argc, char** argv) {
   }
   progress.finish();
 
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   char took[64];
   std::snprintf(took, sizeof took, ", %.1f s", secs);
   in.generated = "generated " + utc_now() + took;

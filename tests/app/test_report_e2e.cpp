@@ -73,8 +73,10 @@ std::string find_chromium() {
 
 TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
   const fs::path demo = make_demo("report_demo", 30);
-  // A broken image (the PNG signature, then garbage): the frame ranks first, shown as a placeholder.
-  needle::test::write_file(demo / "training" / "image_2" / "000003.png", "\x89PNG\r\n\x1a\nnot a png");
+  // A broken image (the PNG signature, then garbage): the frame ranks first, shown as a
+  // placeholder.
+  needle::test::write_file(demo / "training" / "image_2" / "000003.png",
+                           "\x89PNG\r\n\x1a\nnot a png");
   const fs::path out = temp_dir("report_demo_out");
   std::string log;
   REQUIRE(run_command(needle_binary() + " report " + q(demo) + " --out " + q(out) +
@@ -86,7 +88,8 @@ TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
   // AP tables, one per set, with the three difficulties and the devkit's classes.
   const auto names = set_names(demo);
   REQUIRE(names.size() >= 2);
-  for (const auto& n : names) CHECK(html.find("<table class=\"ap\" data-set=\"" + n + "\">") != std::string::npos);
+  for (const auto& n : names)
+    CHECK(html.find("<table class=\"ap\" data-set=\"" + n + "\">") != std::string::npos);
   CHECK(html.find("<th>easy</th><th>moderate</th><th>hard</th>") != std::string::npos);
   CHECK(html.find("<td class=\"l\">Car</td><td class=\"l\">3D</td>") != std::string::npos);
   CHECK(count(html, "<svg ") >= 3);  // PR curves (at least Car easy/moderate/hard)
@@ -99,7 +102,8 @@ TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
   CHECK(imgs >= 1);
   CHECK(imgs + count(html, "<div class=\"ph\">invalid data: ") == 12);
   CHECK(html.find("<h3>#1 frame <span class=\"id\">000003</span>") != std::string::npos);
-  CHECK(std::regex_search(html, std::regex("<div class=\"ph\">invalid data: [^<]*image_2/000003\\.png")));
+  CHECK(std::regex_search(html,
+                          std::regex("<div class=\"ph\">invalid data: [^<]*image_2/000003\\.png")));
 
   SECTION("compare mode: OLD/NEW/delta table and regressions") {
     const fs::path out2 = temp_dir("report_demo_cmp");
@@ -114,9 +118,9 @@ TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
     CHECK(std::regex_search(h2, std::regex("<td class=\"(pos|neg|)\">[+-][0-9]+\\.[0-9]{2}</td>")));
   }
   SECTION("usage errors") {
-    CHECK(run_command(needle_binary() + " report " + q(demo) + " --out " + q(out) +
-                          " --compare nope,other",
-                      &log) == 2);
+    CHECK(run_command(
+              needle_binary() + " report " + q(demo) + " --out " + q(out) + " --compare nope,other",
+              &log) == 2);
     CHECK(run_command(needle_binary() + " report " + q(demo), &log) == 2);  // no --out
   }
 }
@@ -184,8 +188,9 @@ TEST_CASE("needle report in headless Chromium: images load, no error, data stays
   REQUIRE(html.find("9&quot;&lt;b&gt;") != std::string::npos);
 
   const std::string url = "file://" + fs::absolute(out / "index.html").string();
-  const std::string flags = " --headless --no-sandbox --disable-gpu --window-size=1400,2000 "
-                            "--virtual-time-budget=5000 --enable-logging=stderr --v=0 ";
+  const std::string flags =
+      " --headless --no-sandbox --disable-gpu --window-size=1400,2000 "
+      "--virtual-time-budget=5000 --enable-logging=stderr --v=0 ";
   std::string dom;
   REQUIRE(run_command(chromium + flags + "--dump-dom '" + url + "' 2>" + q(out / "chromium.log"),
                       &dom) == 0);

@@ -50,12 +50,18 @@ TEST_CASE("html_escape escapes markup, quotes and bad bytes", "[report]") {
   CHECK(html_escape("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;");
   CHECK(html_escape("a\"b'c&d") == "a&quot;b&#39;c&amp;d");
   CHECK(html_escape("000123") == "000123");
-  CHECK(html_escape("caf\xC3\xA9") == "caf\xC3\xA9");                    // valid UTF-8 kept
-  CHECK(html_escape("a\xFF" "b") == "a\xEF\xBF\xBD" "b");                 // invalid byte
-  CHECK(html_escape("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");           // overlong '/'
-  CHECK(html_escape("\xE2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");           // truncated sequence
-  CHECK(html_escape(std::string("a\x01" "b")) == "a\xEF\xBF\xBD" "b");    // control character
-  CHECK(html_escape("&lt;") == "&amp;lt;");                                // no double meaning
+  CHECK(html_escape("caf\xC3\xA9") == "caf\xC3\xA9");  // valid UTF-8 kept
+  CHECK(html_escape("a\xFF"
+                    "b") ==
+        "a\xEF\xBF\xBD"
+        "b");                                                    // invalid byte
+  CHECK(html_escape("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  CHECK(html_escape("\xE2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated sequence
+  CHECK(html_escape(std::string("a\x01"
+                                "b")) ==
+        "a\xEF\xBF\xBD"
+        "b");                                // control character
+  CHECK(html_escape("&lt;") == "&amp;lt;");  // no double meaning
 }
 
 TEST_CASE("draw_box: a 1 px outline on a known image", "[report]") {
@@ -162,10 +168,10 @@ TEST_CASE("PR plot coordinates", "[report]") {
   PrSeries s{"set <a>", "#ff8c00", "", {}};
   for (std::size_t i = 0; i <= 20; ++i) s.precision[i] = 1.0;  // precision 1 up to recall 0.5
   const std::string svg = pr_curve_svg("Car <easy>", {s}, l);
-  CHECK(svg.find("points=\"40.0,24.0 ") != std::string::npos);             // recall 0, prec. 1
-  CHECK(svg.find(" 165.0,24.0 ") != std::string::npos);   // i = 20: recall 0.5, precision 1
-  CHECK(svg.find(" 177.5,186.0 ") != std::string::npos);  // i = 22: recall 0.55, precision 0
-  CHECK(svg.find(" 290.0,186.0\"") != std::string::npos);                  // recall 1, prec. 0
+  CHECK(svg.find("points=\"40.0,24.0 ") != std::string::npos);  // recall 0, prec. 1
+  CHECK(svg.find(" 165.0,24.0 ") != std::string::npos);         // i = 20: recall 0.5, precision 1
+  CHECK(svg.find(" 177.5,186.0 ") != std::string::npos);        // i = 22: recall 0.55, precision 0
+  CHECK(svg.find(" 290.0,186.0\"") != std::string::npos);       // recall 1, prec. 0
   CHECK(svg.find("Car &lt;easy&gt;") != std::string::npos);
   CHECK(svg.find("set &lt;a&gt;") != std::string::npos);
   CHECK(svg.find("<a>") == std::string::npos);
@@ -221,7 +227,8 @@ TEST_CASE("render_report_html escapes every data string", "[report]") {
   // Nothing external: no http(s) URL anywhere except the SVG namespace name.
   std::string rest = html;
   const std::string ns = "http://www.w3.org/2000/svg";
-  for (std::size_t p = rest.find(ns); p != std::string::npos; p = rest.find(ns)) rest.erase(p, ns.size());
+  for (std::size_t p = rest.find(ns); p != std::string::npos; p = rest.find(ns))
+    rest.erase(p, ns.size());
   CHECK(rest.find("http:") == std::string::npos);
   CHECK(rest.find("https:") == std::string::npos);
 }

@@ -61,7 +61,7 @@ Image render_thumbnail(const Image& img, const std::vector<ThumbnailBox>& boxes,
 // SVG plots (core/src/report/svg.cpp)
 // ============================================================================================
 struct PlotLayout {
-  double width = 300, height = 220;  // SVG user units (= CSS px)
+  double width = 300, height = 220;                     // SVG user units (= CSS px)
   double left = 40, right = 10, top = 24, bottom = 34;  // margins holding the axes' labels
   bool legend = true;  // false: the page shows one legend for all plots
 };

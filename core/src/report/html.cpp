@@ -26,10 +26,14 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   std::size_t n = 0;
   unsigned cp = 0;
   if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1Fu;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0Fu;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07u;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2, cp = c & 0x1Fu;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3, cp = c & 0x0Fu;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4, cp = c & 0x07u;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -49,12 +53,28 @@ std::string html_escape(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const char c = s[i];
     switch (c) {
-      case '&': o += "&amp;"; ++i; continue;
-      case '<': o += "&lt;"; ++i; continue;
-      case '>': o += "&gt;"; ++i; continue;
-      case '"': o += "&quot;"; ++i; continue;
-      case '\'': o += "&#39;"; ++i; continue;
-      default: break;
+      case '&':
+        o += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        o += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        o += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        o += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        o += "&#39;";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const std::size_t n = utf8_length(s, i);
     if (n == 0) {
@@ -158,8 +178,9 @@ std::string ap_table(const std::string& set_name, const EvalReport& r) {
 
 std::string compare_table(const std::string& old_name, const EvalReport& o,
                           const std::string& new_name, const EvalReport& n) {
-  std::string s = "<table class=\"ap compare\"><tr><th class=\"l\" rowspan=\"2\">class</th>"
-                  "<th class=\"l\" rowspan=\"2\">metric</th>";
+  std::string s =
+      "<table class=\"ap compare\"><tr><th class=\"l\" rowspan=\"2\">class</th>"
+      "<th class=\"l\" rowspan=\"2\">metric</th>";
   for (Difficulty d : kDifficulties)
     s += std::string("<th colspan=\"3\">") + difficulty_key(d) + " (AP R40 %)</th>";
   s += "</tr><tr>";
@@ -221,8 +242,9 @@ std::string curves(const ReportInput& in) {
     const MetricEval ClassEval::*member;
     const char* dash;
   };
-  constexpr Style kStyles[] = {
-      {"2D", &ClassEval::box2d, ""}, {"BEV", &ClassEval::bev, "6 3"}, {"3D", &ClassEval::box3d, "2 2"}};
+  constexpr Style kStyles[] = {{"2D", &ClassEval::box2d, ""},
+                               {"BEV", &ClassEval::bev, "6 3"},
+                               {"3D", &ClassEval::box3d, "2 2"}};
   PlotLayout layout;
   layout.legend = false;  // one legend above all plots: sets by colour, metrics by line
   std::string s = "<p class=\"legend\">";
@@ -233,7 +255,8 @@ std::string curves(const ReportInput& in) {
        "stroke=\"#444\" stroke-width=\"1.5\"/></svg> BEV <svg width=\"28\" height=\"8\"><line "
        "x1=\"0\" y1=\"4\" x2=\"28\" y2=\"4\" stroke=\"#444\" stroke-width=\"1.5\" "
        "stroke-dasharray=\"6 3\"/></svg> 3D <svg width=\"28\" height=\"8\"><line x1=\"0\" y1=\"4\" "
-       "x2=\"28\" y2=\"4\" stroke=\"#444\" stroke-width=\"1.5\" stroke-dasharray=\"2 2\"/></svg></p>";
+       "x2=\"28\" y2=\"4\" stroke=\"#444\" stroke-width=\"1.5\" stroke-dasharray=\"2 "
+       "2\"/></svg></p>";
   bool any = false;
   for (EvalClass cls : kClasses) {
     std::string row;
@@ -251,8 +274,8 @@ std::string curves(const ReportInput& in) {
         }
       }
       if (series.empty()) continue;
-      row += pr_curve_svg(std::string(eval_class_name(cls)) + " " + difficulty_key(d), series,
-                          layout);
+      row +=
+          pr_curve_svg(std::string(eval_class_name(cls)) + " " + difficulty_key(d), series, layout);
     }
     if (!row.empty()) s += "<div class=\"curves\">" + row + "</div>";
     any = any || !row.empty();
@@ -265,15 +288,14 @@ std::string findings_summary(const ReportInput& in) {
   for (const auto& [k, v] : in.summary) {
     const bool is_kind = k.rfind("kind:", 0) == 0;
     const std::string name = is_kind ? k.substr(5) : k;
-    (is_kind ? kinds : totals) += "<tr><td class=\"l\">" + html_escape(name) + "</td><td>" +
-                                  std::to_string(v) + "</td></tr>";
+    (is_kind ? kinds : totals) +=
+        "<tr><td class=\"l\">" + html_escape(name) + "</td><td>" + std::to_string(v) + "</td></tr>";
   }
   std::string s;
   s += "<table class=\"kinds\"><tr><th class=\"l\">finding kind</th><th>findings</th></tr>" +
        (kinds.empty() ? "<tr><td class=\"l na\" colspan=\"2\">no finding</td></tr>" : kinds) +
        "</table>";
-  s += "<table class=\"totals\"><tr><th class=\"l\">count</th><th></th></tr>" + totals +
-       "</table>";
+  s += "<table class=\"totals\"><tr><th class=\"l\">count</th><th></th></tr>" + totals + "</table>";
   return s;
 }
 
@@ -302,9 +324,9 @@ std::string frame_card(const ReportFrame& f) {
               ? ""
               : " &rarr; " + html_escape(x.predicted_class)) +
          "</td><td>" + (x.label >= 0 ? std::to_string(x.label) : "") + "</td><td>" +
-         (x.prediction >= 0 ? std::to_string(x.prediction) : "") + "</td><td>" +
-         opt_num(x.iou_2d) + "</td><td>" + opt_num(x.iou_3d) + "</td><td class=\"reason\">" +
-         html_escape(x.reason) + "</td></tr>";
+         (x.prediction >= 0 ? std::to_string(x.prediction) : "") + "</td><td>" + opt_num(x.iou_2d) +
+         "</td><td>" + opt_num(x.iou_3d) + "</td><td class=\"reason\">" + html_escape(x.reason) +
+         "</td></tr>";
   }
   return s + "</table></div>";
 }
@@ -363,9 +385,8 @@ std::string render_report_html(const ReportInput& in) {
        "</p>" +
        curves(in);
   s += "<h2 id=\"findings\">Findings by kind</h2>" + findings_summary(in);
-  s += std::string("<h2 id=\"frames\">") +
-       (compare ? "Top regressions" : "Top suspicious frames") + " (" +
-       std::to_string(in.frames.size()) + ")</h2>";
+  s += std::string("<h2 id=\"frames\">") + (compare ? "Top regressions" : "Top suspicious frames") +
+       " (" + std::to_string(in.frames.size()) + ")</h2>";
   if (in.frames.empty()) s += "<p class=\"na\">No frame has a finding.</p>";
   for (const ReportFrame& f : in.frames) s += frame_card(f);
   s += std::string("<script>") + kScript + "</script></body></html>\n";

@@ -17,14 +17,16 @@ constexpr int kThumbDash = 6;
 
 void check_image(const Image& img) {
   if (img.width < 0 || img.height < 0 ||
-      img.rgb.size() != static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3)
+      img.rgb.size() !=
+          static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3)
     throw std::invalid_argument("image size does not match its RGB buffer");
 }
 
 void put(Image& img, int x, int y, Rgb c) {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-  const std::size_t i =
-      (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 3;
+  const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) +
+                         static_cast<std::size_t>(x)) *
+                        3;
   img.rgb[i] = c.r;
   img.rgb[i + 1] = c.g;
   img.rgb[i + 2] = c.b;
@@ -104,12 +106,14 @@ Image downscale(const Image& img, int width) {
       for (int y = y0; y < y1; ++y)
         for (int x = x0; x < x1; ++x) {
           const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) +
-                                 static_cast<std::size_t>(x)) * 3;
+                                 static_cast<std::size_t>(x)) *
+                                3;
           for (int k = 0; k < 3; ++k) sum[k] += img.rgb[i + static_cast<std::size_t>(k)];
         }
       const unsigned n = static_cast<unsigned>((y1 - y0) * (x1 - x0));
       const std::size_t o = (static_cast<std::size_t>(oy) * static_cast<std::size_t>(out.width) +
-                             static_cast<std::size_t>(ox)) * 3;
+                             static_cast<std::size_t>(ox)) *
+                            3;
       for (int k = 0; k < 3; ++k)
         out.rgb[o + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>((sum[k] + n / 2) / n);
     }

@@ -88,9 +88,10 @@ std::string pr_curve_svg(const std::string& title, const std::vector<PrSeries>& 
     if (!l.legend) continue;
     // Legend: bottom-left inside the plot area, where precision/recall curves rarely go.
     const double ly = o[1] - 6 - kLegendRow * static_cast<double>(series.size() - 1 - k);
-    s += "<line x1=\"" + num(l.left + 6) + "\" y1=\"" + num(ly - 3) + "\" x2=\"" + num(l.left + 22) +
-         "\" y2=\"" + num(ly - 3) + "\" stroke=\"" + colour + "\" stroke-width=\"1.5\"" +
-         (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "/>";
+    s += "<line x1=\"" + num(l.left + 6) + "\" y1=\"" + num(ly - 3) + "\" x2=\"" +
+         num(l.left + 22) + "\" y2=\"" + num(ly - 3) + "\" stroke=\"" + colour +
+         "\" stroke-width=\"1.5\"" + (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") +
+         "/>";
     s += "<text x=\"" + num(l.left + 26) + "\" y=\"" + num(ly) + "\" class=\"k\">" +
          html_escape(ser.name) + "</text>";
   }
