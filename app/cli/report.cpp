@@ -106,6 +106,7 @@ PipelineResult run_pipeline(const DatasetIndex& ds, const std::vector<std::strin
 // and a 25 px tall pedestrian (the devkit's smallest) is still ~10 px tall.
 constexpr int kThumbWidth = 480;
 constexpr Rgb kLabelColour{0, 200, 0};
+constexpr Rgb kDontCareColour{150, 150, 150};  // DontCare regions: solid grey, not an object
 // Prediction sets, in order: orange, blue, magenta, gold, cyan, red (distinct from the labels'
 // green and from each other for the common colour-vision deficiencies' first pairs).
 constexpr Rgb kSetPalette[] = {{255, 140, 0}, {30, 120, 255}, {220, 0, 220},
@@ -138,7 +139,8 @@ void make_thumbnail(const DatasetIndex& ds, const FrameAnnotations& ann, std::si
     return;
   }
   std::vector<ThumbnailBox> boxes;
-  for (const Object& o : ann.labels) boxes.push_back({o.box2d, kLabelColour, false});
+  for (const Object& o : ann.labels)
+    boxes.push_back({o.box2d, o.is_dontcare() ? kDontCareColour : kLabelColour, false});
   for (std::size_t s : sets)
     if (s < ann.preds.size())
       for (const Object& o : ann.preds[s].objects) boxes.push_back({o.box2d, set_colour(s), true});

@@ -177,6 +177,18 @@ TEST_CASE("needle report in headless Chromium: images load, no error, data stays
                             (fs::path(first_label).stem().string() + ".png");
   if (fs::exists(some_png)) fs::copy_file(some_png, demo / "training" / "image_2" / (odd + ".png"));
 
+  // 4. The issue's payload as a class name in a label line: it holds spaces, so the KITTI parser
+  // rejects the line (17 fields) and the frame is listed as invalid data; nothing may run either.
+  std::string other_label;
+  for (const auto& e : fs::directory_iterator(demo / "training" / "label_2"))
+    if (e.path().string() != first_label && e.path().stem().string().size() == 6 &&
+        (other_label.empty() || e.path().string() < other_label))
+      other_label = e.path().string();
+  REQUIRE(!other_label.empty());
+  std::string other = slurp(other_label);
+  other.replace(0, other.find(' '), payload);
+  needle::test::write_file(other_label, other);
+
   const fs::path out = temp_dir("report_xss_out");
   std::string log;
   REQUIRE(run_command(needle_binary() + " report " + q(demo) + " --out " + q(out) +

@@ -352,7 +352,7 @@ std::string render_report_html(const ReportInput& in) {
        " with findings" + (in.generated.empty() ? "" : " &middot; " + html_escape(in.generated)) +
        "</p>";
   s += "<p class=\"legend\">boxes: <span class=\"sw\" style=\"border-color:" +
-       css_colour(in.label_colour) + "\"></span>labels (solid)";
+       css_colour(in.label_colour) + "\"></span>labels (solid; DontCare grey)";
   for (std::size_t i : shown_sets(in))
     s += " <span class=\"sw d\" style=\"border-color:" + set_colour(in, i) + "\"></span>" +
          html_escape(in.set_names[i]) + " (dashed)";
