@@ -27,6 +27,7 @@ LidarCluster cluster(int label, bool dontcare, std::vector<std::uint32_t> points
   c.in_dontcare = dontcare;
   c.points = std::move(points);
   c.n_points = static_cast<std::uint32_t>(c.points.size());
+  c.box.l = 1.0, c.box.w = 0.8, c.box.h = 1.6;  // a pedestrian-sized cluster on the ground
   return c;
 }
 
@@ -66,10 +67,24 @@ TEST_CASE("lidar overlay: unlabelled clusters overlap no label and no DontCare",
   fl.clusters.push_back(cluster(-1, true, {5, 6}));      // inside a DontCare region
   fl.clusters.push_back(cluster(-1, false, {7, 8, 9}));  // not owned, but touches label 1's box
   fl.clusters.push_back(cluster(-1, false, {10}));       // free
+  fl.clusters.push_back(cluster(-1, false, {12}));  // a 20 m wall: not object-sized
+  fl.clusters.back().box.l = 20.0;
+  fl.clusters.push_back(cluster(-1, false, {13}));  // 0.3 m tall: kerb
+  fl.clusters.back().box.h = 0.3;
+  fl.clusters.push_back(cluster(-1, false, {14}));  // its lowest point 2 m up: a sign
+  fl.clusters.back().bottom_gap = 2.0;
+  fl.clusters.push_back(cluster(-1, false, {15}));  // 11 x 2.5 m: a truck still counts
+  fl.clusters.back().box.l = 11.0;
+  fl.clusters.back().box.w = 2.5;
+  fl.clusters.push_back(cluster(-1, false, {17}));  // 0.1 x 0.1 m footprint: a pole
+  fl.clusters.back().box.l = 0.1;
+  fl.clusters.back().box.w = 0.1;
+  fl.clusters.push_back(cluster(-1, false, {16}));  // 200 points above it: a facade or a trunk
+  fl.clusters.back().n_above = 200;
   const std::vector<std::vector<std::uint32_t>> label_points = {{0, 1, 2}, {9, 11}};
-  CHECK(unlabeled_clusters(fl, label_points) == std::vector<int>{1, 4});
+  CHECK(unlabeled_clusters(fl, label_points) == std::vector<int>{1, 4, 8});
   // Without point indices (clusters from the cache) only the owner and DontCare tests remain.
-  CHECK(unlabeled_clusters(fl, {}) == std::vector<int>{1, 3, 4});
+  CHECK(unlabeled_clusters(fl, {}) == std::vector<int>{1, 3, 4, 8});
   fl.ok = false;
   CHECK(unlabeled_clusters(fl, label_points).empty());
 }

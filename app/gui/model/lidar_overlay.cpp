@@ -1,5 +1,6 @@
 #include "gui/model/lidar_overlay.h"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace needle::view {
@@ -19,6 +20,10 @@ std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
   for (std::size_t c = 0; c < lidar.clusters.size(); ++c) {
     const LidarCluster& cl = lidar.clusters[c];
     if (cl.label >= 0 || cl.in_dontcare) continue;
+    const double length = std::max(cl.box.l, cl.box.w);
+    if (length > kMaxObjectLength || length < kMinObjectLength || cl.box.h < kMinObjectHeight ||
+        cl.bottom_gap > kMaxStandingGap || cl.n_above > kMaxPointsAbove)
+      continue;
     bool touches = false;
     for (std::uint32_t i : cl.points)
       if (i < in_label.size() && in_label[i]) {

@@ -16,9 +16,18 @@
 
 namespace needle::view {
 
-// Clusters that overlap no label: not owned by a label (LidarCluster::label < 0), not mostly in
-// a DontCare region, and none of their points inside any label box (`label_points`: indices of
-// the scan points inside each label box, as LoadedFrame::label_points). Ascending indices.
+// Object-sized unlabelled clusters: not owned by a label (LidarCluster::label < 0), not mostly in
+// a DontCare region, none of their points inside any label box (`label_points`: indices of the
+// scan points inside each label box, as LoadedFrame::label_points), and shaped like an object:
+// footprint no longer than kMaxObjectLength and no shorter than kMinObjectLength, at least kMinObjectHeight tall, standing within
+// kMaxStandingGap of the ground, with at most kMaxPointsAbove points above its top (a facade
+// goes on above the clustered height, a trunk has its crown; an object has sky). Walls, facades,
+// trees and signs are not drawn. Ascending indices.
+inline constexpr double kMaxObjectLength = 12.0;  // m: KITTI's longest Truck/Tram labels ~12-15 m
+inline constexpr double kMinObjectLength = 0.4;   // m: thinner slivers are poles, facade strips
+inline constexpr double kMinObjectHeight = 0.4;   // m: below this a cluster is kerb or clutter
+inline constexpr double kMaxStandingGap = 1.0;    // m: lowest point above ground (raised: signs)
+inline constexpr std::uint32_t kMaxPointsAbove = 10;  // LidarCluster::n_above: a few stray returns
 std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
                                     const std::vector<std::vector<std::uint32_t>>& label_points);
 
