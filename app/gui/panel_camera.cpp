@@ -220,6 +220,22 @@ void draw_camera_panel(UiContext& ui, const Rect& r) {
                   s.selection.label == static_cast<int>(i), d, std::nullopt);
     }
   }
+  // Unlabelled lidar clusters: near-clipped projected wireframes in their own colour.
+  ui.layout.clusters_unlabeled = static_cast<int>(f->unlabeled_clusters.size());
+  if (d.show_clusters && calib) {
+    const ImU32 col = to_imu32(kClusterColor);
+    for (int c : f->unlabeled_clusters) {
+      if (c < 0 || c >= static_cast<int>(f->lidar.clusters.size())) continue;
+      const Object& o = f->lidar.clusters[static_cast<std::size_t>(c)].box;
+      const auto box = projected_box_2d(o, *calib, img.width, img.height);
+      if (!box) continue;
+      ui.layout.cluster_boxes.push_back(o);
+      ui.layout.cluster_boxes_image.push_back(*box);
+      for (const Segment2D& sg : project_box_edges(o, *calib))
+        pt.line(to_screen(vp, sg.u0, sg.v0), to_screen(vp, sg.u1, sg.v1), col,
+                d.camera_line_width, false);
+    }
+  }
   dl->PopClipRect();
 
   const std::string calib_problems = f->problems_of("calib");

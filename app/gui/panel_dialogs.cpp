@@ -4,6 +4,7 @@
 
 #include "gui/model/actions.h"
 #include "gui/model/commands.h"
+#include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -26,6 +27,23 @@ void draw_help_window(AppState& s) {
       }
       ImGui::EndTable();
     }
+    // The finding tags of the frame list and inspector, and the lidar layers' colours.
+    ImGui::Separator();
+    if (ImGui::BeginTable("##kinds", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+      for (const FindingKindHelp& k : finding_kind_help()) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(to_imu32(finding_kind_color(k.kind))),
+                           "%s", finding_kind_tag(k.kind));
+        ImGui::TableNextColumn();
+        ImGui::Text("%s: %s", k.kind, k.text);
+      }
+      ImGui::EndTable();
+    }
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(to_imu32(kClusterColor)),
+                       "cyan boxes and points: unlabelled lidar clusters (U)");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(to_imu32(kGroundSeenColor)),
+                       "brown mesh: lidar ground estimate (E; dark: interpolated cells)");
   }
   ImGui::End();
 }

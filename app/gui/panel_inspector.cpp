@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gui/model/actions.h"
+#include "gui/model/lidar_overlay.h"
 #include "needle/eval.h"
 #include "gui/model/overlay_style.h"
 #include "gui/panels.h"
@@ -38,6 +39,69 @@ void colour_swatch(Rgb c) {
 
 constexpr ImGuiTableFlags kTableFlags =
     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+
+// Per label: non-ground points inside (against the expected range when a LidarModel is known:
+// the viewer has none, see lidar_overlay.h), shell points, the bottom's height above the local
+// ground (~ interpolated ground) and the fit: the share of its cluster inside the box, that
+// cluster's points outside, and the largest overflow beyond a face.
+void draw_lidar_section(AppState& s, const LoadedFrame& f) {
+  const auto& labels = f.data.ann.labels;
+  char title[128];
+  if (!f.lidar.ok) {
+    std::snprintf(title, sizeof title, "Lidar - no scan analysis###lidar");
+    ImGui::CollapsingHeader(title, ImGuiTreeNodeFlags_Leaf);
+    return;
+  }
+  std::snprintf(title, sizeof title, "Lidar (%zu clusters, %zu unlabelled, %.0f ms)###lidar",
+                f.lidar.clusters.size(), f.unlabeled_clusters.size(), f.lidar.timings.total);
+  if (!ImGui::CollapsingHeader(title, ImGuiTreeNodeFlags_DefaultOpen)) return;
+  const std::vector<LidarLabelRow> rows = lidar_label_rows(labels, f.lidar);
+  if (!rows.empty() && ImGui::BeginTable("##lidar", 6, kTableFlags)) {
+    ImGui::TableSetupColumn("#");
+    ImGui::TableSetupColumn("class");
+    ImGui::TableSetupColumn("in (expected)");
+    ImGui::TableSetupColumn("shell");
+    ImGui::TableSetupColumn("ground m");
+    ImGui::TableSetupColumn("fit: share / out / overflow", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (const LidarLabelRow& r : rows) {
+      if (!r.valid) continue;
+      const auto i = static_cast<std::size_t>(r.label);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      char label[80];
+      std::snprintf(label, sizeof label, "%zu##lidarlabel%zu", i, i);
+      if (ImGui::Selectable(label, s.selection.label == r.label,
+                            ImGuiSelectableFlags_SpanAllColumns))
+        select_label(s, r.label);
+      ImGui::TableNextColumn();
+      colour_swatch(label_color(labels[i].cls));
+      ImGui::TextUnformatted(labels[i].type.c_str());
+      ImGui::TableNextColumn();
+      if (r.has_expected)
+        ImGui::Text("%u (%.0f-%.0f)", r.n_in, r.expected_lo, r.expected_hi);
+      else
+        ImGui::Text("%u", r.n_in);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", r.n_shell);
+      ImGui::TableNextColumn();
+      ImGui::Text("%+.2f%s", r.ground_offset, r.ground_seen ? "" : " ~");
+      ImGui::TableNextColumn();
+      if (r.cluster < 0)
+        ImGui::TextDisabled("no cluster");
+      else
+        ImGui::Text("%.0f%% / %u / %.2f m %s", 100.0 * r.cluster_share, r.n_out, r.max_overflow,
+                    overflow_face_name(r.max_overflow_face));
+    }
+    ImGui::EndTable();
+  }
+  for (int c : f.unlabeled_clusters) {
+    const LidarCluster& cl = f.lidar.clusters[static_cast<std::size_t>(c)];
+    colour_swatch(kClusterColor);
+    ImGui::Text("cluster %d: %u points, %.1f x %.1f x %.1f m at %.1f m", c, cl.n_points, cl.box.l,
+                cl.box.w, cl.box.h, cl.box.distance());
+  }
+}
 
 }  // namespace
 
@@ -156,6 +220,9 @@ void draw_inspector(UiContext& ui, const Rect& r) {
     }
     ImGui::EndTable();
   }
+
+  // What the lidar says about each label (needle/lidar.h), and the unlabelled clusters.
+  draw_lidar_section(s, *f);
 
   // Predictions, one section per set.
   for (std::size_t set = 0; set < ann.preds.size() && set < s.session->set_names.size(); ++set) {

@@ -141,6 +141,7 @@ void Scene3D::init() {
   points_.init();
   boxes_.init();
   grid_.init();
+  lidar_.init();
   gl::LineBatch grid;
   build_grid_lines(grid);
   grid_.upload(grid);
@@ -178,6 +179,7 @@ void Scene3D::sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& 
     dirty_ = true;
   }
   if (frame_changed) dirty_ = true;
+  if (lidar_.sync(s.display, f)) dirty_ = true;
   if (f)
     build_box_lines(s, sel, *f, box_batch_);
   else
@@ -214,6 +216,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);
   points_.draw(mvp.data(), style);
+  lidar_.draw(s.display, mvp.data(), fw, fh);
   boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces
   gl::RenderTarget::end();
 }

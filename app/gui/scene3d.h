@@ -8,6 +8,7 @@
 #include "gl/line_renderer.h"
 #include "gl/point_renderer.h"
 #include "gui/model/app_state.h"
+#include "gui/scene3d_lidar.h"
 
 namespace needle::view {
 
@@ -49,6 +50,7 @@ class Scene3D {
   gl::PointRenderer points_;
   gl::LineRenderer boxes_;
   gl::LineRenderer grid_;
+  LidarLayers lidar_;  // unlabelled clusters and ground estimate (scene3d_lidar.h)
   gl::LineBatch box_batch_, drawn_boxes_;
   struct Key {
     Mat4 mvp;

@@ -40,6 +40,8 @@ struct DisplaySettings {
   bool score_text = true;
   bool show_grid = true;
   bool highlight_points = true;  // points inside the selected box
+  bool show_clusters = true;     // unlabelled lidar clusters: boxes + points (3D and camera)
+  bool show_ground = false;      // the lidar's local ground estimate (3D view)
 
   DisplaySettings() { show_class.fill(true); }
   // Whether an object of this class is drawn at all (class toggle + DontCare toggle).

@@ -322,6 +322,30 @@ std::vector<Command> make_command_table() {
        .params = {},
        .help = "3D view: ground grid and range rings",
        .run = [](CommandHost& h, const P&) { return toggle(h.state().display.show_grid); }});
+  t.push_back({.id = "view.toggle_clusters",
+               .script = "toggle clusters",
+               .params = {},
+               .help = "3D and camera views: unlabelled lidar clusters (cyan boxes and points)",
+               .chords = {{letter('U')}},
+               .menu = "View",
+               .menu_label = "Unlabelled clusters",
+               .applies = has_session,
+               .checked = [](const AppState& s) { return s.display.show_clusters; },
+               .run = [](CommandHost& h, const P&) {
+                 return toggle(h.state().display.show_clusters);
+               }});
+  t.push_back({.id = "view.toggle_ground",
+               .script = "toggle ground",
+               .params = {},
+               .help = "3D view: the lidar's local ground estimate (bright: observed cells)",
+               .chords = {{letter('E')}},
+               .menu = "View",
+               .menu_label = "Ground estimate",
+               .applies = has_session,
+               .checked = [](const AppState& s) { return s.display.show_ground; },
+               .run = [](CommandHost& h, const P&) {
+                 return toggle(h.state().display.show_ground);
+               }});
   t.push_back(
       {.id = "view.toggle_heading",
        .script = "toggle heading",

@@ -70,6 +70,19 @@ std::string layout_json(const LayoutReport& r) {
   j["view3d_error"] = r.view3d_error;
   j["problems"] = r.problems;
   j["view3d"] = {{"bev", r.bev}, {"mvp_column_major", r.view3d_mvp.m}};
+  nlohmann::json boxes = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.cluster_boxes_image.size() && i < r.cluster_boxes.size(); ++i) {
+    const Box2D& b = r.cluster_boxes_image[i];
+    const Object& o = r.cluster_boxes[i];
+    boxes.push_back({{"x1", b.x1},
+                     {"y1", b.y1},
+                     {"x2", b.x2},
+                     {"y2", b.y2},
+                     {"loc_cam", {o.loc_cam.x, o.loc_cam.y, o.loc_cam.z}},
+                     {"hwl", {o.h, o.w, o.l}},
+                     {"rotation_y", o.rotation_y}});
+  }
+  j["clusters"] = {{"unlabeled", r.clusters_unlabeled}, {"camera_boxes", boxes}};
   return j.dump();
 }
 

@@ -18,6 +18,7 @@
 
 #include "gui/model/camera_math.h"
 #include "gui/model/config.h"
+#include "needle/types.h"
 
 namespace needle::view {
 
@@ -57,6 +58,11 @@ struct LayoutReport {
   std::vector<std::string> problems;       // every problem the inspector lists for the frame
   bool bev = false;
   Mat4 view3d_mvp;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
+  // Unlabelled clusters drawn on the camera image: their 3D boxes (camera frame, KITTI label
+  // convention) and projected 2D boxes (image pixels), same order.
+  std::vector<Object> cluster_boxes;
+  std::vector<Box2D> cluster_boxes_image;
+  int clusters_unlabeled = 0;  // unlabelled clusters of the frame (drawn or not)
 };
 
 std::string layout_json(const LayoutReport& r);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "needle/dataset.h"
+#include "needle/lidar.h"
 
 namespace needle::view {
 
@@ -21,6 +22,10 @@ struct LoadedFrame {
   // Indices of velodyne points inside each 3D box: labels, then per prediction set.
   std::vector<std::vector<std::uint32_t>> label_points;
   std::vector<std::vector<std::vector<std::uint32_t>>> pred_points;
+  // The lidar witness for this frame (needle/lidar.h: ground, clusters with point indices,
+  // per-label statistics), run on the loader thread; lidar.ok false without scan or calib.
+  FrameLidar lidar;
+  std::vector<int> unlabeled_clusters;  // indices into lidar.clusters (lidar_overlay.h)
   double load_ms = 0;  // read + decode + derive, wall time on the loader thread
 
   // Fatal problems of one modality ("image", "velodyne", "calib", "label", "pred:<set>"),
@@ -33,7 +38,10 @@ struct LoadedFrame {
 // Loads and derives one frame. Never throws on bad data (problems are recorded in the frame).
 LoadedFrame load_viewer_frame(const DatasetIndex& ds, std::size_t index);
 
-// The derived part alone (for tests and the loader): image points and points inside boxes.
+// The derived part alone (for tests and the loader): image points, points inside boxes and the
+// lidar analysis.
 void derive_frame_data(LoadedFrame& f);
+// The lidar analysis and the unlabelled clusters alone (needs label_points already derived).
+void derive_frame_lidar(LoadedFrame& f);
 
 }  // namespace needle::view

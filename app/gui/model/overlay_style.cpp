@@ -4,6 +4,7 @@
 #include <string>
 
 #include "needle/findings.h"
+#include "needle/lidar_witness.h"
 
 namespace needle::view {
 
@@ -80,7 +81,33 @@ Rgb finding_kind_color(const std::string& k) {
   if (k == kind::kPoorOverlap) return {70, 150, 230};
   if (k == kind::kHeadingFlip) return {60, 190, 170};
   if (k == kind::kInvalidData) return {200, 40, 40};
+  if (k == kind::kEmptyBox) return {240, 110, 150};
+  if (k == kind::kBoxFit) return {90, 200, 90};
+  if (k == kind::kImplausibleSize) return {210, 200, 60};
+  if (k == kind::kOffGround) return {170, 120, 70};
+  if (k == kind::kUnlabeledCluster) return {kClusterColor.r, kClusterColor.g, kClusterColor.b};
   return {140, 140, 150};
+}
+
+const std::vector<FindingKindHelp>& finding_kind_help() {
+  static const std::vector<FindingKindHelp> kHelp = {
+      {kind::kUnmatchedPrediction, "a confident prediction no label matches"},
+      {kind::kUnmatchedLabel, "a label no prediction matches"},
+      {kind::kClassMismatch, "label and prediction agree on the box, not the class"},
+      {kind::kPoorOverlap, "matched, but the boxes overlap poorly"},
+      {kind::kHeadingFlip, "matched box turned about 180 degrees"},
+      {kind::kInvalidData, "a file of the frame could not be read"},
+      {kind::kRegressionMiss, "found by the old model, missed by the new"},
+      {kind::kNewFalsePositive, "a false positive the old model did not make"},
+      {kind::kModelClassFlip, "the two models disagree on the class"},
+      {kind::kModelDisagreement, "the two models disagree on the object"},
+      {kind::kEmptyBox, "lidar: far fewer points in the box than such labels have"},
+      {kind::kBoxFit, "lidar: the object's points lie partly outside the box (shift/heading)"},
+      {kind::kImplausibleSize, "lidar: points overflow opposite faces: the box is too small"},
+      {kind::kOffGround, "lidar: the box floats above or sinks below the local ground"},
+      {kind::kUnlabeledCluster, "lidar: an object-like cluster no label covers (cyan boxes)"},
+  };
+  return kHelp;
 }
 
 const char* finding_kind_tag(const std::string& k) {
@@ -94,6 +121,11 @@ const char* finding_kind_tag(const std::string& k) {
   if (k == kind::kNewFalsePositive) return "NFP";
   if (k == kind::kModelClassFlip) return "MCF";
   if (k == kind::kModelDisagreement) return "DIS";
+  if (k == kind::kEmptyBox) return "EMP";
+  if (k == kind::kBoxFit) return "FIT";
+  if (k == kind::kImplausibleSize) return "SIZ";
+  if (k == kind::kOffGround) return "GND";
+  if (k == kind::kUnlabeledCluster) return "CLU";
   return "?";
 }
 

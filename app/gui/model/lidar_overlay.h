@@ -1,0 +1,60 @@
+// What the viewer shows of the lidar witness (needle/lidar.h) for the frame on screen: which
+// clusters are unlabelled (drawn as boxes of their own colour in the 3D and camera views) and
+// the inspector's per-label lidar rows. GL-free; computed on the loader thread or in tests.
+//
+// Expected point counts need the dataset-wide LidarModel (needle/lidar_witness.h), which the
+// viewer does not build (it needs every frame's scan); the rows then carry has_expected = false
+// and the inspector shows the counts alone. A caller holding a model passes it in.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "needle/lidar.h"
+#include "needle/lidar_witness.h"
+
+namespace needle::view {
+
+// Object-sized unlabelled clusters: not owned by a label (LidarCluster::label < 0), not mostly in
+// a DontCare region, none of their points inside any label box (`label_points`: indices of the
+// scan points inside each label box, as LoadedFrame::label_points), and shaped like an object:
+// footprint no longer than kMaxObjectLength and no shorter than kMinObjectLength, at least kMinObjectHeight tall, standing within
+// kMaxStandingGap of the ground, with at most kMaxPointsAbove points above its top (a facade
+// goes on above the clustered height, a trunk has its crown; an object has sky). Walls, facades,
+// trees and signs are not drawn. Ascending indices.
+inline constexpr double kMaxObjectLength = 12.0;  // m: KITTI's longest Truck/Tram labels ~12-15 m
+inline constexpr double kMinObjectLength = 0.4;   // m: thinner slivers are poles, facade strips
+inline constexpr double kMinObjectHeight = 0.4;   // m: below this a cluster is kerb or clutter
+inline constexpr double kMaxStandingGap = 1.0;    // m: lowest point above ground (raised: signs)
+inline constexpr std::uint32_t kMaxPointsAbove = 10;  // LidarCluster::n_above: a few stray returns
+std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
+                                    const std::vector<std::vector<std::uint32_t>>& label_points);
+
+// One inspector row: what the scan says about label `label`.
+struct LidarLabelRow {
+  int label = -1;
+  bool valid = false;           // false: DontCare, 2D-only label or no scan analysis
+  std::uint32_t n_in = 0;       // non-ground points inside the box
+  std::uint32_t n_shell = 0;    // non-ground points in the shell around it
+  bool has_expected = false;    // expected range known (a LidarModel was given)
+  double expected_lo = 0, expected_hi = 0;  // 10% - 90% expected count, points
+  bool below_expected = false;  // n_in < expected_lo
+  double ground_offset = 0;     // box bottom above the local ground, metres (+ = floats)
+  bool ground_seen = false;     // the ground under it was observed (not interpolated)
+  int cluster = -1;             // the cluster holding most of its points, or -1
+  double cluster_share = 0;     // share of that cluster's near points inside the box
+  std::uint32_t n_out = 0;      // that cluster's points outside the box within near_out
+  double max_overflow = 0;      // largest overflow beyond a face (LabelLidarStats::overflow), m
+  int max_overflow_face = -1;   // its face: 0 front, 1 back, 2 left, 3 right, 4 top; -1 none
+};
+
+// Rows for every label of the frame (same order as `labels`).
+std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
+                                            const FrameLidar& lidar,
+                                            const LidarModel* model = nullptr);
+
+// Name of an overflow face index ("front", "back", "left", "right", "top"; "-" otherwise).
+const char* overflow_face_name(int face);
+
+}  // namespace needle::view
