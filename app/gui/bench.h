@@ -1,6 +1,8 @@
 // `needle view DATASET --bench`: measures, in the real app and frame loop, the FPS with all
-// layers on and the latency from a next-frame key press to the first fully drawn new frame,
-// with the target frame prefetched and cold (cache dropped). Prints medians.
+// layers on (3D view still; orbiting with the level of detail on, then with it off), the time of
+// a full-detail 3D redraw once the camera rests, and the latency from a next-frame key press to
+// the first fully drawn new frame, with the target frame prefetched and cold (cache dropped).
+// Prints medians; the last line (BENCH ...) is machine-readable.
 #pragma once
 
 #include <string>
@@ -24,7 +26,7 @@ class BenchRunner {
   std::string report() const;
 
  private:
-  enum class Phase { Warmup, Fps, Orbit, Prefetched, Cold, Done };
+  enum class Phase { Warmup, Fps, Orbit, OrbitFull, Rest, Prefetched, Cold, Done };
   void press(GLFWwindow* window, int key, double now_s);
   Phase phase_ = Phase::Warmup;
   std::string other_id_;
@@ -41,8 +43,15 @@ class BenchRunner {
   std::size_t target_ = 0;
   int released_key_ = -1;
   std::string info_;
+  std::size_t app_points_ = 0;  // points of the bench frame's cloud
   std::vector<double> cpu_times_, orbit_cpu_;
   std::vector<double> orbit_3d_;
+  std::vector<double> orbit_points_;                  // points drawn per orbit frame
+  std::vector<double> orbit_full_times_, orbit_full_3d_;  // OrbitFull phase (every point)
+  std::vector<double> rest_times_, rest_3d_;  // frames that redrew the full cloud after a move
+  int rest_step_ = 0;                         // Rest phase: 0 move, 1 rest (full redraw), 2 idle
+  std::size_t rest_not_full_ = 0;             // rest frames whose picture was not full detail
+  double last_scene_s_ = 0;                   // the last frame's 3D render part (seconds)
   double last_cpu_ = 0;
   std::vector<double> part_ui_, part_3d_, part_imgui_, part_swap_;
 };

@@ -1,5 +1,6 @@
 #include "gui/scene3d.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -61,6 +62,14 @@ const Object* selected_object(const AppState& s, const LoadedFrame& f) {
   }
   return nullptr;
 }
+
+// One budget for the process: the frame period it learns is the machine's, whichever of the
+// app's scenes (the view on screen, the ones rendered ahead and swapped in) draws. GL thread only.
+DetailBudget& motion_budget() {
+  static DetailBudget budget;
+  return budget;
+}
+bool g_motion_decimation = true;  // Scene3D::set_motion_decimation (GL thread only)
 
 }  // namespace
 
@@ -137,6 +146,10 @@ bool selection_centre_velo(const AppState& s, Vec3f* out) {
   return true;
 }
 
+void Scene3D::set_motion_decimation(bool on) {
+  g_motion_decimation = on;
+}
+
 void Scene3D::init() {
   points_.init();
   boxes_.init();
@@ -159,11 +172,12 @@ void Scene3D::sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& 
   }
   if (f && (frame_changed || sel != uploaded_selection_ ||
             s.display.highlight_points != uploaded_highlight_)) {
-    std::vector<std::uint8_t> mask(points_.count(), 0);
+    std::vector<std::uint8_t>& mask = mask_;
+    mask.assign(points_.count(), 0);
     if (s.display.highlight_points) {
       auto mark = [&](const std::vector<std::uint32_t>& idx) {
-        for (std::uint32_t i : idx)
-          if (i < mask.size()) mask[i] = 255;  // normalised attribute: 255 -> 1.0
+        for (std::uint32_t i : idx)  // normalised attribute: 255 -> 1.0
+          if (i < mask.size()) mask[i] = 255;
       };
       const int l = sel.label, ps = sel.pred_set, p = sel.pred;
       if (l >= 0 && l < static_cast<int>(f->label_points.size()))
@@ -205,16 +219,38 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   key.point_size = style.point_size;
   key.dim = style.dim;
   key.grid = s.display.show_grid;
-  if (!dirty_ && key == drawn_key_ && w == target_.width() && h == target_.height()) return;
+  const long call = ++calls_;
+  const bool same_view = key == drawn_key_ && w == target_.width() && h == target_.height();
+  if (!dirty_ && same_view && drawn_full_) return;
   if (!target_.ensure_size(w, h)) return;
+  // Moving: the camera (or the view's size) changed since the last picture. A picture whose
+  // camera did not change (a new frame, a setting, the refinement after a move) is drawn whole.
+  const bool moving = key.mvp.m != drawn_key_.mvp.m || key.w != drawn_key_.w ||
+                      key.h != drawn_key_.h;
+  const std::size_t total = points_.count();
+  const double now = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  DetailBudget& budget = motion_budget();
+  if (moving && last_moving_call_ == call - 1)  // the previous UI frame was a moving one too
+    budget.observe(last_drawn_, total, now - last_moving_s_);
+  const std::size_t step =
+      moving && g_motion_decimation ? decimation_step(total, budget.moving_points(total)) : 1;
+  const std::size_t n = decimated_count(total, step);
+  if (moving) {
+    last_moving_call_ = call;
+    last_moving_s_ = now;
+  }
   drawn_key_ = key;
   dirty_ = false;
+  drawn_full_ = step == 1;
+  last_drawn_ = n;
   ++renders_;
   target_.begin(0.06f, 0.065f, 0.08f);
   const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);
-  points_.draw(mvp.data(), style);
-  boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces
+  points_.draw(mvp.data(), style, step);
+  boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces  // over the points: no z-fighting with box faces
   gl::RenderTarget::end();
 }
 

@@ -1,9 +1,8 @@
 // Level of detail of the 3D view's point cloud (GL-free, unit tested in tests/app/test_detail_budget).
 //
-// While the camera moves the view draws only a prefix of the cloud's points, sized so a frame fits a
-// time budget; once the camera rests for a frame it draws every point. Two pieces make that work:
-//  * uniform_order(): the order the points are uploaded in, so that every prefix is a spatially
-//    uniform sample of the whole scan (no holes, no band of the sweep missing);
+// While the camera moves the view draws only every step-th point of the cloud, as many as fit a
+// frame-time budget; once the camera rests for a frame it draws every point. Two pieces:
+//  * decimation_step(): which points a decimated picture draws (every step-th, an even sample);
 //  * DetailBudget: how many points the next moving frame may draw, from the measured frame period.
 #pragma once
 
@@ -12,31 +11,26 @@
 
 namespace needle::view {
 
-// A permutation of [0, n): upload slot k holds point stride * k mod n. The stride is the integer
-// nearest n / golden ratio that is coprime with n, so the first m slots visit the point indices in
-// a low-discrepancy sequence (three-gap theorem): any prefix samples the index range evenly. A
-// velodyne scan is stored ring by ring in azimuth order, so an even sample of indices is an even
-// sample of the scan (and of every copy of it in an aggregated cloud).
-class UniformOrder {
- public:
-  UniformOrder() = default;
-  explicit UniformOrder(std::size_t n);
-  std::size_t size() const { return n_; }
-  std::size_t stride() const { return stride_; }
-  // The point index stored in upload slot k (k < size()).
-  std::size_t point_at(std::size_t slot) const { return mul_mod(slot, stride_); }
-  // The upload slot that holds point i (i < size()): the inverse permutation.
-  std::size_t slot_of(std::size_t point) const { return mul_mod(point, inverse_); }
-
- private:
-  std::size_t mul_mod(std::size_t a, std::size_t b) const;
-  std::size_t n_ = 0, stride_ = 1, inverse_ = 1;
-};
+// Which points a decimated picture draws: every step-th point of the cloud in its stored order,
+// the smallest step whose ceil(total / step) points fit `wanted` (at least 1), at most
+// kMaxDecimationStep. A velodyne scan is stored ring by ring in azimuth order, so every step-th
+// point is an even sample of the scan, and of every sweep of an aggregated cloud. A strided draw
+// keeps the stored order: a random shuffle (any prefix a uniform sample) made the full-detail draw
+// 1.5-2x slower on llvmpipe, which rasterises points in submission order (bench/RESULTS.md,
+// issue 9 section 5).
+constexpr std::size_t kMaxDecimationStep = 4096;  // 10M points -> >= 2.4k still drawn
+std::size_t decimation_step(std::size_t total, std::size_t wanted);
+// Points a draw with that step covers: ceil(total / step).
+inline std::size_t decimated_count(std::size_t total, std::size_t step) {
+  return step == 0 ? total : (total + step - 1) / step;
+}
 
 // Points to draw while the camera moves. A multiplicative controller on the measured frame period:
-// after a moving frame that took `period_s`, the next one draws count * (budget / period), the
-// step limited to [kMinStep, kMaxStep] so one slow frame (another process, a page fault) does not
-// empty the view; never fewer than min_points, never more than the cloud.
+// after a moving frame that drew `drawn` points in `period_s`, the next one may draw
+// drawn * (budget / period), the factor limited to [kMinStep, kMaxStep] so one slow frame (another
+// process, a page fault) does not empty the view. Scaling by the drawn count treats the whole frame
+// as point cost, so it approaches the fitting count from below without overshooting. Never fewer
+// than min_points wanted, never more than the cloud.
 class DetailBudget {
  public:
   // Frame period aimed at while moving: 1/60 s, the still-view target of issue 9.
