@@ -6,6 +6,7 @@
 #include <numbers>
 #include <vector>
 
+#include "gl/image_points_renderer.h"
 #include "gui/model/overlay_style.h"
 #include "needle/box3d.h"
 
@@ -221,6 +222,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   key.grid = s.display.show_grid;
   const long call = ++calls_;
   const bool same_view = key == drawn_key_ && w == target_.width() && h == target_.height();
+  gl::ImagePointRenderer::set_motion_step(1);  // unless this picture is a decimated one
   if (!dirty_ && same_view && drawn_full_) return;
   if (!target_.ensure_size(w, h)) return;
   // Moving: the camera (or the view's size) changed since the last picture. A picture whose
@@ -237,6 +239,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   const std::size_t step =
       moving && g_motion_decimation ? decimation_step(total, budget.moving_points(total)) : 1;
   const std::size_t n = decimated_count(total, step);
+  gl::ImagePointRenderer::set_motion_step(step);
   if (moving) {
     last_moving_call_ = call;
     last_moving_s_ = now;
@@ -250,7 +253,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);
   points_.draw(mvp.data(), style, step);
-  boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces  // over the points: no z-fighting with box faces
+  boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces
   gl::RenderTarget::end();
 }
 
