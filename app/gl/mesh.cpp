@@ -18,20 +18,21 @@ void Mesh::init(std::size_t buffer_count, std::initializer_list<Attribute> attri
   attributes_.assign(attributes.begin(), attributes.end());
   glBindVertexArray(vao_.id());
   for (const Attribute& a : attributes_) glEnableVertexAttribArray(a.location);
-  point_attributes(1);
+  point_attributes(1, 0);
   glBindVertexArray(0);
 }
 
-void Mesh::point_attributes(std::size_t step) const {
-  // With the vertex array bound: each attribute's stride times `step`.
+void Mesh::point_attributes(std::size_t step, std::size_t first) const {
+  // With the vertex array bound: each attribute's stride times `step`, from vertex `first`.
   for (const Attribute& a : attributes_) {
     glBindBuffer(GL_ARRAY_BUFFER, buffers_.at(a.buffer).id());
     glVertexAttribPointer(a.location, a.components, gl_type(a.type),
                           a.normalized ? GL_TRUE : GL_FALSE, static_cast<GLsizei>(a.stride * step),
-                          reinterpret_cast<const void*>(a.offset));
+                          reinterpret_cast<const void*>(a.offset + first * a.stride));
   }
   glBindBuffer(GL_ARRAY_BUFFER, 0);
   bound_step_ = step;
+  bound_first_ = first;
 }
 
 void Mesh::upload(std::size_t buffer, const void* data, std::size_t bytes, BufferUsage usage) {
@@ -83,11 +84,12 @@ bool Mesh::unmap(std::size_t buffer) {
   return ok;
 }
 
-void Mesh::draw(Primitive primitive, std::size_t count, std::size_t step) const {
+void Mesh::draw(Primitive primitive, std::size_t count, std::size_t step,
+                std::size_t first) const {
   if (count == 0 || !vao_) return;
   glBindVertexArray(vao_.id());
   if (step < 1) step = 1;
-  if (step != bound_step_) point_attributes(step);
+  if (step != bound_step_ || first != bound_first_) point_attributes(step, first);
   glDrawArrays(primitive == Primitive::Points ? GL_POINTS : GL_TRIANGLES, 0,
                static_cast<GLsizei>(count));
   glBindVertexArray(0);

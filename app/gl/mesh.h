@@ -48,16 +48,19 @@ class Mesh {
   void* map_write(std::size_t buffer, std::size_t bytes, BufferUsage usage);
   bool unmap(std::size_t buffer);
   // Draws vertices [0, count) with the program in use. step > 1 draws every step-th vertex
-  // instead (0, step, 2 step, ...; `count` of them) by widening every attribute's stride.
-  void draw(Primitive primitive, std::size_t count, std::size_t step = 1) const;
+  // from `first` instead (first, first + step, ...; `count` of them) by widening every
+  // attribute's stride and moving its offset.
+  void draw(Primitive primitive, std::size_t count, std::size_t step = 1,
+            std::size_t first = 0) const;
 
  private:
   VertexArray vao_;
   std::vector<Buffer> buffers_;
-  void point_attributes(std::size_t step) const;
+  void point_attributes(std::size_t step, std::size_t first) const;
   std::vector<std::size_t> capacity_;  // bytes allocated per buffer
   std::vector<Attribute> attributes_;
-  mutable std::size_t bound_step_ = 1;  // the vertex step the attribute pointers are set for
+  mutable std::size_t bound_step_ = 1;   // the vertex step the attribute pointers are set for
+  mutable std::size_t bound_first_ = 0;  // ... and the first vertex
 };
 
 }  // namespace needle::gl

@@ -46,9 +46,11 @@ void PointRenderer::upload_highlight(const std::vector<std::uint8_t>& mask) {
   mesh_.stream(kHighlightBuffer, mask.data(), count_);
 }
 
-void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step) const {
+void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step,
+                         std::size_t first) const {
   if (step < 1) step = 1;
-  const std::size_t n = (count_ + step - 1) / step;
+  if (first >= count_) return;
+  const std::size_t n = (count_ - first + step - 1) / step;
   if (n == 0 || !program_.valid()) return;
   program_.use();
   ShaderProgram::set_mat4(u_mvp_, mvp);
@@ -59,7 +61,7 @@ void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step
   glUniform3fv(u_hl_, 1, s.highlight_rgb);
   ShaderProgram::set(u_dim_, s.dim);
   glEnable(GL_PROGRAM_POINT_SIZE);
-  mesh_.draw(Primitive::Points, n, step);
+  mesh_.draw(Primitive::Points, n, step, first);
   glDisable(GL_PROGRAM_POINT_SIZE);
 }
 

@@ -48,9 +48,11 @@ class BenchRunner {
   std::vector<double> orbit_3d_;
   std::vector<double> orbit_points_;                  // points drawn per orbit frame
   std::vector<double> orbit_full_times_, orbit_full_3d_;  // OrbitFull phase (every point)
-  std::vector<double> rest_times_, rest_3d_;  // frames that redrew the full cloud after a move
-  int rest_step_ = 0;                         // Rest phase: 0 move, 1 rest (full redraw), 2 idle
-  std::size_t rest_not_full_ = 0;             // rest frames whose picture was not full detail
+  // Rest phase: from the frame that moved the camera to the first full-detail picture.
+  std::vector<double> rest_times_, rest_3d_, rest_frame_counts_;
+  int rest_step_ = 0;  // 0 move, 1 wait for full detail, 2 idle
+  double rest_start_ = 0, rest_3d_sum_ = 0;
+  int rest_frames_ = 0;
   double last_scene_s_ = 0;                   // the last frame's 3D render part (seconds)
   double last_cpu_ = 0;
   std::vector<double> part_ui_, part_3d_, part_imgui_, part_swap_;

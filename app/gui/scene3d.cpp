@@ -71,6 +71,10 @@ DetailBudget& motion_budget() {
   return budget;
 }
 bool g_motion_decimation = true;  // Scene3D::set_motion_decimation (GL thread only)
+// Most points one resting frame draws while completing a picture: ~0.1 s on llvmpipe (~200 ns a
+// point, bench/RESULTS.md issue 9 section 5), 4x a KITTI sweep, which is therefore always drawn
+// whole in one frame; a 10M-point cloud fills in over ~20 frames and the UI stays responsive.
+constexpr std::size_t kRefinePoints = 500000;
 
 }  // namespace
 
@@ -225,19 +229,47 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   gl::ImagePointRenderer::set_motion_step(1);  // unless this picture is a decimated one
   if (!dirty_ && same_view && drawn_full_) return;
   if (!target_.ensure_size(w, h)) return;
+  const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
+  const std::size_t total = points_.count();
+  ++renders_;
+  if (!dirty_ && same_view && total > kRefinePoints) {
+    // At rest on a decimated picture of a big cloud: add the points not drawn yet (the next
+    // offsets of the same step) over it, up to kRefinePoints a frame, then the boxes again on top.
+    // Once every offset is in, the FBO holds what one full draw would have drawn, but for points
+    // at exactly the same depth in one pixel (the first drawn wins, and the order differs). A
+    // cloud that fits one frame is redrawn whole below instead: exactly the direct picture.
+    std::size_t drawn = 0;
+    target_.resume();
+    while (refine_next_ < refine_step_) {
+      const std::size_t more = decimated_count(total - refine_next_, refine_step_);
+      if (drawn > 0 && drawn + more > kRefinePoints) break;
+      points_.draw(mvp.data(), style, refine_step_, refine_next_);
+      drawn += more;
+      ++refine_next_;
+    }
+    boxes_.draw(mvp.data(), fw, fh, false);
+    gl::RenderTarget::end();
+    drawn_full_ = refine_next_ >= refine_step_;
+    last_drawn_ = drawn;
+    // The camera view's lidar overlay (1.4M points for 10M) stays decimated until the 3D view is
+    // complete, so the frames that complete it stay short.
+    gl::ImagePointRenderer::set_motion_step(drawn_full_ ? 1 : refine_step_);
+    return;
+  }
   // Moving: the camera (or the view's size) changed since the last picture. A picture whose
-  // camera did not change (a new frame, a setting, the refinement after a move) is drawn whole.
+  // camera did not change (a new frame, a setting) starts with at most kRefinePoints points and
+  // is completed by the calls that follow (at once for a KITTI sweep).
   const bool moving = key.mvp.m != drawn_key_.mvp.m || key.w != drawn_key_.w ||
                       key.h != drawn_key_.h;
-  const std::size_t total = points_.count();
   const double now = std::chrono::duration<double>(
                          std::chrono::steady_clock::now().time_since_epoch())
                          .count();
   DetailBudget& budget = motion_budget();
   if (moving && last_moving_call_ == call - 1)  // the previous UI frame was a moving one too
     budget.observe(last_drawn_, total, now - last_moving_s_);
-  const std::size_t step =
-      moving && g_motion_decimation ? decimation_step(total, budget.moving_points(total)) : 1;
+  const std::size_t step = !g_motion_decimation ? 1
+                           : moving ? decimation_step(total, budget.moving_points(total))
+                                    : decimation_step(total, kRefinePoints);
   const std::size_t n = decimated_count(total, step);
   gl::ImagePointRenderer::set_motion_step(step);
   if (moving) {
@@ -247,10 +279,10 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   drawn_key_ = key;
   dirty_ = false;
   drawn_full_ = step == 1;
+  refine_step_ = step;
+  refine_next_ = 1;
   last_drawn_ = n;
-  ++renders_;
   target_.begin(0.06f, 0.065f, 0.08f);
-  const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);
   points_.draw(mvp.data(), style, step);
   boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces

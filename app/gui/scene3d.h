@@ -1,9 +1,10 @@
 // The 3D view's GPU mirror: point cloud, box wireframes and ground grid rendered into an FBO.
 // CPU data (LoadedFrame, AppState) is the truth; sync() uploads only what changed.
 // Level of detail: a render whose camera differs from the last one draws every step-th point
-// (an even sample of the scan), as many as DetailBudget says fit the frame-time budget; the next
-// render with the camera at rest draws every point, so the picture of a resting camera is always
-// the full-detail one.
+// (an even sample of the scan), as many as DetailBudget says fit the frame-time budget; the
+// renders that follow with the camera at rest add the other points over it (all at once for a
+// KITTI sweep, in slices of kRefinePoints for a 10M-point cloud), so the picture of a resting
+// camera is the full-detail one.
 #pragma once
 
 #include <memory>
@@ -82,6 +83,7 @@ class Scene3D {
   double last_moving_s_ = 0;    // its start, steady clock seconds
   std::size_t last_drawn_ = 0;
   bool drawn_full_ = true;  // the FBO holds every point of the uploaded frame
+  std::size_t refine_step_ = 1, refine_next_ = 1;  // the FBO holds offsets [0, next) of step
   std::vector<std::uint8_t> mask_;  // highlight mask in upload order, reused
   std::shared_ptr<const LoadedFrame> uploaded_;  // keeps the address unique while compared
   Selection uploaded_selection_;
