@@ -39,6 +39,8 @@ class BenchRunner {
   std::vector<double> prefetched_;   // seconds, key -> drawn
   std::vector<double> cold_;
   std::vector<double> cold_load_ms_;
+  std::vector<double> cold_full_;  // seconds, key -> the new frame's full-detail 3D picture
+  double cold_full_key_ = -1;      // >= 0 while waiting for it
   double key_time_ = -1;  // >= 0 while waiting for the target to be drawn
   std::size_t target_ = 0;
   int released_key_ = -1;

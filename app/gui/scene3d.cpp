@@ -174,6 +174,7 @@ void Scene3D::sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& 
       points_.upload(nullptr, 0);
     uploaded_ = f;
     frame_changed = true;
+    new_frame_ = true;
   }
   if (f && (frame_changed || sel != uploaded_selection_ ||
             s.display.highlight_points != uploaded_highlight_)) {
@@ -267,9 +268,13 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   DetailBudget& budget = motion_budget();
   if (moving && last_moving_call_ == call - 1)  // the previous UI frame was a moving one too
     budget.observe(last_drawn_, total, now - last_moving_s_);
+  // A new frame's first picture is a decimated one too (the cold path: the frame on screen as
+  // soon as possible); the next call completes it.
   const std::size_t step = !g_motion_decimation ? 1
-                           : moving ? decimation_step(total, budget.moving_points(total))
-                                    : decimation_step(total, kRefinePoints);
+                           : moving || new_frame_
+                               ? decimation_step(total, budget.moving_points(total))
+                               : decimation_step(total, kRefinePoints);
+  new_frame_ = false;
   const std::size_t n = decimated_count(total, step);
   gl::ImagePointRenderer::set_motion_step(step);
   if (moving) {
