@@ -24,7 +24,7 @@ for ((i = 1; i <= rounds; i++)); do
   echo "round $i: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   "${xvfb[@]}" "$build/app/needle" view "$kitti" --frame "$frame" --bench --size 1600x900 |
     grep '^BENCH' | tee -a "$log"
-  "${xvfb[@]}" /usr/bin/python3 bench/open3d_orbit.py "$kitti" "$frame" 4 1600x900 2>/dev/null |
+  "${xvfb[@]}" /usr/bin/python3 bench/open3d_orbit.py "$kitti" "$frame" 6 1600x900 2>/dev/null |
     grep '^OPEN3D' | tee -a "$log"
 done
 echo "end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
