@@ -266,7 +266,8 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
                          std::chrono::steady_clock::now().time_since_epoch())
                          .count();
   DetailBudget& budget = motion_budget();
-  if (moving && last_moving_call_ == call - 1)  // the previous UI frame was a moving one too
+  // Learn from consecutive moving frames (not while the bench has the level of detail off).
+  if (moving && g_motion_decimation && last_moving_call_ == call - 1)
     budget.observe(last_drawn_, total, now - last_moving_s_);
   // A new frame's first picture is a decimated one too (the cold path: the frame on screen as
   // soon as possible); the next call completes it.
