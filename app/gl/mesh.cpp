@@ -84,8 +84,7 @@ bool Mesh::unmap(std::size_t buffer) {
   return ok;
 }
 
-void Mesh::draw(Primitive primitive, std::size_t count, std::size_t step,
-                std::size_t first) const {
+void Mesh::draw(Primitive primitive, std::size_t count, std::size_t step, std::size_t first) const {
   if (count == 0 || !vao_) return;
   glBindVertexArray(vao_.id());
   if (step < 1) step = 1;

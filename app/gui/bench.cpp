@@ -265,8 +265,7 @@ std::string BenchRunner::report() const {
   std::snprintf(buf, sizeof buf,
                 "  next-frame latency, cold: median %.2f ms to the first picture, %.2f ms to full "
                 "detail (n=%zu; load on the worker %.2f ms)\n",
-                median(cold_) * 1e3, median(cold_full_) * 1e3, cold_.size(),
-                median(cold_load_ms_));
+                median(cold_) * 1e3, median(cold_full_) * 1e3, cold_.size(), median(cold_load_ms_));
   r += buf;
   std::snprintf(buf, sizeof buf,
                 "BENCH fps=%.2f orbit_fps=%.2f prefetched_ms=%.2f cold_ms=%.2f frame_ms=%.2f "

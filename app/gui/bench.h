@@ -41,21 +41,21 @@ class BenchRunner {
   std::vector<double> cold_load_ms_;
   std::vector<double> cold_full_;  // seconds, key -> the new frame's full-detail 3D picture
   double cold_full_key_ = -1;      // >= 0 while waiting for it
-  double key_time_ = -1;  // >= 0 while waiting for the target to be drawn
+  double key_time_ = -1;           // >= 0 while waiting for the target to be drawn
   std::size_t target_ = 0;
   int released_key_ = -1;
   std::string info_;
   std::size_t app_points_ = 0;  // points of the bench frame's cloud
   std::vector<double> cpu_times_, orbit_cpu_;
   std::vector<double> orbit_3d_;
-  std::vector<double> orbit_points_;                  // points drawn per orbit frame
+  std::vector<double> orbit_points_;                      // points drawn per orbit frame
   std::vector<double> orbit_full_times_, orbit_full_3d_;  // OrbitFull phase (every point)
   // Rest phase: from the frame that moved the camera to the first full-detail picture.
   std::vector<double> rest_times_, rest_3d_, rest_frame_counts_;
   int rest_step_ = 0;  // 0 move, 1 wait for full detail, 2 idle
   double rest_start_ = 0, rest_3d_sum_ = 0;
   int rest_frames_ = 0;
-  double last_scene_s_ = 0;                   // the last frame's 3D render part (seconds)
+  double last_scene_s_ = 0;  // the last frame's 3D render part (seconds)
   double last_cpu_ = 0;
   std::vector<double> part_ui_, part_3d_, part_imgui_, part_swap_;
 };

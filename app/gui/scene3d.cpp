@@ -260,11 +260,10 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   // Moving: the camera (or the view's size) changed since the last picture. A picture whose
   // camera did not change (a new frame, a setting) starts with at most kRefinePoints points and
   // is completed by the calls that follow (at once for a KITTI sweep).
-  const bool moving = key.mvp.m != drawn_key_.mvp.m || key.w != drawn_key_.w ||
-                      key.h != drawn_key_.h;
-  const double now = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now().time_since_epoch())
-                         .count();
+  const bool moving =
+      key.mvp.m != drawn_key_.mvp.m || key.w != drawn_key_.w || key.h != drawn_key_.h;
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   DetailBudget& budget = motion_budget();
   // Learn from consecutive moving frames (not while the bench has the level of detail off).
   if (moving && g_motion_decimation && last_moving_call_ == call - 1)
@@ -279,7 +278,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   const std::size_t n = decimated_count(total, step);
   gl::ImagePointRenderer::set_motion_step(step);
   if (moving) {
-    last_moving_call_ = call;
+    last_moving_call_ = g_motion_decimation ? call : -2;  // the reference phase teaches nothing
     last_moving_s_ = now;
   }
   drawn_key_ = key;

@@ -84,8 +84,9 @@ class Scene3D {
   std::size_t last_drawn_ = 0;
   bool drawn_full_ = true;  // the FBO holds every point of the uploaded frame
   std::size_t refine_step_ = 1, refine_next_ = 1;
-  bool new_frame_ = false;  // a frame was uploaded and not drawn yet  // the FBO holds offsets [0, next) of step
-  std::vector<std::uint8_t> mask_;  // highlight mask in upload order, reused
+  bool new_frame_ =
+      false;  // a frame was uploaded and not drawn yet  // the FBO holds offsets [0, next) of step
+  std::vector<std::uint8_t> mask_;               // highlight mask in upload order, reused
   std::shared_ptr<const LoadedFrame> uploaded_;  // keeps the address unique while compared
   Selection uploaded_selection_;
   bool uploaded_highlight_ = false;

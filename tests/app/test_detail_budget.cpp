@@ -18,9 +18,9 @@ TEST_CASE("detail: decimation step, worked by hand", "[detail]") {
   CHECK(decimation_step(122555, 1000000) == 1);
   CHECK(decimation_step(10, 3) == 4);  // 10 / 3 = 3.3 -> every 4th: points 0, 4, 8
   CHECK(decimated_count(10, 4) == 3);
-  CHECK(decimation_step(10, 0) == 10);                                // at least one point
-  CHECK(decimation_step(10'000'000, 10) == kMaxDecimationStep);       // capped
-  CHECK(decimated_count(10'000'000, kMaxDecimationStep) == 2442);     // 10M / 4096 = 2441.4
+  CHECK(decimation_step(10, 0) == 10);                             // at least one point
+  CHECK(decimation_step(10'000'000, 10) == kMaxDecimationStep);    // capped
+  CHECK(decimated_count(10'000'000, kMaxDecimationStep) == 2442);  // 10M / 4096 = 2441.4
   CHECK(decimated_count(0, 1) == 0);
 }
 

@@ -1,4 +1,5 @@
-// Level of detail of the 3D view's point cloud (GL-free, unit tested in tests/app/test_detail_budget).
+// Level of detail of the 3D view's point cloud (GL-free, unit tested in
+// tests/app/test_detail_budget).
 //
 // While the camera moves the view draws only every step-th point of the cloud, as many as fit a
 // frame-time budget; once the camera rests for a frame it draws every point. Two pieces:
@@ -38,8 +39,8 @@ class DetailBudget {
   // Fewest points drawn while moving: about 1/4 of one KITTI HDL-64 sweep (~120k points), enough
   // to keep cars and the road readable while turning.
   static constexpr std::size_t kDefaultMinPoints = 30000;
-  // Points drawn in the first moving frame before anything is measured: about 1/3 of a sweep,
-  // which draws in ~5 ms on llvmpipe (bench/RESULTS.md, issue 9 section 5).
+  // Points wanted in the first moving frame, before any period is measured: about 1/3 of a KITTI
+  // sweep; the controller corrects it within a few frames (the state is kept between drags).
   static constexpr std::size_t kDefaultStartPoints = 40000;
   static constexpr double kMinStep = 0.5;   // at most halve the count from one frame to the next
   static constexpr double kMaxStep = 1.25;  // grow by at most a quarter a frame (no oscillation)
