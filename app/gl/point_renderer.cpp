@@ -46,11 +46,12 @@ void PointRenderer::upload_highlight(const std::vector<std::uint8_t>& mask) {
   mesh_.stream(kHighlightBuffer, mask.data(), count_);
 }
 
-void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step,
-                         std::size_t first) const {
+void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step, std::size_t first,
+                         std::size_t max_points) const {
   if (step < 1) step = 1;
   if (first >= count_) return;
-  const std::size_t n = (count_ - first + step - 1) / step;
+  const std::size_t all = (count_ - first + step - 1) / step;
+  const std::size_t n = all < max_points ? all : max_points;
   if (n == 0 || !program_.valid()) return;
   program_.use();
   ShaderProgram::set_mat4(u_mvp_, mvp);

@@ -29,9 +29,9 @@ class PointRenderer {
   // mask[i] = 255 highlights point i (a normalised attribute: > 127 counts); size must equal the
   // uploaded count (else ignored).
   void upload_highlight(const std::vector<std::uint8_t>& mask);
-  // Draws every step-th point from point `first` < step (step 1: all of them).
+  // Draws every step-th point from point `first` (step 1: all of them), at most max_points.
   void draw(const float* mvp_column_major, const PointStyle& style, std::size_t step = 1,
-            std::size_t first = 0) const;
+            std::size_t first = 0, std::size_t max_points = SIZE_MAX) const;
   std::size_t count() const { return count_; }
 
  private:

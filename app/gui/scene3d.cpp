@@ -1,5 +1,6 @@
 #include "gui/scene3d.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -234,24 +235,20 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   const std::size_t total = points_.count();
   ++renders_;
   if (!dirty_ && same_view && total > kRefinePoints) {
-    // At rest on a decimated picture of a big cloud: add the points not drawn yet (the next
-    // offsets of the same step) over it, up to kRefinePoints a frame, then the boxes again on top.
-    // Once every offset is in, the FBO holds what one full draw would have drawn, but for points
-    // at exactly the same depth in one pixel (the first drawn wins, and the order differs). A
+    // At rest on a decimated picture of a big cloud: draw the cloud over it in runs of
+    // kRefinePoints consecutive points a frame (scan order: cache friendly; the points already
+    // drawn fail the depth test against themselves), then the boxes again on top. Once the last
+    // run is in, the FBO holds what one full draw would have drawn, but for points at exactly
+    // the same depth in one pixel (the first drawn wins, and the decimated points came first). A
     // cloud that fits one frame is redrawn whole below instead: exactly the direct picture.
-    std::size_t drawn = 0;
     target_.resume();
-    while (refine_next_ < refine_step_) {
-      const std::size_t more = decimated_count(total - refine_next_, refine_step_);
-      if (drawn > 0 && drawn + more > kRefinePoints) break;
-      points_.draw(mvp.data(), style, refine_step_, refine_next_);
-      drawn += more;
-      ++refine_next_;
-    }
+    const std::size_t run = std::min(kRefinePoints, total - refine_next_);
+    points_.draw(mvp.data(), style, 1, refine_next_, run);
+    refine_next_ += run;
     boxes_.draw(mvp.data(), fw, fh, false);
     gl::RenderTarget::end();
-    drawn_full_ = refine_next_ >= refine_step_;
-    last_drawn_ = drawn;
+    drawn_full_ = refine_next_ >= total;
+    last_drawn_ = run;
     // The camera view's lidar overlay (1.4M points for 10M) stays decimated until the 3D view is
     // complete, so the frames that complete it stay short.
     gl::ImagePointRenderer::set_motion_step(drawn_full_ ? 1 : refine_step_);
@@ -285,7 +282,7 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   dirty_ = false;
   drawn_full_ = step == 1;
   refine_step_ = step;
-  refine_next_ = 1;
+  refine_next_ = step == 1 ? total : 0;
   last_drawn_ = n;
   target_.begin(0.06f, 0.065f, 0.08f);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);

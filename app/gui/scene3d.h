@@ -3,7 +3,7 @@
 // Level of detail: a render whose camera differs from the last one draws every step-th point
 // (an even sample of the scan), as many as DetailBudget says fit the frame-time budget; the
 // renders that follow with the camera at rest add the other points over it (all at once for a
-// KITTI sweep, in slices of kRefinePoints for a 10M-point cloud), so the picture of a resting
+// KITTI sweep, in runs of kRefinePoints for a 10M-point cloud), so the picture of a resting
 // camera is the full-detail one.
 #pragma once
 
@@ -82,11 +82,11 @@ class Scene3D {
   long last_moving_call_ = -2;  // the call of the last decimated render
   double last_moving_s_ = 0;    // its start, steady clock seconds
   std::size_t last_drawn_ = 0;
-  bool drawn_full_ = true;  // the FBO holds every point of the uploaded frame
-  std::size_t refine_step_ = 1, refine_next_ = 1;
-  bool new_frame_ =
-      false;  // a frame was uploaded and not drawn yet  // the FBO holds offsets [0, next) of step
-  std::vector<std::uint8_t> mask_;               // highlight mask in upload order, reused
+  bool drawn_full_ = true;                       // the FBO holds every point of the uploaded frame
+  std::size_t refine_step_ = 1;                  // the step of the picture in the FBO
+  std::size_t refine_next_ = 0;                  // ... completed with every point before this one
+  bool new_frame_ = false;                       // a frame was uploaded and not drawn yet
+  std::vector<std::uint8_t> mask_;               // highlight mask a point, reused
   std::shared_ptr<const LoadedFrame> uploaded_;  // keeps the address unique while compared
   Selection uploaded_selection_;
   bool uploaded_highlight_ = false;
