@@ -36,7 +36,7 @@ bool RenderTarget::ensure_size(int width, int height) {
   return true;
 }
 
-void RenderTarget::begin(float r, float g, float b) const {
+void RenderTarget::resume() const {
   glBindFramebuffer(GL_FRAMEBUFFER, fbo_.id());
   glViewport(0, 0, width_, height_);
   glDisable(GL_SCISSOR_TEST);
@@ -44,6 +44,10 @@ void RenderTarget::begin(float r, float g, float b) const {
   glDisable(GL_CULL_FACE);
   glEnable(GL_DEPTH_TEST);
   glDepthFunc(GL_LESS);
+}
+
+void RenderTarget::begin(float r, float g, float b) const {
+  resume();
   glClearColor(r, g, b, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
 }

@@ -15,6 +15,8 @@ class RenderTarget {
   bool ensure_size(int width, int height);
   // Binds the target, sets the viewport and clears colour (rgb in [0,1]) and depth.
   void begin(float r, float g, float b) const;
+  // Binds it for drawing over what it holds (no clear): adding detail to a picture.
+  void resume() const;
   static void end();  // back to the default framebuffer
   int width() const { return width_; }
   int height() const { return height_; }

@@ -34,6 +34,14 @@ void ImagePointRenderer::set_mapping(float ox, float oy, float scale, float size
   depth_max_ = depth_max;
 }
 
+namespace {
+std::size_t g_motion_step = 1;  // ImagePointRenderer::set_motion_step
+}  // namespace
+
+void ImagePointRenderer::set_motion_step(std::size_t step) {
+  g_motion_step = step < 1 ? 1 : step;
+}
+
 void ImagePointRenderer::draw_callback(const ImDrawList*, const ImDrawCmd* cmd) {
   static_cast<const ImagePointRenderer*>(cmd->UserCallbackData)->draw(cmd);
 }
@@ -58,7 +66,7 @@ void ImagePointRenderer::draw(const ImDrawCmd* cmd) const {
   ShaderProgram::set(u_size_, point_size_ * fb_scale.x);
   ShaderProgram::set(u_depth_, depth_max_);
   glEnable(GL_PROGRAM_POINT_SIZE);
-  mesh_.draw(Primitive::Points, count_);
+  mesh_.draw(Primitive::Points, (count_ + g_motion_step - 1) / g_motion_step, g_motion_step);
   glDisable(GL_PROGRAM_POINT_SIZE);
 }
 

@@ -26,6 +26,10 @@ class ImagePointRenderer {
   // ImDrawCallback; the command's user data must be this renderer. Follow it with
   // ImDrawCallback_ResetRenderState.
   static void draw_callback(const ImDrawList* list, const ImDrawCmd* cmd);
+  // Level of detail shared with the 3D view: while its camera moves every frame's overlay draws
+  // every step-th point (the 3D view's step), 1 (every point) otherwise. Set by Scene3D::render
+  // before ImGui renders the frame; GL thread only.
+  static void set_motion_step(std::size_t step);
 
  private:
   void draw(const ImDrawCmd* cmd) const;

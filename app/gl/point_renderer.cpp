@@ -1,5 +1,7 @@
 #include "gl/point_renderer.h"
 
+#include <cstring>
+
 #include "gl/gl_api.h"
 
 namespace needle::gl {
@@ -29,19 +31,28 @@ void PointRenderer::init() {
 }
 
 void PointRenderer::upload(const float* xyzr, std::size_t count) {
-  count_ = count;
-  mesh_.upload(kPointsBuffer, xyzr, count * 4 * sizeof(float), BufferUsage::Static);
-  const std::vector<std::uint8_t> zeros(count, 0);
-  mesh_.upload(kHighlightBuffer, zeros.data(), count, BufferUsage::Dynamic);
+  count_ = 0;
+  if (count == 0 || !xyzr) return;
+  const std::size_t bytes = count * 4 * sizeof(float);
+  void* dst = mesh_.map_write(kPointsBuffer, bytes, BufferUsage::Static);
+  if (!dst) return;
+  std::memcpy(dst, xyzr, bytes);
+  if (mesh_.unmap(kPointsBuffer)) count_ = count;  // else the contents were lost
 }
 
 void PointRenderer::upload_highlight(const std::vector<std::uint8_t>& mask) {
   if (mask.size() != count_ || count_ == 0) return;
-  mesh_.update(kHighlightBuffer, mask.data(), count_);
+  // stream(): reuses the storage while the cloud size does not grow.
+  mesh_.stream(kHighlightBuffer, mask.data(), count_);
 }
 
-void PointRenderer::draw(const float* mvp, const PointStyle& s) const {
-  if (count_ == 0 || !program_.valid()) return;
+void PointRenderer::draw(const float* mvp, const PointStyle& s, std::size_t step, std::size_t first,
+                         std::size_t max_points) const {
+  if (step < 1) step = 1;
+  if (first >= count_) return;
+  const std::size_t all = (count_ - first + step - 1) / step;
+  const std::size_t n = all < max_points ? all : max_points;
+  if (n == 0 || !program_.valid()) return;
   program_.use();
   ShaderProgram::set_mat4(u_mvp_, mvp);
   ShaderProgram::set(u_mode_, s.color_mode);
@@ -51,7 +62,7 @@ void PointRenderer::draw(const float* mvp, const PointStyle& s) const {
   glUniform3fv(u_hl_, 1, s.highlight_rgb);
   ShaderProgram::set(u_dim_, s.dim);
   glEnable(GL_PROGRAM_POINT_SIZE);
-  mesh_.draw(Primitive::Points, count_);
+  mesh_.draw(Primitive::Points, n, step, first);
   glDisable(GL_PROGRAM_POINT_SIZE);
 }
 

@@ -23,12 +23,15 @@ class PointRenderer {
  public:
   PointRenderer() = default;  // empty; init() needs the GL context
   void init();                // compiles the program (throws ShaderError)
-  // Uploads xyzr (4 floats a point, velodyne frame) and clears the highlight mask.
+  // Uploads xyzr (4 floats a point, velodyne frame), written straight into the GL buffer's
+  // storage (reused while big enough). The highlight mask must be uploaded after it.
   void upload(const float* xyzr, std::size_t count);
   // mask[i] = 255 highlights point i (a normalised attribute: > 127 counts); size must equal the
   // uploaded count (else ignored).
   void upload_highlight(const std::vector<std::uint8_t>& mask);
-  void draw(const float* mvp_column_major, const PointStyle& style) const;
+  // Draws every step-th point from point `first` (step 1: all of them), at most max_points.
+  void draw(const float* mvp_column_major, const PointStyle& style, std::size_t step = 1,
+            std::size_t first = 0, std::size_t max_points = SIZE_MAX) const;
   std::size_t count() const { return count_; }
 
  private:

@@ -61,6 +61,7 @@ class App final : public CommandHost {
 
   // For the bench: the frame whose data were fully drawn in the last rendered frame, or null.
   const LoadedFrame* drawn_frame() const { return drawn_.get(); }
+  const Scene3D& scene3d() const { return view_->scene; }  // the 3D view on screen
 
  private:
   void start_dataset();

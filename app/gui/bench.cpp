@@ -11,6 +11,7 @@
 #include "gl/frame_ops.h"
 #include "gui/model/actions.h"
 #include "gui/app.h"
+#include "gui/scene3d.h"
 
 namespace needle::view {
 
@@ -76,6 +77,7 @@ bool BenchRunner::step(App& app, GLFWwindow* window, double now_s) {
                       f.id.c_str(), f.has_cloud() ? f.data.cloud->size() : 0,
                       f.image_points.size() / 3, s.session->index->frames[other_].id.c_str());
         info_ = buf;
+        app_points_ = f.has_cloud() ? f.data.cloud->size() : 0;
       }
       return true;
     case Phase::Fps:
@@ -85,9 +87,21 @@ bool BenchRunner::step(App& app, GLFWwindow* window, double now_s) {
       }
       return true;
     case Phase::Orbit:
-      // The camera turns a little every frame, as while dragging: the 3D view is redrawn each time.
+    case Phase::OrbitFull:
+      // The camera turns a little every frame, as while dragging: the 3D view is redrawn each time
+      // (with the level of detail, then without it).
       s.camera3d.yaw += 0.01f;
       if (now_s - phase_start_ >= kFpsSeconds) {
+        Scene3D::set_motion_decimation(phase_ != Phase::Orbit);
+        phase_ = phase_ == Phase::Orbit ? Phase::OrbitFull : Phase::Rest;
+        phase_start_ = now_s;
+        rest_step_ = 0;
+      }
+      return true;
+    case Phase::Rest:
+      // Move, rest until the picture is full detail again (the still-frame cost), idle.
+      if (rest_step_ == 0) s.camera3d.yaw += 0.01f;
+      if (now_s - phase_start_ >= kFpsSeconds && rest_step_ == 0 && !rest_times_.empty()) {
         phase_ = Phase::Prefetched;
         s.camera3d.reset();
       }
@@ -117,7 +131,7 @@ bool BenchRunner::step(App& app, GLFWwindow* window, double now_s) {
         return false;
       }
       target_ = s.frame == home_ ? other_ : home_;
-      if (s.session->loader->busy()) {
+      if (s.session->loader->busy() || cold_full_key_ >= 0) {
         settle_ = 0;
         return true;
       }
@@ -140,24 +154,60 @@ void BenchRunner::frame_end(App& app, double now_s, double frame_s) {
   const double cpu = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   if (phase_ == Phase::Fps && last_cpu_ > 0) cpu_times_.push_back(cpu - last_cpu_);
   if (phase_ == Phase::Orbit && last_cpu_ > 0) orbit_cpu_.push_back(cpu - last_cpu_);
-  if (phase_ == Phase::Orbit) orbit_times_.push_back(frame_s);
+  if (phase_ == Phase::Orbit) {
+    orbit_times_.push_back(frame_s);
+    orbit_points_.push_back(static_cast<double>(app.scene3d().last_points_drawn()));
+  }
+  if (phase_ == Phase::OrbitFull) orbit_full_times_.push_back(frame_s);
+  if (phase_ == Phase::Rest) {
+    // Step 0 moved the camera this frame; step 1 waits for the full-detail picture, then one idle
+    // frame (step 2).
+    if (rest_step_ == 0) {
+      rest_start_ = now_s;
+      rest_frames_ = 0;
+      rest_3d_sum_ = 0;
+      rest_step_ = 1;
+    } else if (rest_step_ == 1) {
+      ++rest_frames_;
+      rest_3d_sum_ += last_scene_s_;
+      if (app.scene3d().last_render_full()) {
+        rest_times_.push_back(now_s - rest_start_);
+        rest_3d_.push_back(rest_3d_sum_);
+        rest_frame_counts_.push_back(static_cast<double>(rest_frames_));
+        rest_step_ = 2;
+      }
+    } else {
+      rest_step_ = 0;
+    }
+  }
   last_cpu_ = cpu;
   if (phase_ == Phase::Fps) frame_times_.push_back(frame_s);
+  if (cold_full_key_ >= 0 && app.scene3d().last_render_full()) {
+    cold_full_.push_back(now_s - cold_full_key_);
+    cold_full_key_ = -1;
+  }
   if (key_time_ < 0) return;
   const LoadedFrame* f = app.drawn_frame();
   if (!f || f->index != target_) return;
   const double latency = now_s - key_time_;
+  const double key_time_at_press = key_time_;
   key_time_ = -1;
   if (phase_ == Phase::Prefetched)
     prefetched_.push_back(latency);
   else if (phase_ == Phase::Cold) {
     cold_.push_back(latency);
+    if (app.scene3d().last_render_full())
+      cold_full_.push_back(latency);
+    else
+      cold_full_key_ = key_time_at_press;
     cold_load_ms_.push_back(f->load_ms);
   }
 }
 
 void BenchRunner::frame_parts(double ui, double scene, double imgui, double swap) {
   if (phase_ == Phase::Orbit) orbit_3d_.push_back(scene);
+  if (phase_ == Phase::OrbitFull) orbit_full_3d_.push_back(scene);
+  last_scene_s_ = scene;
   if (phase_ != Phase::Fps) return;
   part_ui_.push_back(ui);
   part_3d_.push_back(scene);
@@ -194,19 +244,36 @@ std::string BenchRunner::report() const {
                 ot > 0 ? 1.0 / ot : 0.0, ot * 1e3, median(orbit_3d_) * 1e3,
                 median(orbit_cpu_) * 1e3);
   r += buf;
+  const double oft = median(orbit_full_times_);
+  std::snprintf(buf, sizeof buf,
+                "  orbiting: median %.0f points drawn a frame of %zu; without the level of detail "
+                "(every point every frame) %.1f fps (frame time %.2f ms, 3D render %.2f ms CPU)\n",
+                median(orbit_points_), app_points_, oft > 0 ? 1.0 / oft : 0.0, oft * 1e3,
+                median(orbit_full_3d_) * 1e3);
+  r += buf;
+  const double rt = median(rest_times_);
+  std::snprintf(buf, sizeof buf,
+                "  camera at rest after a move: full detail %.2f ms after the last move (median; "
+                "%.0f frames, 3D render %.2f ms CPU in all; n=%zu)\n",
+                rt * 1e3, median(rest_frame_counts_), median(rest_3d_) * 1e3, rest_times_.size());
+  r += buf;
   std::snprintf(buf, sizeof buf,
                 "  next-frame latency, prefetched: median %.2f ms (n=%zu; frame time still %.2f "
                 "ms, orbiting %.2f ms)\n",
                 median(prefetched_) * 1e3, prefetched_.size(), ft * 1e3, ot * 1e3);
   r += buf;
   std::snprintf(buf, sizeof buf,
-                "  next-frame latency, cold: median %.2f ms (n=%zu; load on the worker %.2f ms)\n",
-                median(cold_) * 1e3, cold_.size(), median(cold_load_ms_));
+                "  next-frame latency, cold: median %.2f ms to the first picture, %.2f ms to full "
+                "detail (n=%zu; load on the worker %.2f ms)\n",
+                median(cold_) * 1e3, median(cold_full_) * 1e3, cold_.size(), median(cold_load_ms_));
   r += buf;
   std::snprintf(buf, sizeof buf,
-                "BENCH fps=%.2f orbit_fps=%.2f prefetched_ms=%.2f cold_ms=%.2f frame_ms=%.2f\n",
+                "BENCH fps=%.2f orbit_fps=%.2f prefetched_ms=%.2f cold_ms=%.2f frame_ms=%.2f "
+                "orbit_full_fps=%.2f orbit_points=%.0f still_ms=%.2f cold_full_ms=%.2f "
+                "points=%zu\n",
                 ft > 0 ? 1.0 / ft : 0.0, ot > 0 ? 1.0 / ot : 0.0, median(prefetched_) * 1e3,
-                median(cold_) * 1e3, ft * 1e3);
+                median(cold_) * 1e3, ft * 1e3, oft > 0 ? 1.0 / oft : 0.0, median(orbit_points_),
+                rt * 1e3, median(cold_full_) * 1e3, app_points_);
   r += buf;
   return r;
 }

@@ -1,10 +1,13 @@
 #include "gui/scene3d.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numbers>
 #include <vector>
 
+#include "gl/image_points_renderer.h"
 #include "gui/model/overlay_style.h"
 #include "needle/box3d.h"
 
@@ -61,6 +64,18 @@ const Object* selected_object(const AppState& s, const LoadedFrame& f) {
   }
   return nullptr;
 }
+
+// One budget for the process: the frame period it learns is the machine's, whichever of the
+// app's scenes (the view on screen, the ones rendered ahead and swapped in) draws. GL thread only.
+DetailBudget& motion_budget() {
+  static DetailBudget budget;
+  return budget;
+}
+bool g_motion_decimation = true;  // Scene3D::set_motion_decimation (GL thread only)
+// Most points one resting frame draws while completing a picture: ~0.1 s on llvmpipe (~200 ns a
+// point, bench/RESULTS.md issue 9 section 5), 4x a KITTI sweep, which is therefore always drawn
+// whole in one frame; a 10M-point cloud fills in over ~20 frames and the UI stays responsive.
+constexpr std::size_t kRefinePoints = 500000;
 
 }  // namespace
 
@@ -137,6 +152,10 @@ bool selection_centre_velo(const AppState& s, Vec3f* out) {
   return true;
 }
 
+void Scene3D::set_motion_decimation(bool on) {
+  g_motion_decimation = on;
+}
+
 void Scene3D::init() {
   points_.init();
   boxes_.init();
@@ -157,14 +176,16 @@ void Scene3D::sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& 
       points_.upload(nullptr, 0);
     uploaded_ = f;
     frame_changed = true;
+    new_frame_ = true;
   }
   if (f && (frame_changed || sel != uploaded_selection_ ||
             s.display.highlight_points != uploaded_highlight_)) {
-    std::vector<std::uint8_t> mask(points_.count(), 0);
+    std::vector<std::uint8_t>& mask = mask_;
+    mask.assign(points_.count(), 0);
     if (s.display.highlight_points) {
       auto mark = [&](const std::vector<std::uint32_t>& idx) {
-        for (std::uint32_t i : idx)
-          if (i < mask.size()) mask[i] = 255;  // normalised attribute: 255 -> 1.0
+        for (std::uint32_t i : idx)  // normalised attribute: 255 -> 1.0
+          if (i < mask.size()) mask[i] = 255;
       };
       const int l = sel.label, ps = sel.pred_set, p = sel.pred;
       if (l >= 0 && l < static_cast<int>(f->label_points.size()))
@@ -207,15 +228,68 @@ void Scene3D::render(const AppState& s, const Selection& sel, const Mat4& mvp, i
   key.point_size = style.point_size;
   key.dim = style.dim;
   key.grid = s.display.show_grid;
-  if (!dirty_ && key == drawn_key_ && w == target_.width() && h == target_.height()) return;
+  const long call = ++calls_;
+  const bool same_view = key == drawn_key_ && w == target_.width() && h == target_.height();
+  gl::ImagePointRenderer::set_motion_step(1);  // unless this picture is a decimated one
+  if (!dirty_ && same_view && drawn_full_) return;
   if (!target_.ensure_size(w, h)) return;
+  const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
+  const std::size_t total = points_.count();
+  ++renders_;
+  if (!dirty_ && same_view && total > kRefinePoints) {
+    // At rest on a decimated picture of a big cloud: draw the cloud over it in runs of
+    // kRefinePoints consecutive points a frame (scan order: cache friendly; the points already
+    // drawn fail the depth test against themselves), then the boxes again on top. Once the last
+    // run is in, the FBO holds what one full draw would have drawn, but for points at exactly
+    // the same depth in one pixel (the first drawn wins, and the decimated points came first). A
+    // cloud that fits one frame is redrawn whole below instead: exactly the direct picture.
+    target_.resume();
+    const std::size_t run = std::min(kRefinePoints, total - refine_next_);
+    points_.draw(mvp.data(), style, 1, refine_next_, run);
+    refine_next_ += run;
+    lidar_.draw(s.display, mvp.data(), fw, fh);  // the cluster highlights stay over the points
+    boxes_.draw(mvp.data(), fw, fh, false);
+    gl::RenderTarget::end();
+    drawn_full_ = refine_next_ >= total;
+    last_drawn_ = run;
+    // The camera view's lidar overlay (1.4M points for 10M) stays decimated until the 3D view is
+    // complete, so the frames that complete it stay short.
+    gl::ImagePointRenderer::set_motion_step(drawn_full_ ? 1 : refine_step_);
+    return;
+  }
+  // Moving: the camera (or the view's size) changed since the last picture. A picture whose
+  // camera did not change (a new frame, a setting) starts with at most kRefinePoints points and
+  // is completed by the calls that follow (at once for a KITTI sweep).
+  const bool moving =
+      key.mvp.m != drawn_key_.mvp.m || key.w != drawn_key_.w || key.h != drawn_key_.h;
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  DetailBudget& budget = motion_budget();
+  // Learn from consecutive moving frames (not while the bench has the level of detail off).
+  if (moving && g_motion_decimation && last_moving_call_ == call - 1)
+    budget.observe(last_drawn_, total, now - last_moving_s_);
+  // A new frame's first picture is a decimated one too (the cold path: the frame on screen as
+  // soon as possible); the next call completes it.
+  const std::size_t step = !g_motion_decimation ? 1
+                           : moving || new_frame_
+                               ? decimation_step(total, budget.moving_points(total))
+                               : decimation_step(total, kRefinePoints);
+  new_frame_ = false;
+  const std::size_t n = decimated_count(total, step);
+  gl::ImagePointRenderer::set_motion_step(step);
+  if (moving) {
+    last_moving_call_ = g_motion_decimation ? call : -2;  // the reference phase teaches nothing
+    last_moving_s_ = now;
+  }
   drawn_key_ = key;
   dirty_ = false;
-  ++renders_;
+  drawn_full_ = step == 1;
+  refine_step_ = step;
+  refine_next_ = step == 1 ? total : 0;
+  last_drawn_ = n;
   target_.begin(0.06f, 0.065f, 0.08f);
-  const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
   if (s.display.show_grid) grid_.draw(mvp.data(), fw, fh, true);
-  points_.draw(mvp.data(), style);
+  points_.draw(mvp.data(), style, step);
   lidar_.draw(s.display, mvp.data(), fw, fh);
   boxes_.draw(mvp.data(), fw, fh, false);  // over the points: no z-fighting with box faces
   gl::RenderTarget::end();

@@ -1,5 +1,10 @@
 // The 3D view's GPU mirror: point cloud, box wireframes and ground grid rendered into an FBO.
 // CPU data (LoadedFrame, AppState) is the truth; sync() uploads only what changed.
+// Level of detail: a render whose camera differs from the last one draws every step-th point
+// (an even sample of the scan), as many as DetailBudget says fit the frame-time budget; the
+// renders that follow with the camera at rest add the other points over it (all at once for a
+// KITTI sweep, in runs of kRefinePoints for a 10M-point cloud), so the picture of a resting
+// camera is the full-detail one.
 #pragma once
 
 #include <memory>
@@ -8,6 +13,7 @@
 #include "gl/line_renderer.h"
 #include "gl/point_renderer.h"
 #include "gui/model/app_state.h"
+#include "gui/model/detail_budget.h"
 #include "gui/scene3d_lidar.h"
 
 namespace needle::view {
@@ -32,13 +38,21 @@ class Scene3D {
   // The same for frame `f` with selection `sel` (pre-rendering a frame before it is shown).
   void sync(const AppState& s, const std::shared_ptr<const LoadedFrame>& f, const Selection& sel);
   // Renders into the FBO at w x h pixels with the given velodyne -> clip matrix. Skipped when
-  // nothing it shows changed since the last render (the FBO still holds that picture): a still
-  // 3D view costs nothing, which matters on software GL.
+  // nothing it shows changed since the last render and that render drew every point (the FBO
+  // still holds that picture): a still 3D view costs nothing, which matters on software GL.
+  // Called once per UI frame for the view on screen: a camera that moved since the last call
+  // gets a decimated picture, one that stayed put the full one.
   void render(const AppState& s, const Mat4& mvp, int w, int h) {
     render(s, s.selection, mvp, w, h);
   }
   void render(const AppState& s, const Selection& sel, const Mat4& mvp, int w, int h);
   long renders() const { return renders_; }  // how many times the FBO was actually redrawn
+  // Points drawn by the last render, and whether that was all of them (the full-detail picture).
+  std::size_t last_points_drawn() const { return last_drawn_; }
+  bool last_render_full() const { return drawn_full_; }
+  std::size_t point_count() const { return points_.count(); }
+  // Level of detail on (default) or off (every point in every picture: the bench's reference).
+  static void set_motion_decimation(bool on);
   void* texture() const { return target_.imgui_id(); }
   int width() const { return target_.width(); }
   int height() const { return target_.height(); }
@@ -66,6 +80,15 @@ class Scene3D {
   Key drawn_key_;
   bool dirty_ = true;  // points, highlight or boxes changed since the last render
   long renders_ = 0;
+  long calls_ = 0;              // render() calls (UI frames for the view on screen)
+  long last_moving_call_ = -2;  // the call of the last decimated render
+  double last_moving_s_ = 0;    // its start, steady clock seconds
+  std::size_t last_drawn_ = 0;
+  bool drawn_full_ = true;                       // the FBO holds every point of the uploaded frame
+  std::size_t refine_step_ = 1;                  // the step of the picture in the FBO
+  std::size_t refine_next_ = 0;                  // ... completed with every point before this one
+  bool new_frame_ = false;                       // a frame was uploaded and not drawn yet
+  std::vector<std::uint8_t> mask_;               // highlight mask a point, reused
   std::shared_ptr<const LoadedFrame> uploaded_;  // keeps the address unique while compared
   Selection uploaded_selection_;
   bool uploaded_highlight_ = false;

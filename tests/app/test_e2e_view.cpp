@@ -2,7 +2,7 @@
 // llvmpipe, tests/support/with_xvfb.sh) with --script / --screenshot, reads the PNG back and checks
 // pixels, using the layout JSON the app prints (--print-layout) to map image and 3D coordinates to
 // screenshot pixels exactly. Index: [helpers] [camera overlays] [rank navigation] [3D selection]
-// [invalid data] [scripts]
+// [level of detail] [invalid data] [scripts]
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -392,6 +392,64 @@ TEST_CASE("e2e view: selecting a label highlights it in the 3D view and the came
   REQUIRE(samples.size() > 20);
   CHECK(hit_fraction(after, samples, 3, is_highlight) > 0.8);
   CHECK(hit_fraction(before, samples, 3, is_highlight) < 0.05);
+}
+
+// [SECTION] level of detail
+
+TEST_CASE("e2e view: the 3D view at rest after an orbit is the picture of that view drawn directly",
+          "[e2e][view]") {
+  // While the camera moves the 3D view (and the lidar overlay of the camera view) draw a
+  // decimated cloud; the first frame with the camera at rest must redraw every point. One run
+  // turns the camera in steps of 10 degrees, one UI frame apart (each one a decimated picture);
+  // the other sets the final yaw once. The 3D canvas and the camera canvas must match exactly.
+  NEEDLE_KITTI_OR_SKIP(kitti);
+  if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_lod");
+  const fs::path orbit_dir = tmp / "orbit", direct_dir = tmp / "direct";
+  fs::create_directories(orbit_dir);
+  fs::create_directories(direct_dir);
+  const Run orbit = run_view("'" + kitti.string() + "' --size 1600x900 --script '" +
+                                 write_script(orbit_dir,
+                                              "frame 000008\nwait-loaded\nscreenshot start.png\n"
+                                              "view yaw 10\nview yaw 20\nview yaw 30\n"
+                                              "view yaw 40\nscreenshot shot.png\nquit\n")
+                                     .string() +
+                                 "'",
+                             orbit_dir);
+  INFO(orbit.output);
+  REQUIRE(orbit.code == 0);
+  const Run direct = run_view("'" + kitti.string() + "' --size 1600x900 --script '" +
+                                  write_script(direct_dir,
+                                               "frame 000008\nview yaw 40\nwait-loaded\n"
+                                               "screenshot shot.png\nquit\n")
+                                      .string() +
+                                  "'",
+                              direct_dir);
+  INFO(direct.output);
+  REQUIRE(direct.code == 0);
+  REQUIRE(orbit.layouts.size() == 2);
+  REQUIRE(direct.layouts.size() == 1);
+  CHECK(orbit.layouts[1].at("view3d_canvas") == direct.layouts[0].at("view3d_canvas"));
+  const Shot start = load_shot(orbit_dir / "start.png");
+  const Shot a = load_shot(orbit_dir / "shot.png"), b = load_shot(direct_dir / "shot.png");
+  REQUIRE(a.img.width == b.img.width);
+  REQUIRE(a.img.height == b.img.height);
+  auto differing = [](const Shot& x, const Shot& y, const json& rect) {
+    const int x0 = rect.at("x").get<int>(), y0 = rect.at("y").get<int>();
+    const int x1 = x0 + rect.at("w").get<int>(), y1 = y0 + rect.at("h").get<int>();
+    long n = 0;
+    for (int yy = y0; yy < y1; ++yy)
+      for (int xx = x0; xx < x1; ++xx) {
+        const Rgb p = x.at(xx, yy), q = y.at(xx, yy);
+        if (p.r != q.r || p.g != q.g || p.b != q.b) ++n;
+      }
+    return n;
+  };
+  const json& view3d = direct.layouts[0].at("view3d_canvas");
+  const json& camera = direct.layouts[0].at("camera_canvas");
+  CHECK(differing(start, a, view3d) > 10000);  // the camera did turn
+  CHECK(differing(a, b, view3d) == 0);
+  CHECK(differing(a, b, camera) == 0);
 }
 
 // [SECTION] invalid data

@@ -75,7 +75,7 @@ TEST_CASE("bad script lines name the file, the line and what was expected", "[sc
   CHECK(has(e, "next-suspicious"));  // the list of known verbs
   e = parse_error("view sideways\n");
   CHECK(has(e, "s.txt:1: "));
-  CHECK(has(e, "expected bev, orbit or reset"));
+  CHECK(has(e, "expected bev, orbit, reset or yaw"));
   e = parse_error("next\nselect label x\n");
   CHECK(has(e, "s.txt:2: 'select label x': expected an index"));
   CHECK(has(e, "usage: select none | select label N"));

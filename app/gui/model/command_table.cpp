@@ -1,7 +1,9 @@
 // The command table itself: every user action of the viewer, one entry each, in the order the
 // help and the README list them (commands.h says what each field means).
 // Index: [helpers] [the table]
+#include <cmath>
 #include <exception>
+#include <numbers>
 #include <string>
 
 #include "gui/model/actions.h"
@@ -297,6 +299,16 @@ std::vector<Command> make_command_table() {
                  PointColorMode& m = h.state().display.point_color;
                  m = static_cast<PointColorMode>((static_cast<int>(m) + 1) % kPointColorModes);
                  return ok();
+               }});
+  t.push_back({.id = "view.yaw",
+               .script = "view yaw",
+               .params = {{"DEG", ParamKind::Number}},
+               .help = "3D view: turn the orbit camera to DEG degrees around the vertical axis",
+               .run = [](CommandHost& h, const P& p) {
+                 float deg = 0;
+                 if (!to_float(p[0], &deg) || !std::isfinite(deg)) return fail("expected a number");
+                 h.state().camera3d.yaw = deg * std::numbers::pi_v<float> / 180.0f;
+                 return wait(kFramesAfterInput);  // one camera move a UI frame, as a drag
                }});
   t.push_back({.id = "view.color",
                .script = "color",
