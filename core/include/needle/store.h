@@ -119,7 +119,8 @@ using ObjectSource =
 // Reads label and prediction files of a scanned dataset (no caching: files may change).
 ObjectSource dataset_object_source(const DatasetIndex& ds);
 
-// DATASET/.needle/review.sqlite when that exists or DATASET is writable; otherwise
+// DATASET/.needle/review.sqlite when that exists or DATASET is writable (a folder without any
+// write permission bit counts as read-only, even for root); otherwise
 // $XDG_DATA_HOME/needle/stores/<16 hex digits of FNV-1a 64 of the absolute path>.sqlite
 // (XDG_DATA_HOME defaults to ~/.local/share).
 std::filesystem::path default_store_path(const std::filesystem::path& dataset);

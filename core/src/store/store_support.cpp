@@ -1,5 +1,6 @@
 // The review store's pure parts and glue: references, names, the default location, the dataset
 // object source, and the ranking hook (apply_verdicts / load_verdicts).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,6 +108,14 @@ std::uint64_t fnv1a64(const std::string& s) {
   }
   return h;
 }
+// Writable for this process and meant to be: root passes access(W_OK) on any folder, so a folder
+// without any write permission bit (a read-only dataset copy, chmod a-w) counts as read-only.
+bool folder_writable(const fs::path& p) {
+  struct stat st {};
+  if (stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  if ((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) return false;
+  return access(p.c_str(), W_OK) == 0;
+}
 }  // namespace
 
 fs::path default_store_path(const fs::path& dataset) {
@@ -116,8 +125,7 @@ fs::path default_store_path(const fs::path& dataset) {
   const fs::path local = abs / ".needle" / "review.sqlite";
   if (fs::exists(local)) return local;
   const fs::path dot = abs / ".needle";
-  const bool writable = fs::exists(dot) ? access(dot.c_str(), W_OK) == 0
-                                        : access(abs.c_str(), W_OK) == 0;
+  const bool writable = fs::exists(dot) ? folder_writable(dot) : folder_writable(abs);
   if (writable) return local;
   fs::path data;
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x && fs::path(x).is_absolute()) {
