@@ -197,8 +197,10 @@ void write_text(std::ostream& o, const RankResult& r, std::size_t shown, const s
     o << "(" << r.frames.size() - shown << " more frames not shown; --top K)\n";
   bool any = false;
   for (const auto& [k, v] : r.summary) {
-    if (k.rfind("kind:", 0) != 0 && k.rfind("regressions", 0) != 0 && k.rfind("fixes", 0) != 0 &&
-        k != "suppressed" && k != "confirmed_label_errors")  // [issue 11] review verdicts
+    const bool review =
+        (k == "suppressed" || k == "confirmed_label_errors") && v > 0;  // [issue 11]
+    if (!review && k.rfind("kind:", 0) != 0 && k.rfind("regressions", 0) != 0 &&
+        k.rfind("fixes", 0) != 0)
       continue;
     o << (any ? ", " : "\nsummary: ") << k << " " << v;
     any = true;

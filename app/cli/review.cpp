@@ -112,8 +112,8 @@ Args parse_args(int argc, char** argv) {
 // advice for CSV injection). Class names and notes come from files and users.
 std::string csv_text(const std::string& s) {
   std::string v = s;
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
-                     v[0] == '\r'))
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
     v = "'" + v;
   std::string o = "\"";
   for (char c : v) {
@@ -292,7 +292,8 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
     }
     const ObjectRef r = checked_ref(c, p[3]);
     st.set_element_state(p[2], r, state);
-    if (c.format == "text") c.out << "issue " << p[2] << ": " << r.to_string() << " " << p[4] << "\n";
+    if (c.format == "text")
+      c.out << "issue " << p[2] << ": " << r.to_string() << " " << p[4] << "\n";
     return 0;
   }
   if (sub == "list") {
@@ -334,7 +335,9 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
         orphans += e.object.orphaned;
         el.push_back(std::move(x));
       }
-      c.out << json{{"name", d.info.name}, {"elements", std::move(el)}, {"counts", state_counts(d.info)}}
+      c.out << json{{"name", d.info.name},
+                    {"elements", std::move(el)},
+                    {"counts", state_counts(d.info)}}
                    .dump(1)
             << "\n";
     } else if (c.format == "csv") {
@@ -415,7 +418,8 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
 
   json rows = json::array();
   if (c.format == "csv")
-    c.out << "frame,ref,orphaned,class,h,w,l,x,y,z,rotation_y,x1,y1,x2,y2,findings,verdicts,notes\n";
+    c.out
+        << "frame,ref,orphaned,class,h,w,l,x,y,z,rotation_y,x1,y1,x2,y2,findings,verdicts,notes\n";
   long orphans = 0;
   for (const ElementRecord& e : d.elements) {
     if (e.state != ElementState::Added) continue;
@@ -435,12 +439,12 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
     if (!e.object.orphaned) {
       if (auto it = by_frame.find(r.frame); it != by_frame.end()) {
         for (const Finding& f : it->second->findings) {
-          const bool mine = r.is_frame() ||
-                            (r.is_label() && f.label == r.index) ||
+          const bool mine = r.is_frame() || (r.is_label() && f.label == r.index) ||
                             (!r.is_label() && f.label < 0 && f.prediction_set == r.source &&
                              f.prediction == r.index);
           if (!mine) continue;
-          findings.push_back({{"kind", f.kind}, {"score", std::stod(num(f.score))}, {"reason", f.reason}});
+          findings.push_back(
+              {{"kind", f.kind}, {"score", std::stod(num(f.score))}, {"reason", f.reason}});
           findings_csv += (findings_csv.empty() ? "" : "; ") + f.kind + " " + num(f.score);
         }
       }
@@ -448,12 +452,15 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
     json vj = json::array();
     std::string verdicts_csv, notes_csv;
     for (const VerdictRecord& v : verdicts) {
-      const bool mine = r.is_frame() ? v.object.ref.frame == r.frame
-                                     : (!v.object.orphaned && v.object.ref == r);
+      const bool mine =
+          r.is_frame() ? v.object.ref.frame == r.frame : (!v.object.orphaned && v.object.ref == r);
       if (!mine || e.object.orphaned) continue;
-      vj.push_back({{"ref", v.object.ref.to_string()}, {"kind", v.kind},
-                    {"verdict", verdict_name(v.verdict)}, {"note", v.note},
-                    {"user", v.user}, {"time", v.time}});
+      vj.push_back({{"ref", v.object.ref.to_string()},
+                    {"kind", v.kind},
+                    {"verdict", verdict_name(v.verdict)},
+                    {"note", v.note},
+                    {"user", v.user},
+                    {"time", v.time}});
       verdicts_csv += (verdicts_csv.empty() ? "" : "; ") + v.kind + "=" + verdict_name(v.verdict);
       if (!v.note.empty()) notes_csv += (notes_csv.empty() ? "" : "; ") + v.note;
     }
@@ -461,11 +468,17 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
       json row = {{"frame", r.frame}, {"ref", r.to_string()}, {"orphaned", e.object.orphaned}};
       if (obj) {
         row["class"] = obj->type;
-        row["box3d"] = obj->has_3d() ? json{{"h", obj->h}, {"w", obj->w}, {"l", obj->l},
-                                            {"x", obj->loc_cam.x}, {"y", obj->loc_cam.y},
-                                            {"z", obj->loc_cam.z}, {"rotation_y", obj->rotation_y}}
-                                      : json(nullptr);
-        row["box2d"] = {{"x1", obj->box2d.x1}, {"y1", obj->box2d.y1}, {"x2", obj->box2d.x2},
+        row["box3d"] = obj->has_3d() ? json{{"h", obj->h},
+                                            {"w", obj->w},
+                                            {"l", obj->l},
+                                            {"x", obj->loc_cam.x},
+                                            {"y", obj->loc_cam.y},
+                                            {"z", obj->loc_cam.z},
+                                            {"rotation_y", obj->rotation_y}}
+                                     : json(nullptr);
+        row["box2d"] = {{"x1", obj->box2d.x1},
+                        {"y1", obj->box2d.y1},
+                        {"x2", obj->box2d.x2},
                         {"y2", obj->box2d.y2}};
       } else {
         row["class"] = nullptr;
@@ -487,18 +500,20 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
         } else {
           c.out << ",,,,,,,";
         }
-        c.out << fixed(obj->box2d.x1) << ',' << fixed(obj->box2d.y1) << ','
-              << fixed(obj->box2d.x2) << ',' << fixed(obj->box2d.y2) << ',';
+        c.out << fixed(obj->box2d.x1) << ',' << fixed(obj->box2d.y1) << ',' << fixed(obj->box2d.x2)
+              << ',' << fixed(obj->box2d.y2) << ',';
       } else {
         c.out << ",,,,,,,,,,,,";
       }
-      c.out << csv_text(findings_csv) << ',' << csv_text(verdicts_csv) << ','
-            << csv_text(notes_csv) << "\n";
+      c.out << csv_text(findings_csv) << ',' << csv_text(verdicts_csv) << ',' << csv_text(notes_csv)
+            << "\n";
     }
   }
   if (c.format == "json")
-    c.out << json{{"issue", d.info.name}, {"description", d.info.description},
-                  {"elements", std::move(rows)}}.dump(1)
+    c.out << json{{"issue", d.info.name},
+                  {"description", d.info.description},
+                  {"elements", std::move(rows)}}
+                 .dump(1)
           << "\n";
   note_orphans(orphans);
   return 0;

@@ -25,12 +25,12 @@ struct Run {
 
 Run run(const std::string& args, const std::string& env = "") {
   static int n = 0;
-  const fs::path err_file = fs::path(NEEDLE_TEST_TMP) / ("review_cli_err_" + std::to_string(getpid()) +
-                                                        "_" + std::to_string(n++) + ".txt");
+  const fs::path err_file =
+      fs::path(NEEDLE_TEST_TMP) /
+      ("review_cli_err_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".txt");
   Run r;
-  r.rc = needle::test::run_command(env + " " + needle::test::needle_binary() + " " + args + " 2>" +
-                                       err_file.string(),
-                                   &r.out);
+  r.rc = needle::test::run_command(
+      env + " " + needle::test::needle_binary() + " " + args + " 2>" + err_file.string(), &r.out);
   std::ifstream e(err_file);
   std::ostringstream s;
   s << e.rdbuf();

@@ -41,15 +41,15 @@ Object car(double x, double z, const std::string& type = "Car") {
 struct FakeFiles {
   std::map<std::string, std::map<std::string, std::vector<Object>>> files;
   ObjectSource source() {
-    return [this](const std::string& f,
-                  const std::string& s) -> std::optional<std::vector<Object>> {
-      auto fi = files.find(f);
-      if (fi == files.end()) return std::nullopt;
-      auto si = fi->second.find(s);
-      if (si == fi->second.end()) return s == "label" ? std::optional(std::vector<Object>{})
-                                                       : std::nullopt;
-      return si->second;
-    };
+    return
+        [this](const std::string& f, const std::string& s) -> std::optional<std::vector<Object>> {
+          auto fi = files.find(f);
+          if (fi == files.end()) return std::nullopt;
+          auto si = fi->second.find(s);
+          if (si == fi->second.end())
+            return s == "label" ? std::optional(std::vector<Object>{}) : std::nullopt;
+          return si->second;
+        };
   }
 };
 
@@ -83,9 +83,8 @@ StoreError::Kind open_error(const fs::path& p) {
 // ---- Identity ----------------------------------------------------------------------------------
 TEST_CASE("identity: reordered, removed, moved and re-classed objects", "[store][identity]") {
   const Object a = car(0, 10), b = car(5, 20), c = car(-3, 8, "Pedestrian");
-  const std::vector<std::optional<ObjectFingerprint>> stored = {fingerprint_of(a),
-                                                                fingerprint_of(b),
-                                                                fingerprint_of(c)};
+  const std::vector<std::optional<ObjectFingerprint>> stored = {
+      fingerprint_of(a), fingerprint_of(b), fingerprint_of(c)};
   const std::vector<int> idx = {0, 1, 2};
   SECTION("reordered lines follow their objects") {
     CHECK(resolve_objects(stored, idx, {c, a, b}) == std::vector<int>{1, 2, 0});
@@ -182,11 +181,13 @@ TEST_CASE("store: tags, issues, verdicts, history", "[store]") {
 
   st.create_issue("bad-cars", "boxes too short");
   CHECK(usage([&] { st.create_issue("bad-cars", ""); }));
-  CHECK(st.add_to_issue("bad-cars", {{"000001", "label", 0}, {"000001", "label", 1},
-                                     {"000002", "", -1}}) == 3);
+  CHECK(st.add_to_issue("bad-cars",
+                        {{"000001", "label", 0}, {"000001", "label", 1}, {"000002", "", -1}}) == 3);
   CHECK(st.add_to_issue("bad-cars", {{"000001", "label", 0}}, ElementState::Added) == 0);
   st.set_element_state("bad-cars", {"000002", "", -1}, ElementState::Discarded);
-  CHECK(usage([&] { st.set_element_state("bad-cars", {"000001", "label", 2}, ElementState::Added); }));
+  CHECK(usage([&] {
+    st.set_element_state("bad-cars", {"000001", "label", 2}, ElementState::Added);
+  }));
   const IssueDetail d = st.issue("bad-cars");
   REQUIRE(d.elements.size() == 3);
   CHECK(d.elements[0].object.ref == ObjectRef{"000001", "label", 0});
@@ -448,10 +449,8 @@ TEST_CASE("store: two processes write one store at once, no write lost, each see
   CHECK((WIFEXITED(sa) && WEXITSTATUS(sa) == 0));
   CHECK((WIFEXITED(sb) && WEXITSTATUS(sb) == 0));
   CHECK(sqlite_shell(p, "PRAGMA integrity_check") == "ok");
-  CHECK(sqlite_shell(p, "SELECT count(*) FROM tags WHERE tag LIKE 'a%'") ==
-        std::to_string(kEach));
-  CHECK(sqlite_shell(p, "SELECT count(*) FROM tags WHERE tag LIKE 'b%'") ==
-        std::to_string(kEach));
+  CHECK(sqlite_shell(p, "SELECT count(*) FROM tags WHERE tag LIKE 'a%'") == std::to_string(kEach));
+  CHECK(sqlite_shell(p, "SELECT count(*) FROM tags WHERE tag LIKE 'b%'") == std::to_string(kEach));
   CHECK(sqlite_shell(p, "SELECT count(*) FROM history") == std::to_string(2 * kEach));
   CHECK(sqlite_shell(p, "SELECT count(*) FROM objects") == "1");  // one frame, one object row
 }
@@ -468,8 +467,12 @@ TEST_CASE("apply_verdicts: not_an_error findings are suppressed and counted", "[
   };
   RankResult r;
   // Frame A: 1 - (1 - 0.9)(1 - 0.5) = 0.95; frame B: 0.8.
-  r.frames.push_back({0, "A", 1, 0.95, {finding("A", "poor_overlap", 0, 0.9),
-                                         finding("A", "heading_flip", 1, 0.5)}});
+  r.frames.push_back(
+      {0,
+       "A",
+       1,
+       0.95,
+       {finding("A", "poor_overlap", 0, 0.9), finding("A", "heading_flip", 1, 0.5)}});
   r.frames.push_back({1, "B", 2, 0.8, {finding("B", "class_mismatch", 2, 0.8)}});
   r.summary = {{"findings", 3}, {"kind:poor_overlap", 1}};
   const std::vector<Verdict> v = {
@@ -505,11 +508,12 @@ TEST_CASE("apply_verdicts: not_an_error findings are suppressed and counted", "[
 TEST_CASE("default store location", "[store]") {
   const fs::path dir = test::temp_dir("store_loc");
   fs::create_directories(dir / "ds");
-  CHECK(default_store_path(dir / "ds") == fs::weakly_canonical(dir / "ds") / ".needle" /
-                                              "review.sqlite");
+  CHECK(default_store_path(dir / "ds") ==
+        fs::weakly_canonical(dir / "ds") / ".needle" / "review.sqlite");
   fs::create_directories(dir / "ro");
-  fs::permissions(dir / "ro", fs::perms::owner_write | fs::perms::group_write |
-                                  fs::perms::others_write, fs::perm_options::remove);
+  fs::permissions(dir / "ro",
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
   setenv("XDG_DATA_HOME", (dir / "xdg").c_str(), 1);
   const fs::path p = default_store_path(dir / "ro");
   unsetenv("XDG_DATA_HOME");

@@ -113,9 +113,8 @@ struct HistoryRecord {
 
 // The current objects of (frame, source) where source is "label" or a prediction set name;
 // nullopt when the frame or the set does not exist. May throw ParseError for a broken file.
-using ObjectSource =
-    std::function<std::optional<std::vector<Object>>(const std::string& frame,
-                                                      const std::string& source)>;
+using ObjectSource = std::function<std::optional<std::vector<Object>>(const std::string& frame,
+                                                                      const std::string& source)>;
 // Reads label and prediction files of a scanned dataset (no caching: files may change).
 ObjectSource dataset_object_source(const DatasetIndex& ds);
 

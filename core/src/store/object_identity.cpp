@@ -69,7 +69,8 @@ std::vector<int> resolve_objects(const std::vector<std::optional<ObjectFingerpri
     }
   }
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    return std::tie(b.overlap, b.same_index, a.s, a.c) < std::tie(a.overlap, a.same_index, b.s, b.c);
+    return std::tie(b.overlap, b.same_index, a.s, a.c) <
+           std::tie(a.overlap, a.same_index, b.s, b.c);
   });
   for (const Pair& p : pairs) {
     if (out[p.s] >= 0 || taken[p.c]) continue;

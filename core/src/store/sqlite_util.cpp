@@ -4,9 +4,8 @@
 namespace needle::store_detail {
 
 void throw_sqlite(sqlite3* db, int rc, const std::string& what) {
-  const std::string msg =
-      what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + " (SQLite code " +
-      std::to_string(rc) + ")";
+  const std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) +
+                          " (SQLite code " + std::to_string(rc) + ")";
   const int primary = rc & 0xff;
   if (primary == SQLITE_CORRUPT) throw StoreError(StoreError::Kind::Corrupt, msg);
   if (primary == SQLITE_NOTADB) throw StoreError(StoreError::Kind::NotAStore, msg);

@@ -223,7 +223,8 @@ struct ReviewStore::Impl {
     const auto key = std::make_pair(frame, src);
     if (auto it = resolved.find(key); it != resolved.end()) return it->second;
     std::vector<Row> group;
-    Stmt s(db, (std::string(kRowColumns) + " WHERE frame = ?1 AND source = ?2 ORDER BY id").c_str());
+    Stmt s(db,
+           (std::string(kRowColumns) + " WHERE frame = ?1 AND source = ?2 ORDER BY id").c_str());
     s.bind(1, frame).bind(2, src);
     while (s.step()) group.push_back(read_row(s));
     std::map<std::int64_t, int>& out = resolved[key];
@@ -289,10 +290,10 @@ struct ReviewStore::Impl {
                            (ref.is_label() ? "" : " or no prediction set '" + ref.source + "'"));
     if (static_cast<std::size_t>(ref.index) >= current->size())
       throw StoreError(StoreError::Kind::Usage,
-                       "bad reference " + ref.to_string() + ": index " +
-                           std::to_string(ref.index) + " is past the end of frame " + ref.frame +
-                           "'s " + (ref.is_label() ? "label file" : ref.source + " predictions") +
-                           " (" + std::to_string(current->size()) + " objects)");
+                       "bad reference " + ref.to_string() + ": index " + std::to_string(ref.index) +
+                           " is past the end of frame " + ref.frame + "'s " +
+                           (ref.is_label() ? "label file" : ref.source + " predictions") + " (" +
+                           std::to_string(current->size()) + " objects)");
     const ObjectFingerprint fp = fingerprint_of((*current)[static_cast<std::size_t>(ref.index)]);
     for (const auto& [id, cur] : resolve_group(ref.frame, ref.source)) {
       if (cur != ref.index) continue;
@@ -445,14 +446,13 @@ void ReviewStore::create_issue(const std::string& name, const std::string& descr
   {
     Stmt q(m.db, "SELECT 1 FROM issues WHERE name = ?1");
     q.bind(1, name);
-    if (q.step())
-      throw StoreError(StoreError::Kind::Usage, "issue '" + name + "' exists already");
+    if (q.step()) throw StoreError(StoreError::Kind::Usage, "issue '" + name + "' exists already");
   }
   const std::string now = now_iso();
   Stmt s(m.db, "INSERT INTO issues(name, description, created, updated) VALUES(?1, ?2, ?3, ?3)");
   s.bind(1, name).bind(2, description).bind(3, now).run();
-  m.log(now, "issue new", nullptr, std::nullopt, name + (description.empty() ? "" : ": ") +
-                                                     description);
+  m.log(now, "issue new", nullptr, std::nullopt,
+        name + (description.empty() ? "" : ": ") + description);
   t.commit();
 }
 
@@ -490,8 +490,9 @@ void ReviewStore::set_element_state(const std::string& name, const ObjectRef& re
   const std::int64_t issue = m.issue_id(name);
   const std::int64_t id = m.object_for_write(ref);
   const std::string now = now_iso();
-  Stmt s(m.db, "UPDATE elements SET state = ?1, user = ?2, time = ?3 "
-               "WHERE issue_id = ?4 AND object_id = ?5");
+  Stmt s(m.db,
+         "UPDATE elements SET state = ?1, user = ?2, time = ?3 "
+         "WHERE issue_id = ?4 AND object_id = ?5");
   s.bind(1, std::string(element_state_name(state))).bind(2, m.user).bind(3, now);
   s.bind(4, issue).bind(5, id).run();
   if (sqlite3_changes(m.db.get()) == 0)
@@ -619,7 +620,7 @@ std::vector<VerdictRecord> ReviewStore::verdicts(const std::optional<ObjectRef>&
   Stmt s(m.db, "SELECT object_id, kind, verdict, note, user, time FROM verdicts ORDER BY rowid");
   while (s.step()) {
     VerdictRecord r{m.resolve(s.col_int(0)), s.col_text(1), parse_verdict(s.col_text(2)),
-                    s.col_text(3), s.col_text(4), s.col_text(5)};
+                    s.col_text(3),           s.col_text(4), s.col_text(5)};
     if (ref_matches(r.object, ref)) out.push_back(std::move(r));
   }
   return out;
@@ -642,8 +643,8 @@ std::vector<HistoryRecord> ReviewStore::history(const std::optional<ObjectRef>& 
       if (s.col_null(5)) continue;
       if (!ref_matches(m.resolve(s.col_int(5)), ref)) continue;
     }
-    out.push_back({s.col_int(0), s.col_text(1), s.col_text(2), s.col_text(3), s.col_text(4),
-                   s.col_text(6)});
+    out.push_back(
+        {s.col_int(0), s.col_text(1), s.col_text(2), s.col_text(3), s.col_text(4), s.col_text(6)});
   }
   return out;
 }

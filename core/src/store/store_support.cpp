@@ -62,9 +62,12 @@ ObjectRef parse_object_ref(const std::string& text) {
 
 const char* element_state_name(ElementState s) {
   switch (s) {
-    case ElementState::Unsorted: return "unsorted";
-    case ElementState::Added: return "added";
-    case ElementState::Discarded: return "discarded";
+    case ElementState::Unsorted:
+      return "unsorted";
+    case ElementState::Added:
+      return "added";
+    case ElementState::Discarded:
+      return "discarded";
   }
   return "unsorted";
 }
@@ -78,10 +81,14 @@ ElementState parse_element_state(const std::string& s) {
 
 const char* verdict_name(VerdictKind v) {
   switch (v) {
-    case VerdictKind::LabelError: return "label_error";
-    case VerdictKind::ModelError: return "model_error";
-    case VerdictKind::Ambiguous: return "ambiguous";
-    case VerdictKind::NotAnError: return "not_an_error";
+    case VerdictKind::LabelError:
+      return "label_error";
+    case VerdictKind::ModelError:
+      return "model_error";
+    case VerdictKind::Ambiguous:
+      return "ambiguous";
+    case VerdictKind::NotAnError:
+      return "not_an_error";
   }
   return "ambiguous";
 }
@@ -136,8 +143,7 @@ fs::path default_store_path(const fs::path& dataset) {
     data = fs::temp_directory_path();
   }
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a64(abs.string())));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(abs.string())));
   return data / "needle" / "stores" / (std::string(hex) + ".sqlite");
 }
 
@@ -215,8 +221,7 @@ std::vector<Verdict> load_verdicts(const DatasetIndex& ds, const fs::path& datas
                                    const fs::path& store_path) {
   const fs::path p = store_path.empty() ? default_store_path(dataset) : store_path;
   if (!fs::exists(p)) return {};
-  ReviewStore store =
-      ReviewStore::open(p, dataset_object_source(ds), ReviewStore::Mode::Existing);
+  ReviewStore store = ReviewStore::open(p, dataset_object_source(ds), ReviewStore::Mode::Existing);
   std::vector<Verdict> out;
   for (const VerdictRecord& r : store.verdicts())
     if (!r.object.orphaned) out.push_back({r.object.ref, r.kind, r.verdict});
