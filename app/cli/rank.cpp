@@ -30,6 +30,8 @@
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
+#include "needle/lidar_pass.h"
+#include "needle/lidar_witness.h"
 #include "needle/ranking.h"
 #include "needle/ranking_quality.h"
 #include "needle/store.h"
@@ -230,6 +232,8 @@ int cmd_rank(int argc, char** argv) {
       "rank by regressions of NEW against OLD instead.",
       "needle rank"};
   std::string dataset, method = "needle", format = "text", out_file, compare, truth_file;
+  std::string evidence = "all";
+  bool no_cache = false;
   std::vector<std::string> preds;
   long top = -1;
   unsigned threads = 0;
@@ -257,6 +261,12 @@ int cmd_rank(int argc, char** argv) {
                  "Review store with verdicts (default: the dataset's, see `needle review`)");
   app.add_flag("--show-suppressed", show_suppressed,
                "Keep findings whose verdict is not_an_error (still counted as suppressed)");
+  app.add_option("--evidence", evidence,
+                 "Witnesses of the needle method: lidar (the scans alone), predictions (the "
+                 "prediction sets alone) or all")
+      ->capture_default_str();
+  app.add_flag("--no-cache", no_cache,
+               "Neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -274,6 +284,15 @@ int cmd_rank(int argc, char** argv) {
   }
   if (format != "json" && format != "csv" && format != "text")
     return usage_error("unknown --format '" + format + "' (expected json, csv or text)");
+  if (evidence != "all" && evidence != "lidar" && evidence != "predictions")
+    return usage_error("unknown --evidence '" + evidence +
+                       "' (expected lidar, predictions or all)");
+  const bool use_lidar = evidence != "predictions" && opt.method == RankMethod::Needle;
+  const bool use_preds = evidence != "lidar";
+  if (!use_preds && !preds.empty())
+    return usage_error("--evidence lidar ranks without prediction sets: drop --pred");
+  if (!use_preds && !compare.empty())
+    return usage_error("--compare needs --evidence predictions or all");
   opt.threads = threads;
   opt.min_finding_score = min_score;
 
@@ -285,7 +304,7 @@ int cmd_rank(int argc, char** argv) {
       return usage_error(e.what());
     }
   }
-  if (specs.empty()) {
+  if (specs.empty() && use_preds) {
     // No --pred: the sets the dataset carries in DATASET/pred/<name>/ (as `needle demo` writes).
     specs = default_prediction_sets(dataset);
     for (const auto& s : specs)
@@ -352,6 +371,34 @@ int cmd_rank(int argc, char** argv) {
     }
   }
   if (bad > 20) std::fprintf(stderr, "needle rank: ... %zu more problems\n", bad - 20);
+
+  // The lidar witness (needle method): the pass over every scan (cached), then what is normal
+  // for this dataset's labels and clusters is learned from its results.
+  if (use_lidar && opt.compare_old < 0) {
+    LidarPassOptions lo;
+    lo.threads = threads;
+    lo.use_cache = !no_cache;
+    lo.progress = [&](std::size_t d, std::size_t t) { progress.update(d, t, "lidar"); };
+    LidarPassStats ls;
+    std::vector<FrameLidar> lidar = run_lidar_pass(ds, frames, lo, &ls);
+    progress.finish();
+    // Scan problems (NaN points, nothing in view ...) are invalid data even when no scan of the
+    // dataset was usable.
+    for (std::size_t f = 0; f < lidar.size(); ++f)
+      for (const Problem& p : lidar[f].problems) {
+        std::fprintf(stderr, "needle rank: frame %s: %s\n", frames[f].id.c_str(),
+                     p.to_string().c_str());
+        frames[f].problems.push_back(p);
+      }
+    if (ls.computed + ls.from_cache > 0) {
+      auto model = std::make_shared<const LidarModel>(frames, std::move(lidar));
+      opt.witnesses.push_back(lidar_label_witness(model));
+      opt.object_witnesses.push_back(lidar_object_witness(model));
+    } else if (evidence == "lidar") {
+      std::fprintf(stderr,
+                   "needle rank: --evidence lidar but no frame has a scan and calibration\n");
+    }
+  }
 
   RankResult result;
   try {

@@ -394,17 +394,63 @@ void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm) {
   }
 }
 
+// Per-class normals of the projection residual (see LabelModel::proj_cls_med). A class's median
+// has sampling variance ~ (1.25 sigma)^2 / n; it is combined with the group's median, whose
+// classes spread by tau, by inverse variances. One label less than the class holds (the label
+// being judged must not explain itself).
+constexpr std::size_t kProjClassMin = 20;  // labels for a class to count in the tau estimate
+constexpr double kProjTauPrior = 0.15;     // between-class spread when it cannot be learned
+void fit_projection_per_class(const std::array<std::vector<double>, kNumClasses>& res,
+                              LabelModel& lm) {
+  std::array<double, kNumClasses> med{}, sig{};
+  std::vector<double> dev;
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    if (res[c].empty()) continue;
+    std::vector<double> tmp = res[c], tmp2 = res[c];
+    med[c] = median_of(tmp);
+    sig[c] = std::clamp(mad_sigma(tmp2, med[c]), 0.01, 0.5);
+    if (res[c].size() >= kProjClassMin) {
+      const std::size_t g = size_group(static_cast<ObjectClass>(c));
+      dev.push_back(med[c] - lm.proj_med[g]);
+    }
+  }
+  double tau = kProjTauPrior;
+  if (dev.size() >= 3) {
+    double ss = 0;
+    for (double d : dev) ss += d * d;
+    tau = std::clamp(std::sqrt(ss / static_cast<double>(dev.size())), 0.02, 0.3);
+  }
+  lm.proj_tau = tau;
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    const std::size_t g = size_group(static_cast<ObjectClass>(c));
+    const double n = res[c].empty() ? 0.0 : static_cast<double>(res[c].size() - 1);
+    const double s = std::max(sig[c], lm.proj_sigma[g]);
+    const double prec_data = n > 0 ? n / (1.5625 * s * s) : 0.0, prec_prior = 1 / (tau * tau);
+    const double m = (prec_data * med[c] + prec_prior * lm.proj_med[g]) / (prec_data + prec_prior);
+    const double s_own = n >= kProjClassMin ? sig[c] : s;
+    lm.proj_cls_med[c] = m;
+    lm.proj_cls_sigma[c] = std::sqrt(s_own * s_own + 1 / (prec_data + prec_prior));
+    std::size_t out = 0;
+    for (double r : res[c])
+      if ((r - m) / lm.proj_cls_sigma[c] > 5) ++out;
+    lm.proj_cls_eps[c] = smoothed_rate(out, res[c].size(), lm.proj_eps[g], 10, 0.002, 0.2);
+  }
+}
+
 // Residuals 1 - IoU(2D box, projected 3D box) through each frame's P2 when it has a calibration,
 // else through the fitted pinhole; their robust spread per size group.
 void fit_projection(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
   std::array<std::vector<double>, kGroups> res;
+  std::array<std::vector<double>, kNumClasses> res_cls;
   for (const FrameAnnotations& a : frames) {
     if (!a.has_labels) continue;
     const Calib* calib = a.calib ? &*a.calib : nullptr;
     for (const Object& o : a.labels) {
       double r = 0;
-      if (!o.is_dontcare() && projection_residual(lm, o, calib, &r))
+      if (!o.is_dontcare() && projection_residual(lm, o, calib, &r)) {
         res[size_group(o.cls)].push_back(r);
+        res_cls[class_index(o.cls)].push_back(r);
+      }
     }
   }
   std::size_t good = 0, total = 0;
@@ -431,6 +477,7 @@ void fit_projection(const std::vector<FrameAnnotations>& frames, LabelModel& lm)
       if ((r - lm.proj_med[g]) / lm.proj_sigma[g] > 5) ++out;
     lm.proj_eps[g] = smoothed_rate(out, res[g].size(), 0.01, 10, 0.002, 0.2);
   }
+  fit_projection_per_class(res_cls, lm);
 }
 
 }  // namespace

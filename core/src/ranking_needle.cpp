@@ -90,8 +90,14 @@ struct Evidence {
 // inconsistency, that evidence names the kind (alpha: heading; a size typical of another class:
 // class; 2D box or size: poor overlap).
 const char* hyp_kind(Hyp h, const Evidence& ev) {
-  if (h == kSpurious) return kind::kUnmatchedLabel;
   const Term* t = ev.top(h);
+  if (h == kSpurious) {  // a pluggable witness (lidar: empty_box) may name the kind
+    if (t && t->src == Src::External) {
+      const WitnessTerm& w = ev.external[static_cast<std::size_t>(t->aux)];
+      if (!w.kind.empty()) return w.kind.c_str();
+    }
+    return kind::kUnmatchedLabel;
+  }
   if (t) {
     switch (t->src) {
       case Src::Alpha:
@@ -352,9 +358,9 @@ void judge_labels(const Ctx& c, std::size_t f, const std::vector<DetectState>& s
     }
     double pres = 0;
     if (lm.proj_ok && projection_residual(lm, L, ann.calib ? &*ann.calib : nullptr, &pres)) {
-      const std::size_t g = size_group(L.cls);
-      const double z = std::max(0.0, (pres - lm.proj_med[g]) / lm.proj_sigma[g]);
-      const double llr = one_sided(z * z, 4.0, lm.proj_eps[g]);
+      const std::size_t ci = class_index(L.cls);
+      const double z = std::max(0.0, (pres - lm.proj_cls_med[ci]) / lm.proj_cls_sigma[ci]);
+      const double llr = one_sided(z * z, 4.0, lm.proj_cls_eps[ci]);
       if (llr > 0.05)
         for (Hyp h : {kShift, kSize, kHeading, kSelf})
           ev.self[h].push_back({llr, -1, -1, Src::Projection, pres});

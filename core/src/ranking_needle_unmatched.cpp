@@ -10,6 +10,27 @@
 namespace needle::detail {
 
 // ============================================================================================
+// [SECTION] Object witnesses' candidates no detection confirmed
+// ============================================================================================
+namespace {
+void report_object_candidates(const Ctx& c, std::size_t f, const std::vector<ObjectCandidate>& cs,
+                              const std::vector<std::uint8_t>& used, std::vector<Finding>& out) {
+  for (std::size_t e = 0; e < cs.size(); ++e) {
+    if (used[e]) continue;
+    const double p = sigmoid(std::log(kPriorRate) + cs[e].llr);
+    if (p < c.opt.min_finding_score) continue;
+    Finding fd;
+    fd.kind = cs[e].kind.empty() ? "unlabeled_object" : cs[e].kind;
+    fd.frame = c.md.frame(f).id;
+    fd.cls = cs[e].box.type;
+    fd.score = p;
+    fd.reason = cs[e].reason;
+    out.push_back(std::move(fd));
+  }
+}
+}  // namespace
+
+// ============================================================================================
 // [SECTION] Unmatched detections (missing labels)
 // ============================================================================================
 void judge_unmatched(const Ctx& c, std::size_t f, const std::vector<DetectState>& states,
@@ -28,7 +49,15 @@ void judge_unmatched(const Ctx& c, std::size_t f, const std::vector<DetectState>
       if (sf.match.pred_fate[j] == PredFate::Unmatched)
         cands.push_back({s, j, sf.conf[j], p_real(c.models.sets[s], preds[j], sf.conf[j]), -1});
   }
-  if (cands.empty()) return;
+  // Candidates of pluggable object witnesses (lidar clusters): merged below with a detection at
+  // the same place, reported on their own otherwise.
+  std::vector<ObjectCandidate> extra;
+  for (const ObjectWitness& w : c.opt.object_witnesses) w(f, extra);
+  std::vector<std::uint8_t> extra_used(extra.size(), 0);
+  if (cands.empty()) {
+    report_object_candidates(c, f, extra, extra_used, out);
+    return;
+  }
   auto obj = [&](const Cand& k) -> const Object& { return c.md.preds(f, k.set)[k.pred]; };
   auto near = [&](const Object& a, const Object& b) {
     if (a.has_3d() && b.has_3d())
@@ -78,6 +107,15 @@ void judge_unmatched(const Ctx& c, std::size_t f, const std::vector<DetectState>
       terms.push_back({std::log(pm), static_cast<int>(s), -1, Src::Miss, pm});
       ++missed_by;
     }
+    // Object witnesses at the same place: one more term each (one finding, both witnesses).
+    std::string extra_reason;
+    for (std::size_t e = 0; e < extra.size(); ++e) {
+      if (extra_used[e] || !near(R, extra[e].box)) continue;
+      extra_used[e] = 1;
+      terms.push_back({std::clamp(extra[e].llr, -kMaxWitnessLLR, kMaxWitnessLLR), -1, -1,
+                       Src::External, static_cast<double>(e)});
+      if (extra_reason.empty() && !extra[e].reason.empty()) extra_reason = extra[e].reason;
+    }
     const double lo = prior + logit_clamped(rep->real, 1e-4) + combine(terms);
     const double p = sigmoid(lo);
     if (p < c.opt.min_finding_score) continue;
@@ -110,8 +148,10 @@ void judge_unmatched(const Ctx& c, std::size_t f, const std::vector<DetectState>
       fd.reason += fmt(" (not seen by %d other set%s)", missed_by, missed_by > 1 ? "s" : "");
     fd.reason += nearest >= 0 ? fmt("; nearest label %.1f m away", nearest)
                               : std::string("; no labelled object nearby");
+    if (!extra_reason.empty()) fd.reason += "; also " + extra_reason;
     out.push_back(std::move(fd));
   }
+  report_object_candidates(c, f, extra, extra_used, out);
 }
 
 }  // namespace needle::detail

@@ -51,7 +51,11 @@ inline void open_fake_session(view::AppState& s, std::size_t n,
                               const std::vector<std::string>& sets = {"a", "b"}) {
   auto index = std::make_shared<DatasetIndex>();
   index->root = "/fake";
-  for (std::size_t i = 0; i < n; ++i) index->frames.push_back({frame_id(i), {}, {}, {}, {}, {}});
+  for (std::size_t i = 0; i < n; ++i) {
+    FrameFiles f;
+    f.id = frame_id(i);
+    index->frames.push_back(std::move(f));
+  }
   view::RankingData r;
   r.position_of_frame.assign(n, -1);
   for (std::size_t k = 0; k < rank_order.size(); ++k) {

@@ -44,14 +44,30 @@ struct WitnessTerm {
 using LabelWitness = std::function<void(std::size_t frame_index, std::size_t label_index,
                                         std::vector<WitnessTerm>& out)>;
 
+// A pluggable witness of objects that carry no label (lidar clusters ...). For frame
+// `frame_index` it appends candidates: a box (rectified camera frame) and the log-likelihood ratio
+// that a real object lacks its label there, relative to the needle method's base rate of a missing
+// label. The needle method merges a candidate with an unmatched detection at the same place (one
+// finding with both witnesses, the candidate's llr one more term); the others become findings of
+// `kind` scored sigmoid(log(base rate) + llr). Same thread-safety contract as LabelWitness.
+struct ObjectCandidate {
+  Object box;
+  double llr = 0;
+  std::string kind;    // finding kind when no detection is there
+  std::string reason;  // one line for a person
+};
+using ObjectWitness =
+    std::function<void(std::size_t frame_index, std::vector<ObjectCandidate>& out)>;
+
 struct RankOptions {
   RankMethod method = RankMethod::Needle;
   // Compare mode: indices of the old and new prediction sets (both >= 0 to enable).
   int compare_old = -1, compare_new = -1;
-  unsigned threads = 0;                 // workers over frames; 0 = hardware concurrency
-  double min_finding_score = 0.02;      // needle/compare: weaker findings are not reported
-  MatchConfig match;                    // association rules (needle, compare, calibration)
-  std::vector<LabelWitness> witnesses;  // needle method: extra witnesses (see LabelWitness)
+  unsigned threads = 0;                         // workers over frames; 0 = hardware concurrency
+  double min_finding_score = 0.02;              // needle/compare: weaker findings are not reported
+  MatchConfig match;                            // association rules (needle, compare, calibration)
+  std::vector<LabelWitness> witnesses;          // needle method: extra witnesses (see LabelWitness)
+  std::vector<ObjectWitness> object_witnesses;  // needle method: unlabelled objects (see above)
 };
 
 struct FrameRank {
