@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -521,4 +522,46 @@ TEST_CASE("default store location", "[store]") {
   CHECK(p.extension() == ".sqlite");
   CHECK(p.stem().string().size() == 16);
   fs::permissions(dir / "ro", fs::perms::owner_write, fs::perm_options::add);
+}
+
+// ---- Benchmarks (hidden: run with "[store-bench]") ---------------------------------------------
+namespace {
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+}  // namespace
+
+TEST_CASE("store bench: 1,000 tag writes and issue() with 10,000 elements", "[.][store-bench]") {
+  constexpr int kRuns = 5;
+  FakeFiles ff;
+  // 1,000 frames of 10 cars each: 10,000 distinct objects.
+  for (int f = 0; f < 1000; ++f) {
+    auto& objs = ff.files[std::to_string(100000 + f)]["label"];
+    for (int i = 0; i < 10; ++i) objs.push_back(car(4.0 * i, 10 + f % 30));
+  }
+  std::vector<double> writes, shows;
+  for (int run = 0; run < kRuns; ++run) {
+    const fs::path p = test::temp_dir("store_bench") / "s.sqlite";
+    ReviewStore st = ReviewStore::open(p, ff.source());
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i)
+      st.add_tag({std::to_string(100000 + i), "label", i % 10}, "bench");  // one action each
+    writes.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    st.create_issue("big", "");
+    std::vector<ObjectRef> refs;
+    for (int f = 0; f < 1000; ++f)
+      for (int i = 0; i < 10; ++i) refs.push_back({std::to_string(100000 + f), "label", i});
+    st.add_to_issue("big", refs);
+    t0 = std::chrono::steady_clock::now();
+    const IssueDetail d = st.issue("big");
+    shows.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    REQUIRE(d.elements.size() == 10000);
+  }
+  std::printf("NEEDLE-BENCH 1000 tag writes (1 transaction each, synchronous=FULL): median %.3f s "
+              "(%.2f ms/write), %d runs\n",
+              median(writes), median(writes), kRuns);
+  std::printf("NEEDLE-BENCH issue() with 10000 elements (1000 frames re-resolved): median %.1f ms, "
+              "%d runs\n",
+              1e3 * median(shows), kRuns);
 }
