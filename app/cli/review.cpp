@@ -142,7 +142,10 @@ json state_counts(const IssueInfo& i) {
 
 // Orphaned records carry "orphaned": true in JSON and are announced on stderr: their object is
 // gone from its file (they are never attached to another object).
-void note_orphans(long n) {
+void note_orphans(long n, const std::string& problem = "") {
+  if (!problem.empty())
+    std::fprintf(stderr, "needle review: some references cannot be resolved: %s\n",
+                 problem.c_str());
   if (n > 0)
     std::fprintf(stderr,
                  "needle review: %ld record(s) refer to objects no longer in their files "
@@ -225,10 +228,12 @@ int cmd_tags(Context& c, ReviewStore& st, const Args& a) {
   if (a.opt.count("--tag")) tag = a.opt.at("--tag");
   const std::vector<TagRecord> tags = st.tags(ref, tag);
   long orphans = 0;
+  std::string problem;
   json j = json::array();
   if (c.format == "csv") c.out << "ref,tag,user,time,orphaned\n";
   for (const TagRecord& t : tags) {
     orphans += t.object.orphaned;
+    if (problem.empty()) problem = t.object.problem;
     const std::string r = t.object.ref.to_string();
     if (c.format == "json") {
       json e = {{"ref", r}, {"tag", t.tag}, {"user", t.user}, {"time", t.time}};
@@ -243,7 +248,7 @@ int cmd_tags(Context& c, ReviewStore& st, const Args& a) {
     }
   }
   if (c.format == "json") c.out << j.dump(1) << "\n";
-  note_orphans(orphans);
+  note_orphans(orphans, problem);
   return 0;
 }
 
@@ -327,12 +332,14 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
     need(p, 3, "issue show NAME");
     const IssueDetail d = st.issue(p[2]);
     long orphans = 0;
+    std::string problem;
     if (c.format == "json") {
       json el = json::array();
       for (const ElementRecord& e : d.elements) {
         json x = {{"ref", e.object.ref.to_string()}, {"state", element_state_name(e.state)}};
         if (e.object.orphaned) x["orphaned"] = true;
         orphans += e.object.orphaned;
+        if (problem.empty()) problem = e.object.problem;
         el.push_back(std::move(x));
       }
       c.out << json{{"name", d.info.name},
@@ -344,6 +351,7 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
       c.out << "ref,state,user,time,orphaned\n";
       for (const ElementRecord& e : d.elements) {
         orphans += e.object.orphaned;
+        if (problem.empty()) problem = e.object.problem;
         c.out << csv_text(e.object.ref.to_string()) << ',' << csv_text(element_state_name(e.state))
               << ',' << csv_text(e.user) << ',' << csv_text(e.time) << ','
               << (e.object.orphaned ? 1 : 0) << "\n";
@@ -355,11 +363,12 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
             << d.info.counts.at(ElementState::Discarded) << "\n";
       for (const ElementRecord& e : d.elements) {
         orphans += e.object.orphaned;
+        if (problem.empty()) problem = e.object.problem;
         c.out << "  " << element_state_name(e.state) << "  " << e.object.ref.to_string()
               << (e.object.orphaned ? " (orphaned)" : "") << "\n";
       }
     }
-    note_orphans(orphans);
+    note_orphans(orphans, problem);
     return 0;
   }
   throw UsageError("unknown issue command '" + sub + "' (expected new, add, set, list or show)");
@@ -421,10 +430,12 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
     c.out
         << "frame,ref,orphaned,class,h,w,l,x,y,z,rotation_y,x1,y1,x2,y2,findings,verdicts,notes\n";
   long orphans = 0;
+  std::string problem;
   for (const ElementRecord& e : d.elements) {
     if (e.state != ElementState::Added) continue;
     const ObjectRef& r = e.object.ref;
     orphans += e.object.orphaned;
+    if (problem.empty()) problem = e.object.problem;
     std::optional<Object> obj;
     if (!r.is_frame()) {
       if (!e.object.orphaned) {
@@ -515,7 +526,7 @@ int cmd_export(Context& c, ReviewStore& st, const std::vector<std::string>& p) {
                   {"elements", std::move(rows)}}
                  .dump(1)
           << "\n";
-  note_orphans(orphans);
+  note_orphans(orphans, problem);
   return 0;
 }
 

@@ -253,6 +253,19 @@ TEST_CASE("store: tags, elements and verdicts follow their object through label 
   // A new tag on the object now at index 1 (a) does not land on the orphan.
   CHECK(st.add_tag({"000001", "label", 1}, "truncated"));
   CHECK(st.tags().size() == 2);
+
+  // A label file that no longer parses: its references are reported (with the reason), not
+  // lost, and resolve again once the file is fixed.
+  ObjectSource broken = [](const std::string&,
+                           const std::string&) -> std::optional<std::vector<Object>> {
+    throw std::runtime_error("000001.txt:2: bad");
+  };
+  ReviewStore st2 = ReviewStore::open(st.path(), broken);
+  const auto t2 = st2.tags();
+  REQUIRE(t2.size() == 2);
+  CHECK(t2[1].object.orphaned);
+  CHECK(t2[1].object.problem == "000001.txt:2: bad");
+  CHECK(st.tags()[1].object.ref == ObjectRef{"000001", "label", 1});
 }
 
 // ---- Schema ------------------------------------------------------------------------------------
@@ -558,10 +571,12 @@ TEST_CASE("store bench: 1,000 tag writes and issue() with 10,000 elements", "[.]
     shows.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     REQUIRE(d.elements.size() == 10000);
   }
-  std::printf("NEEDLE-BENCH 1000 tag writes (1 transaction each, synchronous=FULL): median %.3f s "
-              "(%.2f ms/write), %d runs\n",
-              median(writes), median(writes), kRuns);
-  std::printf("NEEDLE-BENCH issue() with 10000 elements (1000 frames re-resolved): median %.1f ms, "
-              "%d runs\n",
-              1e3 * median(shows), kRuns);
+  std::printf(
+      "NEEDLE-BENCH 1000 tag writes (1 transaction each, synchronous=FULL): median %.3f s "
+      "(%.2f ms/write), %d runs\n",
+      median(writes), median(writes), kRuns);
+  std::printf(
+      "NEEDLE-BENCH issue() with 10000 elements (1000 frames re-resolved): median %.1f ms, "
+      "%d runs\n",
+      1e3 * median(shows), kRuns);
 }

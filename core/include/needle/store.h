@@ -79,6 +79,7 @@ struct ResolvedRef {
   ObjectRef ref;
   bool orphaned = false;
   std::optional<ObjectFingerprint> fingerprint;
+  std::string problem;  // why it could not be resolved when its file is unreadable (orphaned)
 };
 struct TagRecord {
   ResolvedRef object;

@@ -192,10 +192,12 @@ struct ReviewStore::Impl {
   // Per-call cache: (frame, source) -> row id -> current index (-1 orphaned).
   std::map<std::pair<std::string, std::string>, std::map<std::int64_t, int>> resolved;
   std::map<std::int64_t, Row> rows;
+  std::map<std::pair<std::string, std::string>, std::string> problems;  // unreadable files
 
   void clear_cache() {
     resolved.clear();
     rows.clear();
+    problems.clear();
   }
 
   static Row read_row(const Stmt& s) {  // columns: id frame source idx cls x1..ry
@@ -229,7 +231,15 @@ struct ReviewStore::Impl {
     while (s.step()) group.push_back(read_row(s));
     std::map<std::int64_t, int>& out = resolved[key];
     std::optional<std::vector<Object>> current;
-    if (!src.empty() && source) current = source(frame, src);
+    std::string problem;
+    try {
+      if (!src.empty() && source) current = source(frame, src);
+    } catch (const std::exception& e) {
+      // A broken file (ParseError) makes its references unresolvable for now, not lost: they
+      // are reported as orphaned with the reason and resolve again once the file is fixed.
+      problem = e.what();
+    }
+    if (!problem.empty()) problems[key] = problem;
     std::vector<std::optional<ObjectFingerprint>> fps;
     std::vector<int> idx;
     for (const Row& r : group) {
@@ -263,6 +273,8 @@ struct ReviewStore::Impl {
     const int cur = resolve_group(r.stored.frame, r.stored.source).at(id);
     if (cur < 0) {
       out.orphaned = true;
+      if (auto it = problems.find({r.stored.frame, r.stored.source}); it != problems.end())
+        out.problem = it->second;
     } else {
       out.ref.index = cur;
     }
