@@ -580,3 +580,22 @@ TEST_CASE("store bench: 1,000 tag writes and issue() with 10,000 elements", "[.]
       "%d runs\n",
       1e3 * median(shows), kRuns);
 }
+
+TEST_CASE("SQLite is included only under core/src/store/", "[store][purity]") {
+  const fs::path root = fs::path(NEEDLE_SOURCE_DIR);
+  int users = 0;
+  for (const char* top : {"core", "app", "tests"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root / top)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path());
+      const std::string rel = fs::relative(e.path(), root).string();
+      for (std::string line; std::getline(in, line);) {
+        if (line.rfind("#include <sqlite3.h>", 0) != 0) continue;
+        INFO(rel);
+        CHECK(rel.rfind("core/src/store/", 0) == 0);
+        ++users;
+      }
+    }
+  }
+  CHECK(users >= 1);
+}
