@@ -297,8 +297,11 @@ int cmd_issue(Context& c, ReviewStore& st, const std::vector<std::string>& p, co
     }
     const ObjectRef r = checked_ref(c, p[3]);
     st.set_element_state(p[2], r, state);
-    if (c.format == "text")
+    if (c.format == "json") {
+      c.out << json{{"issue", p[2]}, {"ref", r.to_string()}, {"state", p[4]}}.dump() << "\n";
+    } else if (c.format == "text") {
       c.out << "issue " << p[2] << ": " << r.to_string() << " " << p[4] << "\n";
+    }
     return 0;
   }
   if (sub == "list") {
@@ -385,7 +388,16 @@ int cmd_verdict(Context& c, ReviewStore& st, const std::vector<std::string>& p, 
   }
   const std::string note = a.opt.count("--note") ? a.opt.at("--note") : "";
   st.set_verdict(r, p[2], v, note);
-  if (c.format == "text") c.out << r.to_string() << " " << p[2] << ": " << verdict_name(v) << "\n";
+  if (c.format == "json") {
+    c.out << json{{"ref", r.to_string()},
+                  {"kind", p[2]},
+                  {"verdict", verdict_name(v)},
+                  {"note", note}}
+                 .dump()
+          << "\n";
+  } else if (c.format == "text") {
+    c.out << r.to_string() << " " << p[2] << ": " << verdict_name(v) << "\n";
+  }
   return 0;
 }
 

@@ -215,7 +215,7 @@ TEST_CASE("review CLI: export, label edits and suppressed findings on the demo s
     CHECK(r.err.find("orphaned") != std::string::npos);
   }
   SECTION("needle rank leaves out findings marked not_an_error and counts them") {
-    r = run("rank " + ds.string() + " --format json");
+    r = run("rank " + ds.string() + " --evidence predictions --format json");
     REQUIRE(r.rc == 0);
     json before = json::parse(r.out);
     // The first finding that names a label line.
@@ -233,13 +233,15 @@ TEST_CASE("review CLI: export, label edits and suppressed findings on the demo s
     REQUIRE(run(R + "verdict " + frame + "/label/" + std::to_string(label) + " " + kind +
                 " not_an_error --note 'a real long car'")
                 .rc == 0);
-    json after = json::parse(run("rank " + ds.string() + " --format json").out);
+    json after =
+        json::parse(run("rank " + ds.string() + " --evidence predictions --format json").out);
     CHECK(after["summary"]["suppressed"] == 1);
     CHECK(after["summary"]["findings"] == findings - 1);
     for (const json& fr : after["frames"])
       for (const json& f : fr["findings"])
         CHECK_FALSE((fr["frame"] == frame && f["kind"] == kind && f["label"] == label));
-    json shown = json::parse(run("rank " + ds.string() + " --format json --show-suppressed").out);
+    json shown = json::parse(
+        run("rank " + ds.string() + " --evidence predictions --format json --show-suppressed").out);
     CHECK(shown["summary"]["suppressed"] == 1);
     CHECK(shown["summary"]["findings"] == findings);
   }
