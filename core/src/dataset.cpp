@@ -144,8 +144,10 @@ bool ext_is(const fs::path& p, std::initializer_list<const char*> exts) {
   return false;
 }
 
-// Lists the regular files of `dir` with one of `exts` and calls f(stem, path) for each.
-// Hidden files are skipped. A missing folder lists nothing.
+// Lists the entries of `dir` with one of `exts` and calls f(stem, path) for each. Hidden files are
+// skipped. Entries that are not regular files (a directory named 000002.txt, a fifo, a dangling
+// link) are listed too, so that loading them reports an error naming them instead of the frame
+// silently lacking that modality. A missing folder lists nothing.
 template <typename F>
 void list_files(const fs::path& dir, std::initializer_list<const char*> exts, F&& f) {
   std::error_code ec;
@@ -156,8 +158,6 @@ void list_files(const fs::path& dir, std::initializer_list<const char*> exts, F&
     const fs::path& p = e.path();
     const std::string stem = p.stem().string();
     if (stem.empty() || stem[0] == '.' || !ext_is(p, exts)) continue;
-    std::error_code fec;
-    if (!e.is_regular_file(fec)) continue;
     f(stem, p);
   }
 }
@@ -232,8 +232,10 @@ DatasetIndex scan_dataset(const fs::path& root, const std::vector<PredictionSetS
   });
   list_files(ds.root / "calib", {".txt"},
              [&](const std::string& id, const fs::path& p) { frame(id).calib = p; });
-  list_files(ds.root / "label_2", {".txt"},
-             [&](const std::string& id, const fs::path& p) { frame(id).label = p; });
+  list_files(ds.root / "label_2", {".txt"}, [&](const std::string& id, const fs::path& p) {
+    frame(id).label = p;
+    ++ds.label_files;
+  });
   for (std::size_t k = 0; k < ds.pred_sets.size(); ++k) {
     list_files(ds.pred_sets[k].dir, {".txt"},
                [&](const std::string& id, const fs::path& p) { frame(id).preds[k] = p; });
@@ -271,6 +273,20 @@ bool is_blank(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
   });
+}
+
+// A directory, fifo, socket or dangling link where a file is expected (quick media checks; the
+// loaders find these through read_data_file_bytes without an extra system call).
+void require_regular_file(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(p, ec);
+  if (fs::is_regular_file(st)) return;
+  Problem pr;
+  pr.file = p.string();
+  pr.message = fs::is_directory(st) ? "is a directory, not a file"
+               : !fs::exists(st)    ? "does not exist (a dangling link?)"
+                                    : "is not a regular file";
+  throw ParseError(std::move(pr));
 }
 
 // Runs `body`; a ParseError or I/O error becomes a fatal problem of `modality`.
@@ -313,11 +329,24 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
 
   if (!f.label.empty()) {
     guarded(ann.problems, "label", f.label, [&] {
-      ParsedObjects po =
-          parse_objects(read_file_bytes(f.label), f.label.string(), LabelKind::GroundTruth);
+      const std::string text = read_data_file_bytes(f.label);
+      ParsedObjects po = parse_objects(text, f.label.string(), LabelKind::GroundTruth);
       ann.labels = std::move(po.objects);
       for (const Problem& w : po.warnings) add_problem(ann.problems, w, "label");
+      for (const Problem& w : po.invalid_objects) add_problem(ann.problems, w, "label");
       ann.has_labels = true;
+      // Zero bytes among labelled frames may be a failed export as well as an empty scene: read
+      // as no objects, with a warning naming the file (issue 7). A file holding whitespace or a
+      // newline is a deliberate "no objects" and passes silently.
+      if (text.empty() && ds.label_files > 1) {
+        Problem p;
+        p.modality = "label";
+        p.file = f.label.string();
+        p.message = "empty label file (0 bytes) while " + std::to_string(ds.label_files - 1) +
+                    " other frames have label files; read as a frame with no objects";
+        p.fatal = false;
+        ann.problems.push_back(std::move(p));
+      }
     });
   }
 
@@ -335,7 +364,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
     }
     const std::string modality = "pred:" + ds.pred_sets[k].name;
     const bool ok = guarded(ann.problems, modality, path, [&] {
-      const std::string text = read_file_bytes(path);
+      const std::string text = read_data_file_bytes(path);
       if (is_blank(text)) {
         pf.status = PredStatus::Empty;
         return;
@@ -343,6 +372,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
       ParsedObjects po = parse_objects(text, path.string(), LabelKind::Prediction);
       pf.objects = std::move(po.objects);
       for (const Problem& w : po.warnings) add_problem(ann.problems, w, modality);
+      for (const Problem& w : po.invalid_objects) add_problem(ann.problems, w, modality);
       pf.status = PredStatus::Present;
     });
     if (!ok) {
@@ -361,7 +391,8 @@ FrameData load_frame(const DatasetIndex& ds, std::size_t frame, const LoadOption
   if (opt.image && !f.image.empty()) {
     guarded(fd.ann.problems, "image", f.image, [&] { fd.image = load_image(f.image); });
   }
-  if (opt.cloud && !f.velodyne.empty()) {
+  if (opt.cloud && !f.velodyne.empty() &&
+      guarded(fd.ann.problems, "velodyne", f.velodyne, [&] { require_regular_file(f.velodyne); })) {
     // read_scan never throws on bad data: the finite points of a scan with a few NaN still show.
     // No image size is passed, so that the field-of-view check is the ranking's (which reads no
     // image): bounded by the principal point.
@@ -458,10 +489,22 @@ void quick_check_image(const fs::path& p, std::vector<Problem>& out) {
   out.push_back(media_problem(p, "image", "signature", "neither a PNG nor a JPEG signature"));
 }
 
+// A directory, fifo, socket or dangling link where a file is expected.
+bool quick_check_regular(const fs::path& p, const std::string& modality,
+                         std::vector<Problem>& out) {
+  try {
+    require_regular_file(p);
+    return true;
+  } catch (const ParseError& e) {
+    add_problem(out, e.problem(), modality);
+    return false;
+  }
+}
+
 }  // namespace
 
 void quick_check_media(const FrameFiles& files, std::vector<Problem>& out) {
-  if (!files.velodyne.empty()) {
+  if (!files.velodyne.empty() && quick_check_regular(files.velodyne, "velodyne", out)) {
     if (scan_format_of(files.velodyne) == ScanFormat::Pcd)
       quick_check_pcd(files.velodyne, out);
     else
@@ -474,7 +517,8 @@ void quick_check_media(const FrameFiles& files, std::vector<Problem>& out) {
     p.fatal = false;
     out.push_back(std::move(p));
   }
-  if (!files.image.empty()) quick_check_image(files.image, out);
+  if (!files.image.empty() && quick_check_regular(files.image, "image", out))
+    quick_check_image(files.image, out);
 }
 
 // ============================================================================================

@@ -146,6 +146,14 @@ EvalDataset load_eval_dataset(const DatasetIndex& ds, std::size_t pred_set, unsi
                                  : "invalid label file: " + describe(a, "label")));
       continue;
     }
+    // Objects left out for impossible geometry would bias AP either way: skip the frame.
+    std::string invalid = describe(a, "label");
+    const std::string invalid_pred = describe(a, pred_modality);
+    if (!invalid_pred.empty()) invalid += (invalid.empty() ? "" : "; ") + invalid_pred;
+    if (!invalid.empty()) {
+      out.skipped.push_back("frame " + a.id + ": invalid objects: " + invalid);
+      continue;
+    }
     if (pf.status == PredStatus::Empty) ++out.empty;
     out.ids.push_back(a.id);
     out.inputs.push_back({&a.labels, &pf.objects});

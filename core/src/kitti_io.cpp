@@ -151,6 +151,41 @@ struct UnknownClass {
   int count = 0;
 };
 
+// The first field of a non-DontCare object outside GeometryLimits, with the reason; or nullptr.
+const char* implausible_field(const Object& o, std::string& why) {
+  using L = GeometryLimits;
+  const struct {
+    const char* field;
+    double value, limit;
+    const char* adjective;
+  } dims[3] = {{"height", o.h, L::kMaxHeight, "high"},
+               {"width", o.w, L::kMaxWidth, "wide"},
+               {"length", o.l, L::kMaxLength, "long"}};
+  for (const auto& d : dims)
+    if (d.value > d.limit) {
+      why = "no road object is over " + std::to_string(static_cast<int>(d.limit)) + " m " +
+            d.adjective;
+      return d.field;
+    }
+  const double xyz[3] = {o.loc_cam.x, o.loc_cam.y, o.loc_cam.z};
+  const char* const names[3] = {"x", "y", "z"};
+  for (std::size_t i = 0; i < 3; ++i)
+    if (std::abs(xyz[i]) > L::kMaxCoordinate) {
+      why =
+          "more than " + std::to_string(static_cast<int>(L::kMaxCoordinate)) + " m from the camera";
+      return names[i];
+    }
+  if (std::abs(o.rotation_y) > L::kMaxAngle) {
+    why = "an angle in radians lies in [-pi, pi]";
+    return "rotation_y";
+  }
+  if (std::abs(o.alpha) > L::kMaxAngle) {  // -10 (not given) passes
+    why = "an angle in radians lies in [-pi, pi]; -10 means not given";
+    return "alpha";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 ParsedObjects parse_objects(std::string_view text, const std::string& file, LabelKind kind) {
@@ -217,6 +252,25 @@ ParsedObjects parse_objects(std::string_view text, const std::string& file, Labe
         std::string msg = "expected a positive dimension in metres, got " + quote(tok[i]);
         if (dims_unset) msg += " (-1 -1 -1 dimensions are only valid on DontCare lines)";
         fail(modality, file, line_no, kObjectFields[i], std::move(msg));
+      }
+    }
+
+    // Impossible geometry: this object is invalid, the rest of the file is usable.
+    if (!o.is_dontcare()) {
+      std::string why;
+      if (const char* field = implausible_field(o, why)) {
+        std::size_t fi = 0;
+        while (fi < 16 && std::string_view(kObjectFields[fi]) != field) ++fi;
+        Problem p;
+        p.modality = modality;
+        p.file = file;
+        p.line = line_no;
+        p.field = field;
+        p.message = "impossible geometry, object ignored: " +
+                    (fi < 16 ? quote(tok[fi]) + " " : std::string()) + "(" + why + ")";
+        p.fatal = true;
+        out.invalid_objects.push_back(std::move(p));
+        return;
       }
     }
 
@@ -363,6 +417,28 @@ std::string stb_reason(const char* fallback) {
   return s;
 }
 
+// stb_image sizes its IDAT buffer from each chunk's declared length before reading it: a 72-byte
+// PNG claiming a 200 MB chunk made it allocate 2 GiB (found by fuzz_png). A chunk that claims
+// more bytes than the file holds is corrupt; reject it before stb decodes anything.
+void check_png_chunk_lengths(std::string_view bytes, const std::string& file) {
+  std::size_t off = 8;
+  while (off + 8 <= bytes.size()) {
+    const auto b = [&](std::size_t i) {
+      return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[off + i]));
+    };
+    const std::uint64_t len = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    const std::string_view type = bytes.substr(off + 4, 4);
+    const std::uint64_t left = bytes.size() - off - 8;  // data + CRC must fit in this
+    if (len + 4 > left)
+      fail("image", file, 0, "data",
+           "PNG chunk " + quote(type) + " at byte " + std::to_string(off) + " claims " +
+               std::to_string(len) + " bytes, only " + std::to_string(left) +
+               " remain (corrupt or truncated)");
+    off += 12 + static_cast<std::size_t>(len);
+    if (type == "IEND") break;
+  }
+}
+
 std::array<int, 2> checked_info(std::string_view bytes, const std::string& file) {
   if (bytes.empty()) fail("image", file, 0, "", "empty file (expected a PNG or JPEG image)");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
@@ -398,6 +474,7 @@ std::array<int, 2> image_size(std::string_view bytes, const std::string& file) {
 
 Image decode_image(std::string_view bytes, const std::string& file) {
   const auto wh = checked_info(bytes, file);
+  if (bytes[0] == '\x89') check_png_chunk_lengths(bytes, file);  // PNG (checked_info: PNG|JPEG)
   int w = 0, h = 0, comp = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> px(
       stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
@@ -436,12 +513,19 @@ struct Fd {
 
 }  // namespace
 
-std::string read_file_bytes(const std::filesystem::path& p) {
+namespace {
+
+// regular_only: a data file of a dataset; a directory, fifo, socket or device is an error naming
+// it (opened with O_NONBLOCK, so that a fifo does not block; no extra system call).
+std::string read_bytes(const std::filesystem::path& p, bool regular_only) {
   Fd f;
-  f.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  f.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
   if (f.fd < 0) fail_io(p, "cannot open", errno);
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) fail_io(p, "cannot stat", errno);
+  if (regular_only && !S_ISREG(st.st_mode))
+    fail("", p.string(), 0, "",
+         S_ISDIR(st.st_mode) ? "is a directory, not a file" : "is not a regular file");
   if (S_ISDIR(st.st_mode)) fail_io(p, "cannot read", EISDIR);
   const bool regular = S_ISREG(st.st_mode);
   std::string out;
@@ -464,17 +548,26 @@ std::string read_file_bytes(const std::filesystem::path& p) {
   return out;
 }
 
+}  // namespace
+
+std::string read_file_bytes(const std::filesystem::path& p) {
+  return read_bytes(p, false);
+}
+std::string read_data_file_bytes(const std::filesystem::path& p) {
+  return read_bytes(p, true);
+}
+
 ParsedObjects load_objects(const std::filesystem::path& p, LabelKind kind) {
-  return parse_objects(read_file_bytes(p), p.string(), kind);
+  return parse_objects(read_data_file_bytes(p), p.string(), kind);
 }
 Calib load_calib(const std::filesystem::path& p) {
-  return parse_calib(read_file_bytes(p), p.string());
+  return parse_calib(read_data_file_bytes(p), p.string());
 }
 PointCloud load_velodyne(const std::filesystem::path& p) {
-  return parse_velodyne(read_file_bytes(p), p.string());
+  return parse_velodyne(read_data_file_bytes(p), p.string());
 }
 Image load_image(const std::filesystem::path& p) {
-  return decode_image(read_file_bytes(p), p.string());
+  return decode_image(read_data_file_bytes(p), p.string());
 }
 
 // ============================================================================================

@@ -96,7 +96,9 @@ TEST_CASE("scan_dataset: union of ids, modalities per frame, numeric order, find
   CHECK(ds.pred_sets[0].name == "gnn");
   std::vector<std::string> ids;
   for (const auto& f : ds.frames) ids.push_back(f.id);
-  CHECK(ids == std::vector<std::string>{"000001", "000002", "000003", "000004", "9", "10", "abc"});
+  // A folder named like a label file is listed (issue 7): loading it reports an error naming it.
+  CHECK(ids ==
+        std::vector<std::string>{"000001", "000002", "000003", "000004", "9", "10", "abc", "sub"});
 
   const auto& f1 = ds.frames[*ds.find("000001")];
   CHECK(f1.image.extension() == ".png");  // PNG preferred over JPEG
@@ -112,7 +114,15 @@ TEST_CASE("scan_dataset: union of ids, modalities per frame, numeric order, find
   CHECK(!ds.frames[*ds.find("000004")].preds[0].empty());  // a prediction file alone makes a frame
   CHECK(ds.find("10") == std::optional<std::size_t>(5));
   CHECK_FALSE(ds.find("000005").has_value());
-  CHECK_FALSE(ds.find("sub").has_value());
+  REQUIRE(ds.find("sub").has_value());
+  const FrameAnnotations sub = load_annotations(ds, *ds.find("sub"), true);
+  CHECK_FALSE(sub.valid());
+  CHECK_FALSE(sub.has_labels);
+  REQUIRE(sub.problems.size() == 1);
+  CHECK(sub.problems[0].modality == "label");
+  CHECK(sub.problems[0].fatal);
+  CHECK(sub.problems[0].file == (tr / "label_2" / "sub.txt").string());
+  CHECK(sub.problems[0].message == "is a directory, not a file");
 }
 
 TEST_CASE("scan_dataset accepts the root itself and rejects bad layouts", "[dataset][errors]") {
@@ -198,7 +208,7 @@ TEST_CASE("a broken frame among good ones: every frame loads, only the broken on
   test::write_file(tr / "velodyne" / "000035.bin", std::string(17, '\0'));
   test::write_file(tr / "label_2" / "000036.txt",
                    "Sign 0 0 0 1 2 3 4 1 1 1 1 2 8 0\n");  // warning only
-  test::write_file(tr / "label_2" / "000037.txt", "");     // zero-byte label: valid, no objects
+  test::write_file(tr / "label_2" / "000037.txt", "");     // zero-byte label: no objects, a warning
 
   const DatasetIndex ds = scan_dataset(root, {{"p", root / "pred"}});
   REQUIRE(ds.frames.size() == 40);
@@ -226,7 +236,13 @@ TEST_CASE("a broken frame among good ones: every frame loads, only the broken on
     CHECK(all[36].labels.size() == 1);
     CHECK(all[37].has_labels);
     CHECK(all[37].labels.empty());
-    CHECK(all[37].problems.empty());
+    // Zero bytes while the 39 other frames have label files: a warning naming the file.
+    REQUIRE(all[37].problems.size() == 1);
+    CHECK_FALSE(all[37].problems[0].fatal);
+    CHECK(all[37].problems[0].modality == "label");
+    CHECK(all[37].problems[0].file == (tr / "label_2" / "000037.txt").string());
+    CHECK(all[37].problems[0].message.find("empty label file (0 bytes) while 39 other frames") !=
+          std::string::npos);
     // The quick media checks name the file and say what is wrong without decoding anything.
     const Problem* png = find_problem(all[31], "image");
     REQUIRE(png != nullptr);

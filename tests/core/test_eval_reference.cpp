@@ -17,7 +17,7 @@
 
 #include "needle/dataset.h"
 #include "needle/eval.h"
-#include "needle/iou.h"
+#include "support/reference_geometry.h"
 #include "support/test_support.h"
 
 using namespace needle;
@@ -50,19 +50,30 @@ double image_overlap(const Object& a, const Object& b, int criterion) {
   return criterion == -1 ? inter / (area_a + area_b - inter) : inter / area_a;
 }
 
+// Ground-plane and 3D overlaps with the test's own polygon intersection
+// (tests/support/reference_geometry.h), not needle's iou_bev / iou_3d / bev_intersection_area.
+test::ref_geom::Box ref_box(const Object& o) {
+  return {o.h, o.w, o.l, o.loc_cam.x, o.loc_cam.y, o.loc_cam.z, o.rotation_y};
+}
+
+double ground_intersection(const Object& det, const Object& gt) {
+  if (!(det.h > 0 && det.w > 0 && det.l > 0 && gt.h > 0 && gt.w > 0 && gt.l > 0)) return 0;
+  return test::ref_geom::bev_intersection(ref_box(det), ref_box(gt));
+}
+
 double ground_overlap(const Object& det, const Object& gt, int criterion) {
-  if (criterion == -1) return iou_bev(det, gt);
-  const double inter = bev_intersection_area(det, gt);
-  return inter > 0 ? inter / (det.l * det.w) : 0;
+  const double inter = ground_intersection(det, gt);
+  if (inter <= 0) return 0;
+  if (criterion == -1) return inter / (det.l * det.w + gt.l * gt.w - inter);
+  return inter / (det.l * det.w);
 }
 
 double box3d_overlap(const Object& det, const Object& gt, int criterion) {
-  if (criterion == -1) return iou_3d(det, gt);
-  const double inter = bev_intersection_area(det, gt);
+  const double inter = ground_intersection(det, gt);
   if (inter <= 0) return 0;
-  const double ymax = std::min(det.loc_cam.y, gt.loc_cam.y);
-  const double ymin = std::max(det.loc_cam.y - det.h, gt.loc_cam.y - gt.h);
-  return inter * std::max(0.0, ymax - ymin) / (det.h * det.l * det.w);
+  const double vol = inter * test::ref_geom::height_overlap(ref_box(det), ref_box(gt));
+  if (criterion == -1) return vol / (det.h * det.l * det.w + gt.h * gt.l * gt.w - vol);
+  return vol / (det.h * det.l * det.w);
 }
 
 double overlap(int metric, const Object& det, const Object& gt, int criterion) {

@@ -526,6 +526,17 @@ TEST_CASE("corrupt images are rejected with a ParseError naming the file",
                   "at most");
     }
   }
+  SECTION("a chunk claiming more bytes than the file holds (fuzzer finding: 2 GiB allocation)") {
+    // fuzz_png's input: a 1x1 PNG whose second IDAT claims 0x0d490000 bytes in a 72-byte file;
+    // stb_image grew its buffer to 2 GiB for it before noticing the missing data.
+    const std::string bomb(
+        "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4"
+        "\x89\0\0\0\x0dIDAT\0\x0dI\0\0\0V\0\0\x01\0\0\0\x01ytRNS\0\x0dIDATxxG\r\n\x82",
+        72);
+    const Problem p = parse_error_of([&] { decode_image(bomb, "i.png"); });
+    check_names(p, "i.png", 0, "data", "corrupt or truncated");
+    CHECK(p.message.find("claims") != std::string::npos);
+  }
   SECTION("an unknown critical chunk with control bytes in its name (fuzzer finding)") {
     // stb's error echoes the chunk name; the message must stay printable.
     std::string odd =
@@ -683,4 +694,66 @@ TEST_CASE("real KITTI files parse with the counts of SOURCES.md", "[kitti_io][re
   CHECK(img.width == 1238);
   CHECK(img.height == 374);
   CHECK(img.rgb.size() == 1238u * 374u * 3u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Physically impossible geometry (issue 7): the object is left out with a fatal Problem naming
+// line and field; the other objects of the file are kept.
+TEST_CASE("impossible geometry makes the object invalid, not the file", "[kitti_io][errors]") {
+  const std::string good =
+      "Car 0.00 0 -1.58 587.01 173.33 614.12 200.12 1.65 1.67 3.64 -0.65 1.71 46.70 -1.59\n";
+  struct Case {
+    const char* what;
+    std::string line;  // the second line of the file
+    const char* field;
+    const char* in_message;
+  };
+  const Case cases[] = {
+      {"h = 1e30", "Car 0 0 0 1 2 3 4 1e30 1.6 3.9 1 1.7 20 0\n", "height", "over 10 m high"},
+      {"w = 11", "Truck 0 0 0 1 2 3 4 3 11 9 1 1.7 20 0\n", "width", "over 10 m wide"},
+      {"l = 61", "Tram 0 0 0 1 2 3 4 3.5 2.6 61 1 1.7 20 0\n", "length", "over 60 m long"},
+      {"z = 1e30", "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 1e30 0\n", "z", "500 m"},
+      {"x = -600", "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 -600 1.7 20 0\n", "x", "500 m"},
+      {"y = 501", "Pedestrian 0 0 0 1 2 3 4 1.7 0.6 0.8 1 501 20 0\n", "y", "500 m"},
+      {"rotation_y = 12", "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 20 12\n", "rotation_y", "[-pi, pi]"},
+      {"rotation_y = -10.5", "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 20 -10.5\n", "rotation_y",
+       "[-pi, pi]"},
+      {"alpha = 10.01", "Car 0 0 10.01 1 2 3 4 1.5 1.6 3.9 1 1.7 20 0\n", "alpha", "[-pi, pi]"},
+      {"alpha = -11", "Car 0 0 -11 1 2 3 4 1.5 1.6 3.9 1 1.7 20 0\n", "alpha", "[-pi, pi]"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    for (LabelKind kind : {LabelKind::GroundTruth, LabelKind::Prediction}) {
+      const bool pred = kind == LabelKind::Prediction;
+      auto with_score = [&](std::string l) {
+        if (pred) l.insert(l.size() - 1, " 0.9");
+        return l;
+      };
+      const ParsedObjects po =
+          parse_objects(with_score(good) + with_score(c.line) + with_score(good), "f.txt", kind);
+      REQUIRE(po.objects.size() == 2);  // lines 1 and 3
+      CHECK(po.objects[0].line == 1);
+      CHECK(po.objects[1].line == 3);
+      REQUIRE(po.invalid_objects.size() == 1);
+      const Problem& p = po.invalid_objects[0];
+      check_names(p, "f.txt", 2, c.field, c.in_message);
+      CHECK(p.modality == (pred ? "pred" : "label"));
+      CHECK(p.message.find("impossible geometry") != std::string::npos);
+    }
+  }
+  SECTION("the limits themselves, DontCare and alpha = -10 pass") {
+    const ParsedObjects po = parse_objects(
+        "Car 0 0 -10 1 2 3 4 10 10 60 -500 500 500 -10\n"
+        "Tram 0 0 3.14 1 2 3 4 3.5 2.6 35 1 1.7 20 -3.14\n"
+        "DontCare -1 -1 -10 503.89 169.71 590.61 190.13 -1 -1 -1 -1000 -1000 -1000 -10\n",
+        "f.txt", LabelKind::GroundTruth);
+    CHECK(po.objects.size() == 3);
+    CHECK(po.invalid_objects.empty());
+  }
+  SECTION("non-finite numbers and dimensions <= 0 still reject the whole file") {
+    check_names(objects_error(good + "Car 0 0 0 1 2 3 4 1.5 1.6 3.9 1 1.7 nan 0\n"), "f.txt", 2,
+                "z", "finite");
+    check_names(objects_error(good + "Car 0 0 0 1 2 3 4 1.5 0 3.9 1 1.7 20 0\n"), "f.txt", 2,
+                "width", "positive");
+  }
 }

@@ -279,3 +279,33 @@ TEST_CASE("logistic fit recovers a known model and honours the prior when data a
   CHECK(p.coef[0] == Approx(-2));
   CHECK(p.coef[1] == Approx(0.7));
 }
+
+TEST_CASE("shrinkage towards the prior cannot break monotonicity", "[confidence]") {
+  // Probability scores, so the prior is the score itself; k = 10 pseudo-predictions.
+  // Block A: 20 predictions at 0.1, 10 labelled: precision 0.5, shrunk (10 + 10 * 0.1) / 30
+  // = 0.367. Block B: one prediction at 0.2, labelled: precision 1 (no pooling with A), shrunk
+  // (1 + 10 * 0.2) / 11 = 0.273 < 0.367. A monotone map must not drop from A to B: it keeps
+  // 0.367 at 0.2 (the running maximum).
+  std::vector<double> scores(20, 0.1);
+  std::vector<std::int8_t> tp(20, 0);
+  for (std::size_t i = 0; i < 10; ++i) tp[i] = 1;
+  scores.push_back(0.2);
+  tp.push_back(1);
+  const ConfidenceMap m = ConfidenceMap::fit(scores, tp);
+  CHECK(m(0.1) == Approx(11.0 / 30.0));
+  CHECK(m(0.2) == Approx(11.0 / 30.0));
+  CHECK(m(0.2) >= m(0.1));
+  CHECK(m(0.15) >= m(0.1));
+}
+
+TEST_CASE("pool-adjacent-violators pools a violating pair, hand-worked", "[confidence]") {
+  // Scores 0.1, 0.2, 0.3 (probabilities: prior = score), labelled 1, 0, 1. PAV: [1] then [0]
+  // violates (1 > 0): pooled to {0.1, 0.2} with mean 0.5; [1] at 0.3 does not violate. Two blocks:
+  //   A {0.1, 0.2}: (1 + 10 * 0.15) / (2 + 10) = 2.5 / 12, knot at its median score 0.2;
+  //   B {0.3}:      (1 + 10 * 0.3) / (1 + 10) = 4 / 11, knot at 0.3.
+  const ConfidenceMap m = ConfidenceMap::fit({0.1, 0.2, 0.3}, {1, 0, 1});
+  CHECK(m.blocks() == 2);
+  CHECK(m(0.2) == Approx(2.5 / 12));
+  CHECK(m(0.3) == Approx(4.0 / 11));
+  CHECK(m(0.25) == Approx((2.5 / 12 + 4.0 / 11) / 2));  // linear between the knots
+}

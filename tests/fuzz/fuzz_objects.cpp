@@ -1,6 +1,8 @@
 // Fuzzes parse_objects (ground-truth labels and predictions) and format_objects.
 // Invariants: either ParseError or objects whose numbers are finite, whose dimensions are positive
-// (or the DontCare -1 -1 -1), whose line numbers increase; predictions always carry a score.
+// (or the DontCare -1 -1 -1), whose line numbers increase, whose geometry is within
+// GeometryLimits (others are in invalid_objects, fatal, with line and field); predictions always
+// carry a score.
 #include <cstdint>
 
 #include "fuzz_common.h"
@@ -24,6 +26,20 @@ void check_objects(const ParsedObjects& po, LabelKind kind) {
     NEEDLE_FUZZ_ASSERT(o.has_3d() || (o.is_dontcare() && o.h == -1 && o.w == -1 && o.l == -1));
     if (kind == LabelKind::Prediction) NEEDLE_FUZZ_ASSERT(o.score.has_value());
     if (o.score) NEEDLE_FUZZ_ASSERT(std::isfinite(*o.score));
+    // Impossible geometry never reaches the objects (GeometryLimits).
+    if (!o.is_dontcare()) {
+      using L = GeometryLimits;
+      NEEDLE_FUZZ_ASSERT(o.h <= L::kMaxHeight && o.w <= L::kMaxWidth && o.l <= L::kMaxLength);
+      for (double c : {o.loc_cam.x, o.loc_cam.y, o.loc_cam.z})
+        NEEDLE_FUZZ_ASSERT(std::abs(c) <= L::kMaxCoordinate);
+      NEEDLE_FUZZ_ASSERT(std::abs(o.rotation_y) <= L::kMaxAngle);
+      NEEDLE_FUZZ_ASSERT(std::abs(o.alpha) <= L::kMaxAngle);
+    }
+  }
+  for (const Problem& p : po.invalid_objects) {
+    NEEDLE_FUZZ_ASSERT(p.fatal);
+    NEEDLE_FUZZ_ASSERT(p.line > 0);
+    NEEDLE_FUZZ_ASSERT(!p.field.empty());
   }
   for (const Problem& w : po.warnings) {
     NEEDLE_FUZZ_ASSERT(!w.fatal);

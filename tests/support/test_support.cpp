@@ -1,26 +1,98 @@
 #include "support/test_support.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
+// The listener below needs Catch's reporter interfaces.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 
+// ============================================================================================
+// Skip bookkeeping. A listener counts the assertions of the running test case, so that a skip
+// can only be decided before the first one, and sets the process exit status at the end of the
+// run: kSkipReturnCode when every test case that ran skipped and nothing failed; otherwise Catch's
+// own status (the number of failed assertions, capped at 255; 77 failures become 1 so that they
+// cannot read as a skip). ctest runs one test case per process (catch_discover_tests).
+// ============================================================================================
+namespace {
+
+struct SkipState {
+  long assertions_in_case = 0;
+  bool case_skipped = false;
+  long cases = 0, skipped_cases = 0;
+};
+
+SkipState& skip_state() {
+  static SkipState s;
+  return s;
+}
+
+class SkipListener : public Catch::TestEventListenerBase {
+ public:
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseStarting(Catch::TestCaseInfo const& info) override {
+    TestEventListenerBase::testCaseStarting(info);
+    skip_state().assertions_in_case = 0;
+    skip_state().case_skipped = false;
+  }
+  bool assertionEnded(Catch::AssertionStats const& stats) override {
+    ++skip_state().assertions_in_case;
+    return TestEventListenerBase::assertionEnded(stats);
+  }
+  void testCaseEnded(Catch::TestCaseStats const& stats) override {
+    ++skip_state().cases;
+    if (skip_state().case_skipped) ++skip_state().skipped_cases;
+    TestEventListenerBase::testCaseEnded(stats);
+  }
+  void testRunEnded(Catch::TestRunStats const& stats) override {
+    TestEventListenerBase::testRunEnded(stats);
+    const SkipState& s = skip_state();
+    const auto failed = stats.totals.assertions.failed;
+    const bool all_skipped = s.cases > 0 && s.skipped_cases == s.cases;
+    if ((failed == 0 && stats.totals.error == 0 && all_skipped) ||
+        failed == static_cast<std::uint64_t>(needle::test::kSkipReturnCode)) {
+      std::cout.flush();
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(failed == 0 ? needle::test::kSkipReturnCode : 1);
+    }
+  }
+};
+
+}  // namespace
+
+CATCH_REGISTER_LISTENER(SkipListener)
+
 namespace needle::test {
+
+bool skips_forbidden() {
+  const char* ci = std::getenv("CI");
+  const bool in_ci = ci && *ci && std::string(ci) != "0" && std::string(ci) != "false";
+  const char* req = std::getenv("NEEDLE_REQUIRE_KITTI");
+  return in_ci || (req && std::string(req) == "1");
+}
+
+bool skip_or_fail(const std::string& reason) {
+  if (skips_forbidden()) FAIL(reason << " (skips are failures under CI / NEEDLE_REQUIRE_KITTI=1)");
+  if (skip_state().assertions_in_case > 0)
+    FAIL(reason << " (a skip after " << skip_state().assertions_in_case
+                << " assertions: a test decides to skip before its first assertion)");
+  skip_state().case_skipped = true;
+  std::printf("NEEDLE-SKIPPED: %s\n", reason.c_str());
+  std::fflush(stdout);
+  return false;
+}
 
 std::optional<std::filesystem::path> kitti_dir() {
   const char* env = std::getenv("NEEDLE_KITTI_DIR");
   std::filesystem::path p =
       env && *env ? std::filesystem::path(env) : std::filesystem::path(NEEDLE_KITTI_DEFAULT);
   if (std::filesystem::is_directory(p / "training")) return p;
-  const char* req = std::getenv("NEEDLE_REQUIRE_KITTI");
-  if (req && std::string(req) == "1") {
-    FAIL("KITTI sample folder not found at "
-         << p.string() << " and NEEDLE_REQUIRE_KITTI=1 (set NEEDLE_KITTI_DIR)");
-  }
-  std::printf("NEEDLE-SKIPPED: KITTI sample folder not found at %s (set NEEDLE_KITTI_DIR)\n",
-              p.string().c_str());
+  skip_or_fail("KITTI sample folder not found at " + p.string() + " (set NEEDLE_KITTI_DIR)");
   return std::nullopt;
 }
 
@@ -35,7 +107,9 @@ std::filesystem::path temp_dir(const std::string& tag) {
 }
 
 std::string needle_binary() {
-  return NEEDLE_BINARY;
+  const std::string bin = NEEDLE_BINARY;
+  if (!std::filesystem::exists(bin)) skip_or_fail("needle binary not built: " + bin);
+  return bin;
 }
 
 int run_command(const std::string& cmd, std::string* output) {

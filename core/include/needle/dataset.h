@@ -7,8 +7,9 @@
 // Prediction sets are folders of KITTI label files with a score column; for each frame a set
 // distinguishes Missing (no file: frame not predicted) from Empty (file present, no detections).
 // Files: image_2/*.png|jpg|jpeg, velodyne/*.bin|pcd (.bin wins), calib/*.txt, label_2/*.txt,
-// <pred dir>/*.txt; hidden files and other extensions are ignored. velodyne_reduced/ is
-// deliberately not read.
+// <pred dir>/*.txt; hidden files and other extensions are ignored. An entry with such a name that
+// is not a regular file (a directory named 000002.txt ...) is an error of that frame's modality
+// when loaded. velodyne_reduced/ is deliberately not read.
 #pragma once
 
 #include <filesystem>
@@ -41,6 +42,7 @@ struct DatasetIndex {
   std::filesystem::path root;  // the folder holding image_2/ etc.
   std::vector<PredictionSetSpec> pred_sets;
   std::vector<FrameFiles> frames;  // sorted by id
+  std::size_t label_files = 0;     // frames with a label_2 entry (for the empty-label warning)
   std::optional<std::size_t> find(const std::string& id) const;
 };
 
