@@ -9,6 +9,7 @@ NEEDLE_PACKAGES=(
   libpcl-dev
   libsqlite3-dev sqlite3
   xvfb xauth libgl1-mesa-dri
+  chromium
 )
 needle_install_deps() {
   local missing=()
