@@ -16,6 +16,7 @@ void print_usage() {
       "  report DATASET --out DIR [--compare O,N] HTML report (AP, curves, top frames)\n"
       "  eval DATASET --pred DIR                  KITTI-style AP evaluation\n"
       "  demo OUT_DIR [--frames N] [--seed S]     generate the synthetic demo dataset\n"
+      "  review DATASET COMMAND ...               tags, issues, verdicts (the review store)\n"
       "  help --keys [--markdown] | --script      the viewer's shortcuts / script actions\n"
       "  lidar DATASET [--frames A:B]             run the lidar pass (fills the cache)\n"
       "\n"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (sub == "report") return needle::cli::cmd_report(argc - 1, argv + 1);
   if (sub == "eval") return needle::cli::cmd_eval(argc - 1, argv + 1);
   if (sub == "demo") return needle::cli::cmd_demo(argc - 1, argv + 1);
+  if (sub == "review") return needle::cli::cmd_review(argc - 1, argv + 1);
   if (sub == "lidar") return needle::cli::cmd_lidar(argc - 1, argv + 1);
   // `needle DATASET ...` without a subcommand: treat as view when it is an option or a path.
   if (sub.rfind("-", 0) == 0 || sub.find('/') != std::string::npos || sub == ".")

@@ -7,6 +7,7 @@ NEEDLE_PACKAGES=(
   libimgui-dev libglfw3-dev libstb-dev libgl-dev
   catch2 nlohmann-json3-dev libcli11-dev
   libpcl-dev
+  libsqlite3-dev sqlite3
   xvfb xauth libgl1-mesa-dri
   chromium
 )

@@ -11,4 +11,5 @@ int cmd_eval(int argc, char** argv);
 int cmd_help(int argc, char** argv);  // help --keys | --script (the viewer's command table)
 int cmd_lidar(int argc, char** argv);
 int cmd_view(int argc, char** argv);  // also the bare `needle`
+int cmd_review(int argc, char** argv);  // tags, issues, verdicts (the review store)
 }  // namespace needle::cli

@@ -34,6 +34,7 @@
 #include "needle/lidar_witness.h"
 #include "needle/ranking.h"
 #include "needle/ranking_quality.h"
+#include "needle/store.h"
 
 namespace needle::cli {
 
@@ -198,7 +199,10 @@ void write_text(std::ostream& o, const RankResult& r, std::size_t shown, const s
     o << "(" << r.frames.size() - shown << " more frames not shown; --top K)\n";
   bool any = false;
   for (const auto& [k, v] : r.summary) {
-    if (k.rfind("kind:", 0) != 0 && k.rfind("regressions", 0) != 0 && k.rfind("fixes", 0) != 0)
+    const bool review =
+        (k == "suppressed" || k == "confirmed_label_errors") && v > 0;  // [issue 11]
+    if (!review && k.rfind("kind:", 0) != 0 && k.rfind("regressions", 0) != 0 &&
+        k.rfind("fixes", 0) != 0)
       continue;
     o << (any ? ", " : "\nsummary: ") << k << " " << v;
     any = true;
@@ -250,6 +254,13 @@ int cmd_rank(int argc, char** argv) {
   app.add_option("--min-score", min_score, "Drop findings scoring below this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  // [issue 11] review store: findings with the verdict not_an_error are left out (counted).
+  std::string store_path;
+  bool show_suppressed = false;
+  app.add_option("--store", store_path,
+                 "Review store with verdicts (default: the dataset's, see `needle review`)");
+  app.add_flag("--show-suppressed", show_suppressed,
+               "Keep findings whose verdict is not_an_error (still counted as suppressed)");
   app.add_option("--evidence", evidence,
                  "Witnesses of the needle method: lidar (the scans alone), predictions (the "
                  "prediction sets alone) or all")
@@ -394,6 +405,13 @@ int cmd_rank(int argc, char** argv) {
     result = rank_frames(frames, names, opt);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
+  }
+  // [issue 11] review verdicts: the one place where the store meets the ranking. A store that
+  // cannot be read is reported and the ranking goes on without verdicts.
+  try {
+    apply_verdicts(result, load_verdicts(ds, dataset, store_path), show_suppressed);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "needle rank: review verdicts not applied: %s\n", e.what());
   }
   std::optional<RankingQuality> quality;
   if (!truth_file.empty()) quality = evaluate_ranking(result, truth);
