@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "ranking_internal.h"
+#include "needle/angles.h"
 
 namespace needle {
 
@@ -74,11 +75,9 @@ bool frame_id_less(const std::string& a, const std::string& b) {
 }
 
 double wrap_angle(double a) {
-  constexpr double kPi = 3.14159265358979323846;
-  if (!std::isfinite(a)) return 0;
-  a = std::fmod(a + kPi, 2 * kPi);
-  if (a <= 0) a += 2 * kPi;
-  return a - kPi;
+  // The ranking reads an unreadable (non-finite) angle difference as "no disagreement".
+  const double w = wrap_pi(a);
+  return std::isnan(w) ? 0 : w;
 }
 
 std::string fmt(const char* f, ...) {

@@ -13,11 +13,11 @@
 #include "needle/box3d.h"
 #include "needle/iou.h"
 #include "ranking_needle.h"
+#include "needle/angles.h"
 
 namespace needle::detail {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 // KITTI training-set mean sizes (l, w, h), metres: the fallback when the data have too few labels.
 bool kitti_mean_size(ObjectClass c, std::array<double, 3>* lwh) {

@@ -37,12 +37,12 @@
 
 #include "needle/iou.h"
 #include "ranking_needle.h"
+#include "needle/angles.h"
 
 namespace needle::detail {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kMaxLLR = 8.0;
 constexpr double kMaxSelfLLR = 6.0;  // one self-consistency check: at most ~log(1 / 0.0025)
 

@@ -13,11 +13,11 @@
 #include <numeric>
 
 #include "ranking_needle.h"
+#include "needle/angles.h"
 
 namespace needle::detail {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 std::size_t class_slot(ObjectClass c) {  // 9 one-hot slots: every class but DontCare
   const std::size_t k = class_index(c);

@@ -6,11 +6,11 @@
 #include <cmath>
 
 #include "ranking_needle.h"
+#include "needle/angles.h"
 
 namespace needle::detail {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kMaxLLR = kMaxWitnessLLR;
 
 double wrapped_normal(double x, double mu, double s) {

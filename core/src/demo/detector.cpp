@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "needle/box3d.h"
+#include "needle/angles.h"
 #include "pipeline.h"
 
 namespace needle::demo {
@@ -22,17 +23,11 @@ const std::vector<DetectorProfile>& detector_profiles() {
 }
 
 namespace {
-constexpr double kPi = std::numbers::pi;
 
 bool is_person(ObjectClass c) {
   return c == ObjectClass::Pedestrian || c == ObjectClass::Cyclist;
 }
 
-double wrap_pi(double a) {
-  while (a > kPi) a -= 2 * kPi;
-  while (a <= -kPi) a += 2 * kPi;
-  return a;
-}
 
 ObjectClass confused(ObjectClass c) {
   switch (c) {

@@ -15,6 +15,7 @@
 
 #include "needle/box3d.h"
 #include "needle/kitti_io.h"
+#include "needle/angles.h"
 #include "pipeline.h"
 
 namespace needle::demo {
@@ -38,15 +39,9 @@ const char* error_kind_name(ErrorKind k) {
 }
 
 namespace {
-constexpr double kPi = std::numbers::pi;
 
 double round2(double v) {
   return std::round(v * 100.0) / 100.0;
-}
-double wrap_pi(double a) {
-  while (a > kPi) a -= 2 * kPi;
-  while (a <= -kPi) a += 2 * kPi;
-  return a;
 }
 
 std::string label_text(const Object& o) {

@@ -11,6 +11,7 @@
 #include <numbers>
 
 #include "scene.h"
+#include "needle/angles.h"
 
 namespace needle::demo {
 
@@ -18,7 +19,6 @@ namespace needle::demo {
 // [SECTION] Class statistics and colours
 // =============================================================================================
 namespace {
-constexpr double kPi = std::numbers::pi;
 
 struct ClassStats {
   double h, sh, w, sw, l, sl;  // mean and spread of height, width, length (m)
@@ -43,11 +43,6 @@ double round2(double v) {
   return std::round(v * 100.0) / 100.0;
 }
 
-double wrap_pi(double a) {
-  while (a > kPi) a -= 2 * kPi;
-  while (a <= -kPi) a += 2 * kPi;
-  return a;
-}
 }  // namespace
 
 Rgb class_rgb(ObjectClass c) {

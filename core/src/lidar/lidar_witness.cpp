@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <map>
 
+#include "needle/angles.h"
+
 namespace needle {
 
 namespace {
@@ -22,7 +24,6 @@ namespace {
 // ============================================================================================
 // [SECTION] Helpers
 // ============================================================================================
-constexpr double kPi = 3.14159265358979323846;
 constexpr std::size_t kClasses = static_cast<std::size_t>(ObjectClass::Unknown) + 1;
 constexpr std::size_t kOccl = 4;    // occlusion 0..3 (KITTI's -1 counts as 0; 3 = barely visible)
 constexpr std::size_t kGroups = 2;  // 0 vehicles and others, 1 persons and riders
