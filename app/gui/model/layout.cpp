@@ -70,6 +70,10 @@ std::string layout_json(const LayoutReport& r) {
   j["view3d_error"] = r.view3d_error;
   j["problems"] = r.problems;
   j["view3d"] = {{"bev", r.bev}, {"mvp_column_major", r.view3d_mvp.m}};
+  j["selection"] = {{"finding", r.selected_finding},
+                    {"finding_kind", r.selected_finding_kind},
+                    {"top_finding_kind", r.top_finding_kind}};
+  j["rank_method"] = r.rank_method;
   return j.dump();
 }
 

@@ -56,7 +56,11 @@ struct LayoutReport {
   std::string camera_error, view3d_error;  // error text shown in place of the image / point cloud
   std::vector<std::string> problems;       // every problem the inspector lists for the frame
   bool bev = false;
-  Mat4 view3d_mvp;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
+  Mat4 view3d_mvp;
+  // The ranking and the selection: which finding is selected (-1: none) and its kind, the kind
+  // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
+  int selected_finding = -1;
+  std::string selected_finding_kind, top_finding_kind, rank_method;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
 };
 
 std::string layout_json(const LayoutReport& r);
