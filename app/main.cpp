@@ -13,6 +13,7 @@ void print_usage() {
       "usage: needle [SUBCOMMAND] [ARGS...]\n"
       "  view [DATASET] [--pred [NAME=]DIR ...]   open the viewer (default: the demo dataset)\n"
       "  rank DATASET [--pred [NAME=]DIR ...]     rank frames by how suspicious they are\n"
+      "  report DATASET --out DIR [--compare O,N] HTML report (AP, curves, top frames)\n"
       "  eval DATASET --pred DIR                  KITTI-style AP evaluation\n"
       "  demo OUT_DIR [--frames N] [--seed S]     generate the synthetic demo dataset\n"
       "  help --keys [--markdown] | --script      the viewer's shortcuts / script actions\n"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   }
   if (sub == "view") return needle::cli::cmd_view(argc - 1, argv + 1);
   if (sub == "rank") return needle::cli::cmd_rank(argc - 1, argv + 1);
+  if (sub == "report") return needle::cli::cmd_report(argc - 1, argv + 1);
   if (sub == "eval") return needle::cli::cmd_eval(argc - 1, argv + 1);
   if (sub == "demo") return needle::cli::cmd_demo(argc - 1, argv + 1);
   if (sub == "lidar") return needle::cli::cmd_lidar(argc - 1, argv + 1);

@@ -8,6 +8,7 @@ NEEDLE_PACKAGES=(
   catch2 nlohmann-json3-dev libcli11-dev
   libpcl-dev
   xvfb xauth libgl1-mesa-dri
+  chromium
 )
 needle_install_deps() {
   local missing=()

@@ -6,6 +6,7 @@
 namespace needle::cli {
 int cmd_demo(int argc, char** argv);
 int cmd_rank(int argc, char** argv);
+int cmd_report(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_help(int argc, char** argv);  // help --keys | --script (the viewer's command table)
 int cmd_lidar(int argc, char** argv);

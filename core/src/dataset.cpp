@@ -342,6 +342,7 @@ FrameAnnotations load_annotations(const DatasetIndex& ds, std::size_t frame, boo
         Problem p;
         p.modality = "label";
         p.file = f.label.string();
+        p.field = kEmptyLabelFileField;
         p.message = "empty label file (0 bytes) while " + std::to_string(ds.label_files - 1) +
                     " other frames have label files; read as a frame with no objects";
         p.fatal = false;

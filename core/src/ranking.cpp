@@ -155,6 +155,15 @@ MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
 // ============================================================================================
 // [SECTION] invalid_data findings
 // ============================================================================================
+// Scores of invalid_data findings (documented in ranking.h): a broken dataset file stops the
+// frame from being used at all; a broken prediction file only loses one witness; a warning (an
+// unknown class kept, a .pcd ignored for a .bin) is worth a look. A zero-byte label file is as
+// likely an empty scene as a failed export, so it ranks below real label-error evidence.
+constexpr double kBrokenFileScore = 1.0;
+constexpr double kBrokenPredictionScore = 0.5;
+constexpr double kWarningScore = 0.3;
+constexpr double kEmptyLabelFileScore = 0.05;
+
 void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out) {
   for (const Problem& p : ann.problems) {
     Finding f;
@@ -162,7 +171,9 @@ void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out
     f.frame = ann.id;
     const bool pred_file = p.modality.rfind("pred:", 0) == 0;
     if (pred_file) f.prediction_set = p.modality.substr(5);
-    f.score = !p.fatal ? 0.3 : pred_file ? 0.5 : 1.0;
+    f.score = !p.fatal ? kWarningScore : pred_file ? kBrokenPredictionScore : kBrokenFileScore;
+    if (!p.fatal && p.modality == "label" && p.field == kEmptyLabelFileField)
+      f.score = kEmptyLabelFileScore;
     f.reason = (p.fatal ? "" : "warning: ") +
                (p.modality.empty() ? std::string() : p.modality + ": ") + p.to_string();
     out.push_back(std::move(f));

@@ -433,7 +433,9 @@ TEST_CASE("datasets with .pcd scans: scan_dataset, load_frame, quick_check_media
   const Calib calib = test::simple_calib();
   for (const char* id : {"000000", "000001", "000002", "000003", "000004"}) {
     write_text_file(tr / "calib" / (std::string(id) + ".txt"), format_calib(calib));
-    test::write_file(tr / "label_2" / (std::string(id) + ".txt"), "");
+    // One DontCare line: a zero-byte label file among labelled frames is a warning of its own.
+    test::write_file(tr / "label_2" / (std::string(id) + ".txt"),
+                     "DontCare -1 -1 -10 0 0 10 10 -1 -1 -1 -1000 -1000 -1000 -10\n");
   }
   PointCloud pc;
   pc.xyzr = kThree;

@@ -33,6 +33,10 @@ struct PredictionSetSpec {
 // A '=' after the first '/' is part of the path ("runs/lr=0.1" is a DIR).
 PredictionSetSpec parse_prediction_spec(const std::string& arg);
 
+// Problem::field of the warning for a zero-byte label file among labelled frames. It may be a
+// failed export or an empty scene, so the ranking gives it a low score (see ranking.h).
+inline constexpr const char* kEmptyLabelFileField = "size";
+
 struct FrameFiles {
   std::string id;
   std::filesystem::path image, velodyne, calib, label;  // empty path = modality absent

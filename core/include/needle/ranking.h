@@ -10,7 +10,9 @@
 //
 // invalid_data findings (from FrameAnnotations::problems): a fatal problem of a dataset file
 // (label, calib, image, velodyne ...) scores 1.0, a fatal problem of a prediction file 0.5, a
-// non-fatal warning (e.g. an unknown class name) 0.3. They are added by every method.
+// non-fatal warning (e.g. an unknown class name) 0.3, the warning for a zero-byte label file among
+// labelled frames 0.05 (an empty scene is as likely as a failed export). They are added by every
+// method.
 #pragma once
 
 #include <functional>

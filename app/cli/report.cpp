@@ -1,0 +1,330 @@
+// needle report — a self-contained HTML report of a dataset and its prediction sets: AP tables
+// (OLD/NEW/delta with --compare), precision/recall curves, findings by kind, and the top K frames
+// as thumbnails with their boxes and findings. Writes OUT/index.html and OUT/thumbs/*.png; the page
+// loads nothing from outside OUT. Exit codes: 0 ok, 2 usage error, 1 data error that stops the run.
+//
+// Index
+//   [SECTION] Pipeline: dataset + options -> annotations, ranking, AP
+//   [SECTION] Thumbnails
+//   [SECTION] Command
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "needle/dataset.h"
+#include "needle/eval.h"
+#include "needle/kitti_io.h"
+#include "needle/lidar_pass.h"
+#include "needle/lidar_witness.h"
+#include "needle/ranking.h"
+#include "needle/report.h"
+
+namespace needle::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ============================================================================================
+// [SECTION] Pipeline
+// ============================================================================================
+struct PipelineResult {
+  std::vector<FrameAnnotations> frames;
+  RankResult rank;
+  std::vector<std::optional<EvalReport>> ap;  // per prediction set; nullopt: nothing to evaluate
+};
+
+struct PipelineOptions {
+  RankOptions rank;
+  bool lidar = true;  // the lidar witness (needle method, not compare mode), as `needle rank`
+  bool lidar_cache = true;
+  unsigned threads = 0;
+};
+
+// Dataset + options -> annotations, ranking and AP per set. The one step that the core's
+// "dataset -> ranking" pipeline (progress, cancellation) will replace; everything else in this
+// file only formats its result. Throws std::invalid_argument on bad options.
+PipelineResult run_pipeline(const DatasetIndex& ds, const std::vector<std::string>& names,
+                            PipelineOptions opt, ProgressBar& progress) {
+  PipelineResult out;
+  out.frames = load_all_annotations(ds, true, opt.threads, [&](std::size_t d, std::size_t t) {
+    progress.update(d, t, "loading");
+  });
+  progress.finish();
+  if (opt.lidar && opt.rank.method == RankMethod::Needle && opt.rank.compare_old < 0) {
+    LidarPassOptions lo;
+    lo.threads = opt.threads;
+    lo.use_cache = opt.lidar_cache;
+    lo.progress = [&](std::size_t d, std::size_t t) { progress.update(d, t, "lidar"); };
+    LidarPassStats ls;
+    std::vector<FrameLidar> lidar = run_lidar_pass(ds, out.frames, lo, &ls);
+    progress.finish();
+    for (std::size_t f = 0; f < lidar.size(); ++f)
+      for (const Problem& p : lidar[f].problems) out.frames[f].problems.push_back(p);
+    if (ls.computed + ls.from_cache > 0) {
+      auto model = std::make_shared<const LidarModel>(out.frames, std::move(lidar));
+      opt.rank.witnesses.push_back(lidar_label_witness(model));
+      opt.rank.object_witnesses.push_back(lidar_object_witness(model));
+    }
+  }
+  out.rank = rank_frames(out.frames, names, opt.rank);
+
+  // AP per set on the frames the devkit would evaluate (as load_eval_dataset: a prediction file,
+  // empty or not, and a usable label file), from the annotations already loaded.
+  for (std::size_t s = 0; s < names.size(); ++s) {
+    std::vector<EvalFrameInput> inputs;
+    for (const FrameAnnotations& a : out.frames) {
+      if (s >= a.preds.size() || !a.has_labels) continue;
+      const PredStatus st = a.preds[s].status;
+      if (st != PredStatus::Empty && st != PredStatus::Present) continue;
+      inputs.push_back({&a.labels, &a.preds[s].objects});
+    }
+    if (inputs.empty()) {
+      out.ap.emplace_back();
+      continue;
+    }
+    EvalOptions eo;
+    eo.threads = opt.threads;
+    out.ap.emplace_back(evaluate_kitti(inputs, eo));
+  }
+  return out;
+}
+
+// ============================================================================================
+// [SECTION] Thumbnails
+// ============================================================================================
+// Thumbnails 480 px wide: about 0.39 of KITTI's 1242 px, two fit side by side on a laptop screen
+// and a 25 px tall pedestrian (the devkit's smallest) is still ~10 px tall.
+constexpr int kThumbWidth = 480;
+constexpr Rgb kLabelColour{0, 200, 0};
+constexpr Rgb kDontCareColour{150, 150, 150};  // DontCare regions: solid grey, not an object
+// Prediction sets, in order: orange, blue, magenta, gold, cyan, red (distinct from the labels'
+// green and from each other for the common colour-vision deficiencies' first pairs).
+constexpr Rgb kSetPalette[] = {{255, 140, 0}, {30, 120, 255}, {220, 0, 220},
+                               {230, 190, 0}, {0, 200, 200},  {230, 40, 40}};
+
+Rgb set_colour(std::size_t i) {
+  return kSetPalette[i % (sizeof kSetPalette / sizeof kSetPalette[0])];
+}
+
+// Writes OUT/thumbs/NNNN.png for one listed frame, or says why there is none.
+void make_thumbnail(const DatasetIndex& ds, const FrameAnnotations& ann, std::size_t frame_index,
+                    const std::vector<std::size_t>& sets, const fs::path& out_dir,
+                    ReportFrame& rf) {
+  if (ds.frames[frame_index].image.empty()) {
+    rf.problem = "invalid data: no image file for this frame";
+    return;
+  }
+  LoadOptions lo;
+  lo.calib = false;
+  lo.cloud = false;
+  FrameData fd = load_frame(ds, frame_index, lo);
+  if (!fd.image || fd.image->empty()) {
+    std::string why = "image could not be read";
+    for (const Problem& p : fd.ann.problems)
+      if (p.fatal && p.modality == "image") {
+        why = p.to_string();
+        break;
+      }
+    rf.problem = "invalid data: " + why;
+    return;
+  }
+  std::vector<ThumbnailBox> boxes;
+  for (const Object& o : ann.labels)
+    boxes.push_back({o.box2d, o.is_dontcare() ? kDontCareColour : kLabelColour, false});
+  for (std::size_t s : sets)
+    if (s < ann.preds.size())
+      for (const Object& o : ann.preds[s].objects) boxes.push_back({o.box2d, set_colour(s), true});
+  const Image thumb = render_thumbnail(*fd.image, boxes, kThumbWidth);
+  char name[32];
+  std::snprintf(name, sizeof name, "%04d.png", rf.rank);
+  write_png(out_dir / "thumbs" / name, thumb);
+  rf.thumbnail = std::string("thumbs/") + name;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[64];
+  std::strftime(b, sizeof b, "%Y-%m-%d %H:%M UTC", &tm);
+  return b;
+}
+
+// ============================================================================================
+// [SECTION] Command
+// ============================================================================================
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "needle report: %s\nRun 'needle report --help' for usage.\n", msg.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int cmd_report(int argc, char** argv) {
+  CLI::App app{
+      "Write a self-contained HTML report (OUT/index.html, OUT/thumbs/*.png): AP per class, "
+      "difficulty and metric, precision/recall curves, findings by kind and the top K suspicious "
+      "frames (with --compare OLD,NEW: the top regressions) as thumbnails with label boxes (solid) "
+      "and prediction boxes (dashed). It opens offline and loads nothing from outside OUT.",
+      "needle report"};
+  std::string dataset, out_dir, compare, method = "needle";
+  std::vector<std::string> preds;
+  long top = 20;
+  unsigned threads = 0;
+  bool no_lidar = false, no_cache = false;
+  app.add_option("DATASET", dataset, "Dataset folder (holding image_2/ label_2/ ... or training/)")
+      ->required();
+  app.add_option("--pred", preds,
+                 "Prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)")
+      ->take_all();
+  app.add_option("--compare", compare, "OLD,NEW: rank by regressions of set NEW against OLD");
+  app.add_option("--top", top, "Frames shown with thumbnails")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--out", out_dir, "Output folder (created; index.html and thumbs/ replaced)")
+      ->required();
+  app.add_option("--method", method, "needle | mistakenness | objectlab")->capture_default_str();
+  app.add_option("--threads", threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_flag("--no-lidar", no_lidar, "Rank without the lidar witness (predictions only)");
+  app.add_flag("--no-cache", no_cache, "Neither read nor write the lidar results cache");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+
+  PipelineOptions opt;
+  try {
+    opt.rank.method = parse_rank_method(method);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  opt.rank.threads = threads;
+  opt.threads = threads;
+  opt.lidar = !no_lidar;
+  opt.lidar_cache = !no_cache;
+
+  std::vector<PredictionSetSpec> specs;
+  for (const std::string& p : preds) {
+    try {
+      specs.push_back(parse_prediction_spec(p));
+    } catch (const std::invalid_argument& e) {
+      return usage_error(e.what());
+    }
+  }
+  if (specs.empty()) specs = default_prediction_sets(dataset);
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  if (!compare.empty()) {
+    const std::size_t comma = compare.find(',');
+    if (comma == std::string::npos) return usage_error("--compare expects OLD,NEW");
+    auto idx = [&](const std::string& n) {
+      const auto it = std::find(names.begin(), names.end(), n);
+      return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+    };
+    opt.rank.compare_old = idx(compare.substr(0, comma));
+    opt.rank.compare_new = idx(compare.substr(comma + 1));
+    if (opt.rank.compare_old < 0 || opt.rank.compare_new < 0)
+      return usage_error("--compare " + compare + ": both names must be prediction sets");
+    if (opt.rank.compare_old == opt.rank.compare_new)
+      return usage_error("--compare needs two different prediction sets");
+  }
+
+  DatasetIndex ds;
+  try {
+    ds = scan_dataset(dataset, specs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "needle report: %s\n", e.what());
+    return 1;
+  }
+  if (ds.frames.empty()) {
+    std::fprintf(stderr, "needle report: no frames found in %s\n", ds.root.string().c_str());
+    return 1;
+  }
+  const fs::path out(out_dir);
+  std::error_code ec;
+  fs::remove_all(out / "thumbs", ec);
+  fs::create_directories(out / "thumbs", ec);
+  if (ec) {
+    std::fprintf(stderr, "needle report: cannot create %s: %s\n", (out / "thumbs").c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+
+  ProgressBar progress("needle report");
+  PipelineResult res;
+  try {
+    res = run_pipeline(ds, names, opt, progress);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+
+  ReportInput in;
+  in.title = opt.rank.compare_old >= 0 ? "needle report: " + compare : "needle report";
+  in.dataset = ds.root.string();
+  in.set_names = names;
+  for (std::size_t i = 0; i < names.size(); ++i) in.set_colours.push_back(set_colour(i));
+  in.label_colour = kLabelColour;
+  in.ap = res.ap;
+  in.compare_old = opt.rank.compare_old;
+  in.compare_new = opt.rank.compare_new;
+  in.summary = res.rank.summary;
+  in.frames_total = ds.frames.size();
+  in.frames_listed = res.rank.frames.size();
+
+  std::vector<std::size_t> drawn_sets;
+  if (opt.rank.compare_old >= 0) {
+    drawn_sets = {static_cast<std::size_t>(opt.rank.compare_old),
+                  static_cast<std::size_t>(opt.rank.compare_new)};
+  } else {
+    for (std::size_t i = 0; i < names.size(); ++i) drawn_sets.push_back(i);
+  }
+  const std::size_t k = std::min(static_cast<std::size_t>(top), res.rank.frames.size());
+  for (std::size_t i = 0; i < k; ++i) {
+    const FrameRank& fr = res.rank.frames[i];
+    ReportFrame rf;
+    rf.rank = fr.rank;
+    rf.id = fr.frame;
+    rf.score = fr.score;
+    rf.findings = fr.findings;
+    try {
+      make_thumbnail(ds, res.frames[fr.frame_index], fr.frame_index, drawn_sets, out, rf);
+    } catch (const std::exception& e) {
+      rf.thumbnail.clear();
+      rf.problem = std::string("invalid data: ") + e.what();
+    }
+    in.frames.push_back(std::move(rf));
+    progress.update(i + 1, k, "thumbnails");
+  }
+  progress.finish();
+
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char took[64];
+  std::snprintf(took, sizeof took, ", %.1f s", secs);
+  in.generated = "generated " + utc_now() + took;
+  try {
+    write_text_file(out / "index.html", render_report_html(in));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "needle report: %s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "needle report: wrote %s (%zu frames shown, %.1f s)\n",
+               (out / "index.html").c_str(), in.frames.size(), secs);
+  return 0;
+}
+
+}  // namespace needle::cli
