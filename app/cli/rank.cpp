@@ -346,7 +346,8 @@ int cmd_rank(int argc, char** argv) {
                  run.frames[run.load_problems[i].frame].id.c_str(),
                  run.load_problems[i].problem.to_string().c_str());
   if (run.load_problems.size() > kListed)
-    std::fprintf(stderr, "needle rank: ... %zu more problems\n", run.load_problems.size() - kListed);
+    std::fprintf(stderr, "needle rank: ... %zu more problems\n",
+                 run.load_problems.size() - kListed);
   for (const FrameProblem& p : run.lidar_problems)
     std::fprintf(stderr, "needle rank: frame %s: %s\n", run.frames[p.frame].id.c_str(),
                  p.problem.to_string().c_str());

@@ -260,8 +260,7 @@ int cmd_report(int argc, char** argv) {
 
   std::vector<std::size_t> drawn_sets;
   if (compare_old >= 0) {
-    drawn_sets = {static_cast<std::size_t>(compare_old),
-                  static_cast<std::size_t>(compare_new)};
+    drawn_sets = {static_cast<std::size_t>(compare_old), static_cast<std::size_t>(compare_new)};
   } else {
     for (std::size_t i = 0; i < names.size(); ++i) drawn_sets.push_back(i);
   }

@@ -65,11 +65,9 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   if (!rank) {
     // The pipeline's phase (loading, lidar, ranking) and how far it is.
     const RankingProgress p = s.session->ranking->progress();
-    const float frac =
-        p.total ? static_cast<float>(p.done) / static_cast<float>(p.total) : 0.0f;
+    const float frac = p.total ? static_cast<float>(p.done) / static_cast<float>(p.total) : 0.0f;
     char overlay[96];
-    std::snprintf(overlay, sizeof overlay, "ranking: %s %zu/%zu", p.phase.c_str(), p.done,
-                  p.total);
+    std::snprintf(overlay, sizeof overlay, "ranking: %s %zu/%zu", p.phase.c_str(), p.done, p.total);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
   } else if (!rank->error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));

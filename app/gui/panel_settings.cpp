@@ -90,8 +90,8 @@ void draw_ranking_options(AppState& s) {
   if (ImGui::Button("Re-rank")) changed = true;
   if (changed && check_pipeline_options(o).empty()) set_rank_options(s, o);
   if (const RankingData* r = s.session->rank())
-    ImGui::TextDisabled("%s%s, %.1f s", r->method_name.c_str(),
-                        r->lidar_used ? " + lidar" : "", r->seconds);
+    ImGui::TextDisabled("%s%s, %.1f s", r->method_name.c_str(), r->lidar_used ? " + lidar" : "",
+                        r->seconds);
 }
 
 }  // namespace

@@ -30,8 +30,7 @@ void draw_status_bar(UiContext& ui, const Rect& r) {
         std::snprintf(buf, sizeof buf, "   not ranked (%zu ranked)", rank->rank.frames.size());
     } else {
       const RankingProgress p = s.session->ranking->progress();
-      std::snprintf(buf, sizeof buf, "   ranking: %s %zu/%zu...", p.phase.c_str(), p.done,
-                    p.total);
+      std::snprintf(buf, sizeof buf, "   ranking: %s %zu/%zu...", p.phase.c_str(), p.done, p.total);
     }
     text += buf;
     if (s.current) {

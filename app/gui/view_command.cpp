@@ -43,7 +43,8 @@ int cmd_view(int argc, char** argv) {
   cli.add_option("--min-score", opt.rank.min_finding_score, "drop findings scoring below this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cli.add_option("--threads", opt.rank.threads, "ranking worker threads (0 = 2, keeping the UI live)")
+  cli.add_option("--threads", opt.rank.threads,
+                 "ranking worker threads (0 = 2, keeping the UI live)")
       ->capture_default_str();
   cli.add_flag("--no-cache", no_cache,
                "neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");

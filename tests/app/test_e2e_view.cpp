@@ -344,8 +344,7 @@ TEST_CASE("e2e view: --open first-label-error opens the demo's top label error, 
   const fs::path demo = tmp / "demo";
   REQUIRE(needle::test::run_command("'" + needle::test::needle_binary() + "' demo '" +
                                     demo.string() + "' --frames 60 >/dev/null 2>&1") == 0);
-  const needle::DatasetIndex ds =
-      needle::scan_dataset(demo, needle::default_prediction_sets(demo));
+  const needle::DatasetIndex ds = needle::scan_dataset(demo, needle::default_prediction_sets(demo));
   for (const char* evidence : {"all", "lidar"}) {
     INFO("--evidence " << evidence);
     needle::PipelineOptions o;
@@ -361,8 +360,9 @@ TEST_CASE("e2e view: --open first-label-error opens the demo's top label error, 
 
     const Run run = run_view("'" + demo.string() + "' --evidence " + evidence +
                                  " --open first-label-error --script '" +
-                                 write_script(tmp, "wait-loaded\nscreenshot first.png\n"
-                                                   "first\nscreenshot by_id.png\nquit\n")
+                                 write_script(tmp,
+                                              "wait-loaded\nscreenshot first.png\n"
+                                              "first\nscreenshot by_id.png\nquit\n")
                                      .string() +
                                  "'",
                              tmp);
@@ -382,15 +382,13 @@ TEST_CASE("e2e view: --open first-label-error opens the demo's top label error, 
   }
 }
 
-TEST_CASE("e2e view: ranking options from the command line and from script verbs",
-          "[e2e][view]") {
+TEST_CASE("e2e view: ranking options from the command line and from script verbs", "[e2e][view]") {
   if (!have_xvfb()) return;
   const fs::path tmp = needle::test::temp_dir("e2e_rank_options");
   const fs::path demo = tmp / "demo";
   REQUIRE(needle::test::run_command("'" + needle::test::needle_binary() + "' demo '" +
                                     demo.string() + "' --frames 30 >/dev/null 2>&1") == 0);
-  const needle::DatasetIndex ds =
-      needle::scan_dataset(demo, needle::default_prediction_sets(demo));
+  const needle::DatasetIndex ds = needle::scan_dataset(demo, needle::default_prediction_sets(demo));
   REQUIRE(ds.pred_sets.size() == 2);
   const std::string old_new = ds.pred_sets[0].name + "," + ds.pred_sets[1].name;
   needle::PipelineOptions mist;
@@ -405,7 +403,9 @@ TEST_CASE("e2e view: ranking options from the command line and from script verbs
 
   const std::string script =
       "next-suspicious\nscreenshot m1.png\n"
-      "rank compare " + old_new + "\nnext-suspicious\nscreenshot c1.png\n"
+      "rank compare " +
+      old_new +
+      "\nnext-suspicious\nscreenshot c1.png\n"
       "rank compare off\nrank method needle\nrank evidence predictions\nrank min-score 0.5\n"
       "next-suspicious\nscreenshot n1.png\nquit\n";
   const Run run = run_view("'" + demo.string() + "' --method mistakenness --script '" +
@@ -427,9 +427,8 @@ TEST_CASE("e2e view: ranking options from the command line and from script verbs
   CHECK(run.layouts[2].at("frame") == n.rank.frames[0].frame);
   // Options the pipeline refuses are usage errors before any window opens.
   std::string out;
-  CHECK(needle::test::run_command("'" + needle::test::needle_binary() + "' view '" +
-                                      demo.string() + "' --evidence lidar --compare " + old_new +
-                                      " 2>&1",
+  CHECK(needle::test::run_command("'" + needle::test::needle_binary() + "' view '" + demo.string() +
+                                      "' --evidence lidar --compare " + old_new + " 2>&1",
                                   &out) == 2);
   CHECK(out.find("--compare needs --evidence predictions or all") != std::string::npos);
 }

@@ -60,7 +60,8 @@ struct LayoutReport {
   // The ranking and the selection: which finding is selected (-1: none) and its kind, the kind
   // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
   int selected_finding = -1;
-  std::string selected_finding_kind, top_finding_kind, rank_method;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
+  std::string selected_finding_kind, top_finding_kind,
+      rank_method;  // velodyne -> clip for the 3D canvas (screen mapping: camera_math.h)
 };
 
 std::string layout_json(const LayoutReport& r);

@@ -26,8 +26,8 @@ struct RankingData {
   std::vector<std::pair<double, double>> score_range;  // per prediction set: min, max score seen
   std::vector<std::string> kinds;                      // finding kinds present (sorted)
   std::vector<std::string> classes;                    // classes named by findings (sorted)
-  std::string error;      // non-empty when ranking failed (the viewer still works)
-  bool cancelled = false;  // the job was cancelled before it finished (rank is empty)
+  std::string error;        // non-empty when ranking failed (the viewer still works)
+  bool cancelled = false;   // the job was cancelled before it finished (rank is empty)
   std::string method_name;  // "needle", ..., "compare"
   bool lidar_used = false;  // the lidar witnesses took part
   std::vector<std::string> warnings;

@@ -36,8 +36,8 @@ namespace needle {
 
 // Which witnesses the needle method listens to (`--evidence`).
 enum class Evidence { All, Lidar, Predictions };
-const char* evidence_name(Evidence e);                // "all" | "lidar" | "predictions"
-Evidence parse_evidence(const std::string& s);        // throws std::invalid_argument
+const char* evidence_name(Evidence e);          // "all" | "lidar" | "predictions"
+Evidence parse_evidence(const std::string& s);  // throws std::invalid_argument
 inline constexpr const char* kEvidenceNames = "all|lidar|predictions";  // for choices and help
 
 // A cancellation flag shared by the caller and the pipeline's workers.
@@ -56,14 +56,13 @@ struct PipelineOptions {
   Evidence evidence = Evidence::All;
   std::string compare;  // "OLD,NEW": rank regressions of set NEW against OLD; empty: no compare
   double min_finding_score = RankOptions{}.min_finding_score;
-  unsigned threads = 0;  // 0 = hardware concurrency
+  unsigned threads = 0;                   // 0 = hardware concurrency
   bool lidar_cache = true;                // false: --no-cache (neither read nor written)
   std::filesystem::path lidar_cache_dir;  // empty: default_lidar_cache_dir()
   // Runs last in the "ranking" phase on the finished ranking, with the annotations it came from:
   // the place for steps that adjust a ranking after the engine (e.g. a review store's verdicts).
   std::function<void(const DatasetIndex&, const std::vector<FrameAnnotations>&, RankResult&)>
       post_rank;
-
 };
 
 // Called from worker threads, serialised within a phase. phase: "loading", "lidar", "ranking".
@@ -84,8 +83,8 @@ struct PipelineResult {
   std::vector<std::string> set_names;  // prediction sets the ranking saw (none for lidar evidence)
   std::vector<FrameAnnotations> frames;  // one per dataset frame; lidar problems appended
   RankResult rank;
-  std::string method_name;             // "needle" | "mistakenness" | "objectlab" | "compare"
-  int compare_old = -1, compare_new = -1;  // indices into set_names in compare mode
+  std::string method_name;                   // "needle" | "mistakenness" | "objectlab" | "compare"
+  int compare_old = -1, compare_new = -1;    // indices into set_names in compare mode
   std::vector<FrameProblem> load_problems;   // fatal problems found while loading, frame order
   std::vector<FrameProblem> lidar_problems;  // problems the lidar pass found, frame order
   bool lidar_used = false;                   // the lidar witnesses took part in the ranking
