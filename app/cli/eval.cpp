@@ -14,6 +14,7 @@
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/eval.h"
+#include "needle/pipeline.h"
 
 namespace needle::cli {
 
@@ -51,8 +52,9 @@ int cmd_eval(int argc, char** argv) {
     EvalDataset data;
     {
       ProgressBar bar("needle eval");
-      data = load_eval_dataset(ds, 0, threads,
-                               [&](std::size_t d, std::size_t t) { bar.update(d, t, "loading"); });
+      data = load_eval_frames(ds, 0, threads, [&](const char* phase, std::size_t d, std::size_t t) {
+        bar.update(d, t, phase);
+      });
     }
     constexpr std::size_t kMaxListed = 50;
     for (std::size_t i = 0; i < data.skipped.size() && i < kMaxListed; ++i)

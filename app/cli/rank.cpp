@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -30,8 +31,7 @@
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
-#include "needle/lidar_pass.h"
-#include "needle/lidar_witness.h"
+#include "needle/pipeline.h"
 #include "needle/ranking.h"
 #include "needle/ranking_quality.h"
 #include "needle/store.h"
@@ -276,63 +276,38 @@ int cmd_rank(int argc, char** argv) {
     return 2;
   }
 
-  RankOptions opt;
+  PipelineOptions opt;
   try {
     opt.method = parse_rank_method(method);
+    opt.evidence = parse_evidence(evidence);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
   if (format != "json" && format != "csv" && format != "text")
     return usage_error("unknown --format '" + format + "' (expected json, csv or text)");
-  if (evidence != "all" && evidence != "lidar" && evidence != "predictions")
-    return usage_error("unknown --evidence '" + evidence +
-                       "' (expected lidar, predictions or all)");
-  const bool use_lidar = evidence != "predictions" && opt.method == RankMethod::Needle;
-  const bool use_preds = evidence != "lidar";
-  if (!use_preds && !preds.empty())
+  if (opt.evidence == Evidence::Lidar && !preds.empty())
     return usage_error("--evidence lidar ranks without prediction sets: drop --pred");
-  if (!use_preds && !compare.empty())
-    return usage_error("--compare needs --evidence predictions or all");
+  opt.compare = compare;
   opt.threads = threads;
   opt.min_finding_score = min_score;
+  opt.lidar_cache = !no_cache;
+  if (std::string e = check_pipeline_options(opt); !e.empty()) return usage_error(e);
 
-  std::vector<PredictionSetSpec> specs;
+  std::vector<PredictionSetSpec> explicit_specs;
   for (const std::string& p : preds) {
     try {
-      specs.push_back(parse_prediction_spec(p));
+      explicit_specs.push_back(parse_prediction_spec(p));
     } catch (const std::invalid_argument& e) {
       return usage_error(e.what());
     }
   }
-  if (specs.empty() && use_preds) {
+  const std::vector<PredictionSetSpec> specs =
+      pipeline_prediction_sets(dataset, explicit_specs, opt);
+  if (explicit_specs.empty()) {
     // No --pred: the sets the dataset carries in DATASET/pred/<name>/ (as `needle demo` writes).
-    specs = default_prediction_sets(dataset);
     for (const auto& s : specs)
       std::fprintf(stderr, "needle rank: using prediction set %s=%s\n", s.name.c_str(),
                    s.dir.string().c_str());
-  }
-  std::vector<std::string> names;
-  for (const auto& s : specs) names.push_back(s.name);
-  if (!compare.empty()) {
-    const std::size_t comma = compare.find(',');
-    if (comma == std::string::npos)
-      return usage_error("--compare expects OLD,NEW (two prediction set names)");
-    const std::string a = compare.substr(0, comma), b = compare.substr(comma + 1);
-    auto idx = [&](const std::string& n) {
-      const auto it = std::find(names.begin(), names.end(), n);
-      return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-    };
-    opt.compare_old = idx(a);
-    opt.compare_new = idx(b);
-    if (opt.compare_old < 0 || opt.compare_new < 0) {
-      std::string known;
-      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      return usage_error("--compare " + compare +
-                         ": both names must be prediction sets (--pred NAME=DIR); known sets: " +
-                         (known.empty() ? "none" : known));
-    }
-    if (opt.compare_old == opt.compare_new)
-      return usage_error("--compare needs two different prediction sets");
   }
   std::vector<TruthEntry> truth;
   if (!truth_file.empty()) {
@@ -356,70 +331,59 @@ int cmd_rank(int argc, char** argv) {
     return 1;
   }
 
+  // [issue 11] review verdicts: the one place where the store meets the ranking (the pipeline's
+  // post-rank step). A store that cannot be read is reported and the ranking goes on without them.
+  opt.post_rank = [&](const DatasetIndex& index, const std::vector<FrameAnnotations>&,
+                      RankResult& r) {
+    try {
+      apply_verdicts(r, load_verdicts(index, dataset, store_path), show_suppressed);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "needle rank: review verdicts not applied: %s\n", e.what());
+    }
+  };
+
+  // Load, quick checks, the lidar witness (needle method; cached), rank: pipeline.h.
   ProgressBar progress("needle rank");
-  std::vector<FrameAnnotations> frames = load_all_annotations(
-      ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update(d, t, "loading"); });
-  progress.finish();
-  // Broken image/velodyne files are found by load_all_annotations (quick_check_media).
-  std::size_t bad = 0;
-  for (const FrameAnnotations& a : frames) {
-    for (const Problem& p : a.problems) {
-      if (!p.fatal) continue;
-      if (bad < 20)
-        std::fprintf(stderr, "needle rank: frame %s: %s\n", a.id.c_str(), p.to_string().c_str());
-      ++bad;
+  std::string phase_shown;
+  std::mutex phase_mutex;  // workers of one phase report concurrently
+  PipelineResult run = run_pipeline(ds, opt, [&](const char* phase, std::size_t d, std::size_t t) {
+    if (std::strcmp(phase, "ranking") == 0) return;  // quick: no bar
+    std::lock_guard<std::mutex> lock(phase_mutex);
+    if (phase_shown != phase) {
+      if (!phase_shown.empty()) progress.finish();
+      phase_shown = phase;
     }
+    progress.update(d, t, phase);
+  });
+  if (!phase_shown.empty()) progress.finish();
+  if (run.status != PipelineStatus::Ok) {
+    if (run.options_error) return usage_error(run.error);
+    std::fprintf(stderr, "needle rank: %s\n", run.error.c_str());
+    return 1;
   }
-  if (bad > 20) std::fprintf(stderr, "needle rank: ... %zu more problems\n", bad - 20);
+  // Broken image/velodyne files (quick_check_media), then what the lidar pass found.
+  constexpr std::size_t kListed = 20;
+  for (std::size_t i = 0; i < run.load_problems.size() && i < kListed; ++i)
+    std::fprintf(stderr, "needle rank: frame %s: %s\n",
+                 run.frames[run.load_problems[i].frame].id.c_str(),
+                 run.load_problems[i].problem.to_string().c_str());
+  if (run.load_problems.size() > kListed)
+    std::fprintf(stderr, "needle rank: ... %zu more problems\n",
+                 run.load_problems.size() - kListed);
+  for (const FrameProblem& p : run.lidar_problems)
+    std::fprintf(stderr, "needle rank: frame %s: %s\n", run.frames[p.frame].id.c_str(),
+                 p.problem.to_string().c_str());
+  for (const std::string& w : run.warnings) std::fprintf(stderr, "needle rank: %s\n", w.c_str());
 
-  // The lidar witness (needle method): the pass over every scan (cached), then what is normal
-  // for this dataset's labels and clusters is learned from its results.
-  if (use_lidar && opt.compare_old < 0) {
-    LidarPassOptions lo;
-    lo.threads = threads;
-    lo.use_cache = !no_cache;
-    lo.progress = [&](std::size_t d, std::size_t t) { progress.update(d, t, "lidar"); };
-    LidarPassStats ls;
-    std::vector<FrameLidar> lidar = run_lidar_pass(ds, frames, lo, &ls);
-    progress.finish();
-    // Scan problems (NaN points, nothing in view ...) are invalid data even when no scan of the
-    // dataset was usable.
-    for (std::size_t f = 0; f < lidar.size(); ++f)
-      for (const Problem& p : lidar[f].problems) {
-        std::fprintf(stderr, "needle rank: frame %s: %s\n", frames[f].id.c_str(),
-                     p.to_string().c_str());
-        frames[f].problems.push_back(p);
-      }
-    if (ls.computed + ls.from_cache > 0) {
-      auto model = std::make_shared<const LidarModel>(frames, std::move(lidar));
-      opt.witnesses.push_back(lidar_label_witness(model));
-      opt.object_witnesses.push_back(lidar_object_witness(model));
-    } else if (evidence == "lidar") {
-      std::fprintf(stderr,
-                   "needle rank: --evidence lidar but no frame has a scan and calibration\n");
-    }
-  }
-
-  RankResult result;
-  try {
-    result = rank_frames(frames, names, opt);
-  } catch (const std::invalid_argument& e) {
-    return usage_error(e.what());
-  }
-  // [issue 11] review verdicts: the one place where the store meets the ranking. A store that
-  // cannot be read is reported and the ranking goes on without verdicts.
-  try {
-    apply_verdicts(result, load_verdicts(ds, dataset, store_path), show_suppressed);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "needle rank: review verdicts not applied: %s\n", e.what());
-  }
+  const RankResult& result = run.rank;
+  const std::vector<std::string>& names = run.set_names;
   std::optional<RankingQuality> quality;
   if (!truth_file.empty()) quality = evaluate_ranking(result, truth);
 
   const std::size_t shown =
       top >= 0 ? std::min<std::size_t>(static_cast<std::size_t>(top), result.frames.size())
                : result.frames.size();
-  const std::string method_name = opt.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
+  const std::string& method_name = run.method_name;
 
   std::ofstream file;
   if (!out_file.empty()) {
@@ -447,9 +411,9 @@ int cmd_rank(int argc, char** argv) {
     summary["method"] = method_name;
     summary["dataset"] = ds.root.string();
     summary["prediction_set_names"] = names;
-    if (opt.compare_old >= 0)
-      summary["compare"] = {{"old", names[static_cast<std::size_t>(opt.compare_old)]},
-                            {"new", names[static_cast<std::size_t>(opt.compare_new)]}};
+    if (run.compare_old >= 0)
+      summary["compare"] = {{"old", names[static_cast<std::size_t>(run.compare_old)]},
+                            {"new", names[static_cast<std::size_t>(run.compare_new)]}};
     if (quality) summary["quality"] = quality_json(*quality);
     o << json{{"frames", std::move(jf)}, {"summary", std::move(summary)}}.dump(1) << "\n";
   } else if (format == "csv") {

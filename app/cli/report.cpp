@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,8 +25,7 @@
 #include "needle/dataset.h"
 #include "needle/eval.h"
 #include "needle/kitti_io.h"
-#include "needle/lidar_pass.h"
-#include "needle/lidar_witness.h"
+#include "needle/pipeline.h"
 #include "needle/ranking.h"
 #include "needle/report.h"
 
@@ -37,52 +38,36 @@ namespace fs = std::filesystem;
 // ============================================================================================
 // [SECTION] Pipeline
 // ============================================================================================
-struct PipelineResult {
-  std::vector<FrameAnnotations> frames;
-  RankResult rank;
+struct ReportData {
+  PipelineResult run;                         // annotations and ranking (needle/pipeline.h)
   std::vector<std::optional<EvalReport>> ap;  // per prediction set; nullopt: nothing to evaluate
 };
 
-struct PipelineOptions {
-  RankOptions rank;
-  bool lidar = true;  // the lidar witness (needle method, not compare mode), as `needle rank`
-  bool lidar_cache = true;
-  unsigned threads = 0;
-};
-
-// Dataset + options -> annotations, ranking and AP per set. The one step that the core's
-// "dataset -> ranking" pipeline (progress, cancellation) will replace; everything else in this
-// file only formats its result. Throws std::invalid_argument on bad options.
-PipelineResult run_pipeline(const DatasetIndex& ds, const std::vector<std::string>& names,
-                            PipelineOptions opt, ProgressBar& progress) {
-  PipelineResult out;
-  out.frames = load_all_annotations(ds, true, opt.threads, [&](std::size_t d, std::size_t t) {
-    progress.update(d, t, "loading");
+// Dataset + options -> annotations and ranking (the one pipeline, as `needle rank`), and AP per
+// set; everything else in this file only formats the result.
+ReportData load_and_rank(const DatasetIndex& ds, const PipelineOptions& opt,
+                         ProgressBar& progress) {
+  ReportData out;
+  std::string phase_shown;
+  std::mutex phase_mutex;  // workers of one phase report concurrently
+  out.run = run_pipeline(ds, opt, [&](const char* phase, std::size_t d, std::size_t t) {
+    if (std::strcmp(phase, "ranking") == 0) return;  // quick: no bar
+    std::lock_guard<std::mutex> lock(phase_mutex);
+    if (phase_shown != phase) {
+      if (!phase_shown.empty()) progress.finish();
+      phase_shown = phase;
+    }
+    progress.update(d, t, phase);
   });
   progress.finish();
-  if (opt.lidar && opt.rank.method == RankMethod::Needle && opt.rank.compare_old < 0) {
-    LidarPassOptions lo;
-    lo.threads = opt.threads;
-    lo.use_cache = opt.lidar_cache;
-    lo.progress = [&](std::size_t d, std::size_t t) { progress.update(d, t, "lidar"); };
-    LidarPassStats ls;
-    std::vector<FrameLidar> lidar = run_lidar_pass(ds, out.frames, lo, &ls);
-    progress.finish();
-    for (std::size_t f = 0; f < lidar.size(); ++f)
-      for (const Problem& p : lidar[f].problems) out.frames[f].problems.push_back(p);
-    if (ls.computed + ls.from_cache > 0) {
-      auto model = std::make_shared<const LidarModel>(out.frames, std::move(lidar));
-      opt.rank.witnesses.push_back(lidar_label_witness(model));
-      opt.rank.object_witnesses.push_back(lidar_object_witness(model));
-    }
-  }
-  out.rank = rank_frames(out.frames, names, opt.rank);
+  if (out.run.status != PipelineStatus::Ok) return out;
+  const std::vector<std::string>& names = out.run.set_names;
 
   // AP per set on the frames the devkit would evaluate (as load_eval_dataset: a prediction file,
   // empty or not, and a usable label file), from the annotations already loaded.
   for (std::size_t s = 0; s < names.size(); ++s) {
     std::vector<EvalFrameInput> inputs;
-    for (const FrameAnnotations& a : out.frames) {
+    for (const FrameAnnotations& a : out.run.frames) {
       if (s >= a.preds.size() || !a.has_labels) continue;
       const PredStatus st = a.preds[s].status;
       if (st != PredStatus::Empty && st != PredStatus::Present) continue;
@@ -209,14 +194,15 @@ int cmd_report(int argc, char** argv) {
 
   PipelineOptions opt;
   try {
-    opt.rank.method = parse_rank_method(method);
+    opt.method = parse_rank_method(method);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  opt.rank.threads = threads;
   opt.threads = threads;
-  opt.lidar = !no_lidar;
+  opt.evidence = no_lidar ? Evidence::Predictions : Evidence::All;
   opt.lidar_cache = !no_cache;
+  opt.compare = compare;
+  if (std::string e = check_pipeline_options(opt); !e.empty()) return usage_error(e);
 
   std::vector<PredictionSetSpec> specs;
   for (const std::string& p : preds) {
@@ -226,23 +212,7 @@ int cmd_report(int argc, char** argv) {
       return usage_error(e.what());
     }
   }
-  if (specs.empty()) specs = default_prediction_sets(dataset);
-  std::vector<std::string> names;
-  for (const auto& s : specs) names.push_back(s.name);
-  if (!compare.empty()) {
-    const std::size_t comma = compare.find(',');
-    if (comma == std::string::npos) return usage_error("--compare expects OLD,NEW");
-    auto idx = [&](const std::string& n) {
-      const auto it = std::find(names.begin(), names.end(), n);
-      return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-    };
-    opt.rank.compare_old = idx(compare.substr(0, comma));
-    opt.rank.compare_new = idx(compare.substr(comma + 1));
-    if (opt.rank.compare_old < 0 || opt.rank.compare_new < 0)
-      return usage_error("--compare " + compare + ": both names must be prediction sets");
-    if (opt.rank.compare_old == opt.rank.compare_new)
-      return usage_error("--compare needs two different prediction sets");
-  }
+  specs = pipeline_prediction_sets(dataset, specs, opt);
 
   DatasetIndex ds;
   try {
@@ -266,43 +236,44 @@ int cmd_report(int argc, char** argv) {
   }
 
   ProgressBar progress("needle report");
-  PipelineResult res;
-  try {
-    res = run_pipeline(ds, names, opt, progress);
-  } catch (const std::invalid_argument& e) {
-    return usage_error(e.what());
+  const ReportData res = load_and_rank(ds, opt, progress);
+  if (res.run.status != PipelineStatus::Ok) {
+    if (res.run.options_error) return usage_error(res.run.error);
+    std::fprintf(stderr, "needle report: %s\n", res.run.error.c_str());
+    return 1;
   }
+  const std::vector<std::string>& names = res.run.set_names;
+  const int compare_old = res.run.compare_old, compare_new = res.run.compare_new;
 
   ReportInput in;
-  in.title = opt.rank.compare_old >= 0 ? "needle report: " + compare : "needle report";
+  in.title = compare_old >= 0 ? "needle report: " + compare : "needle report";
   in.dataset = ds.root.string();
   in.set_names = names;
   for (std::size_t i = 0; i < names.size(); ++i) in.set_colours.push_back(set_colour(i));
   in.label_colour = kLabelColour;
   in.ap = res.ap;
-  in.compare_old = opt.rank.compare_old;
-  in.compare_new = opt.rank.compare_new;
-  in.summary = res.rank.summary;
+  in.compare_old = compare_old;
+  in.compare_new = compare_new;
+  in.summary = res.run.rank.summary;
   in.frames_total = ds.frames.size();
-  in.frames_listed = res.rank.frames.size();
+  in.frames_listed = res.run.rank.frames.size();
 
   std::vector<std::size_t> drawn_sets;
-  if (opt.rank.compare_old >= 0) {
-    drawn_sets = {static_cast<std::size_t>(opt.rank.compare_old),
-                  static_cast<std::size_t>(opt.rank.compare_new)};
+  if (compare_old >= 0) {
+    drawn_sets = {static_cast<std::size_t>(compare_old), static_cast<std::size_t>(compare_new)};
   } else {
     for (std::size_t i = 0; i < names.size(); ++i) drawn_sets.push_back(i);
   }
-  const std::size_t k = std::min(static_cast<std::size_t>(top), res.rank.frames.size());
+  const std::size_t k = std::min(static_cast<std::size_t>(top), res.run.rank.frames.size());
   for (std::size_t i = 0; i < k; ++i) {
-    const FrameRank& fr = res.rank.frames[i];
+    const FrameRank& fr = res.run.rank.frames[i];
     ReportFrame rf;
     rf.rank = fr.rank;
     rf.id = fr.frame;
     rf.score = fr.score;
     rf.findings = fr.findings;
     try {
-      make_thumbnail(ds, res.frames[fr.frame_index], fr.frame_index, drawn_sets, out, rf);
+      make_thumbnail(ds, res.run.frames[fr.frame_index], fr.frame_index, drawn_sets, out, rf);
     } catch (const std::exception& e) {
       rf.thumbnail.clear();
       rf.problem = std::string("invalid data: ") + e.what();

@@ -20,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "needle/dataset.h"
+#include "needle/pipeline.h"
 #include "needle/error.h"
 #include "needle/ranking.h"
 #include "needle/store.h"
@@ -158,11 +159,12 @@ void note_orphans(long n, const std::string& problem = "") {
 // ============================================================================================
 // The findings of the dataset as `needle rank` computes them by default. One small function so
 // that the shared ranking pipeline can replace it.
+// The export's findings come from the one pipeline with its defaults (labels, predictions and
+// the lidar witness, cached), as `needle rank DATASET` gives them.
 RankResult rank_for_export(const DatasetIndex& ds) {
-  std::vector<std::string> names;
-  for (const auto& s : ds.pred_sets) names.push_back(s.name);
-  const std::vector<FrameAnnotations> frames = load_all_annotations(ds, true);
-  return rank_frames(frames, names, RankOptions{});
+  PipelineResult run = run_pipeline(ds, PipelineOptions{}, {});
+  if (run.status != PipelineStatus::Ok) throw std::runtime_error("ranking failed: " + run.error);
+  return std::move(run.rank);
 }
 
 // ============================================================================================

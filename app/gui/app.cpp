@@ -89,6 +89,7 @@ void App::request_screenshot(const std::string& path) {
 }
 
 void App::start_dataset() {
+  state_.rank_options = opt_.rank;
   if (!opt_.dataset.empty()) {
     std::string err;
     if (!open_dataset(state_, opt_.dataset, opt_.preds, &err)) {
@@ -303,6 +304,10 @@ void App::poll_background() {
     // Show the slider ranges and prefetch in rank order as soon as the ranking arrives.
     update_prefetch(state_);
     state_.scroll_list_to_current = true;
+    if (opt_.open_first_label_error) {  // --open first-label-error: once, on the first ranking
+      opt_.open_first_label_error = false;
+      go_to_first_label_error(state_);
+    }
   }
   ranking_seen_done_ = ranked;
 }
@@ -459,6 +464,16 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.dataset = state_.session ? state_.session->root.string() : "";
   ui.layout.view3d_rendered_ahead = state_.current && adopted_ == state_.current.get();
   ui.layout.frame_loaded = state_.current != nullptr;
+  const std::vector<Finding>& findings = current_findings(state_);
+  ui.layout.selected_finding = state_.selection.finding;
+  ui.layout.selected_finding_kind =
+      state_.selection.finding >= 0 &&
+              static_cast<std::size_t>(state_.selection.finding) < findings.size()
+          ? findings[static_cast<std::size_t>(state_.selection.finding)].kind
+          : "";
+  ui.layout.top_finding_kind = findings.empty() ? "" : findings.front().kind;
+  const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
+  ui.layout.rank_method = rank ? rank->method_name : "";
 }
 
 // [SECTION] uploads

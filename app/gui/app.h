@@ -27,6 +27,8 @@ struct ViewOptions {
   std::string dataset;                   // empty: the demo dataset (generated on first use)
   std::vector<PredictionSetSpec> preds;  // empty: every DATASET/pred/<name>/
   std::string frame;                     // --frame ID: open this frame first
+  bool open_first_label_error = false;   // --open first-label-error: once ranked, open it
+  PipelineOptions rank;                  // --method --evidence --compare --min-score --no-cache
   std::string screenshot;                // --screenshot FILE: render, write PNG, exit
   int width = 1600, height = 900;        // --size WxH
   std::string script_file;               // --script FILE

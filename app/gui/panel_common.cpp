@@ -1,5 +1,6 @@
 #include <string>
 
+#include "gui/model/actions.h"
 #include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
@@ -18,6 +19,7 @@ void end_panel() {
 const LoadedFrame* refresh_current(AppState& s) {
   if (!s.session) return nullptr;
   if (!s.current || s.current->index != s.frame) s.current = s.session->loader->get(s.frame);
+  apply_pending_selection(s);  // e.g. the first label error's finding, once its frame is here
   return s.current.get();
 }
 

@@ -63,10 +63,11 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   panel_header("Frames", detail);
 
   if (!rank) {
-    const auto [done, total] = s.session->ranking->progress();
-    const float frac = total ? static_cast<float>(done) / static_cast<float>(total) : 0.0f;
-    char overlay[64];
-    std::snprintf(overlay, sizeof overlay, "ranking: reading %zu/%zu", done, total);
+    // The pipeline's phase (loading, lidar, ranking) and how far it is.
+    const RankingProgress p = s.session->ranking->progress();
+    const float frac = p.total ? static_cast<float>(p.done) / static_cast<float>(p.total) : 0.0f;
+    char overlay[96];
+    std::snprintf(overlay, sizeof overlay, "ranking: %s %zu/%zu", p.phase.c_str(), p.done, p.total);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
   } else if (!rank->error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));

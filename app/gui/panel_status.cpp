@@ -29,8 +29,8 @@ void draw_status_bar(UiContext& ui, const Rect& r) {
       else
         std::snprintf(buf, sizeof buf, "   not ranked (%zu ranked)", rank->rank.frames.size());
     } else {
-      const auto [done, total] = s.session->ranking->progress();
-      std::snprintf(buf, sizeof buf, "   ranking %zu/%zu...", done, total);
+      const RankingProgress p = s.session->ranking->progress();
+      std::snprintf(buf, sizeof buf, "   ranking: %s %zu/%zu...", p.phase.c_str(), p.done, p.total);
     }
     text += buf;
     if (s.current) {

@@ -1,11 +1,14 @@
 // needle view [DATASET] [--pred [NAME=]DIR ...] [--frame ID] [--screenshot FILE] [--size WxH]
 //             [--script FILE] [--check-gl] [--print-layout FILE|-] [--bench [--bench-to ID]]
+//             [--open first-label-error] [--method M] [--evidence E] [--compare OLD,NEW]
+//             [--min-score S] [--threads N] [--no-cache]
 // A bare `needle` (no DATASET) opens the demo dataset, generating it on first use.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "cli/commands.h"
 #include "gui/app.h"
@@ -24,6 +27,27 @@ int cmd_view(int argc, char** argv) {
   cli.add_option("--pred", preds,
                  "prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)");
   cli.add_option("--frame", opt.frame, "open this frame id first");
+  std::string open_what, method = "needle", evidence = "all";
+  bool no_cache = false;
+  cli.add_option("--open", open_what,
+                 "first-label-error: once ranked, open the top-ranked label error (not a broken "
+                 "file) with its finding selected")
+      ->check(CLI::IsMember({"first-label-error"}));
+  cli.add_option("--method", method, "ranking method: needle | mistakenness | objectlab")
+      ->capture_default_str();
+  cli.add_option("--evidence", evidence,
+                 "witnesses of the needle method: lidar, predictions or all")
+      ->capture_default_str();
+  cli.add_option("--compare", opt.rank.compare,
+                 "OLD,NEW: rank by regressions of prediction set NEW against OLD");
+  cli.add_option("--min-score", opt.rank.min_finding_score, "drop findings scoring below this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cli.add_option("--threads", opt.rank.threads,
+                 "ranking worker threads (0 = 2, keeping the UI live)")
+      ->capture_default_str();
+  cli.add_flag("--no-cache", no_cache,
+               "neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");
   cli.add_option("--screenshot", opt.screenshot,
                  "render --frame with the default layout, write this PNG, exit");
   cli.add_option("--size", size, "window size WxH (default 1600x900)");
@@ -41,6 +65,19 @@ int cmd_view(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
+  try {
+    opt.rank.method = parse_rank_method(method);
+    opt.rank.evidence = parse_evidence(evidence);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "needle view: %s\n", e.what());
+    return 2;
+  }
+  opt.rank.lidar_cache = !no_cache;
+  if (std::string e = check_pipeline_options(opt.rank); !e.empty()) {
+    std::fprintf(stderr, "needle view: %s\n", e.c_str());
+    return 2;
+  }
+  opt.open_first_label_error = open_what == "first-label-error";
   try {
     for (const std::string& p : preds) opt.preds.push_back(parse_prediction_spec(p));
   } catch (const std::exception& e) {
@@ -76,7 +113,16 @@ int cmd_view(int argc, char** argv) {
       return 2;
     }
   }
+  if (opt.open_first_label_error && !opt.script.empty()) {
+    // Scripted: the script's first action (it waits for the ranking like any other).
+    opt.script.insert(opt.script.begin(), view::script_action("frame.first_label_error"));
+    opt.open_first_label_error = false;
+  }
   if (!opt.screenshot.empty()) {
+    if (opt.open_first_label_error) {
+      opt.script.insert(opt.script.begin(), view::script_action("frame.first_label_error"));
+      opt.open_first_label_error = false;
+    }
     // --frame ID --screenshot FILE: after any script, shoot and quit.
     opt.script.push_back(view::script_action("script.wait_loaded"));
     opt.script.push_back(view::script_action("script.screenshot", {opt.screenshot}));

@@ -527,7 +527,8 @@ void quick_check_media(const FrameFiles& files, std::vector<Problem>& out) {
 // ============================================================================================
 std::vector<FrameAnnotations> load_all_annotations(
     const DatasetIndex& ds, bool with_calib, unsigned threads,
-    const std::function<void(std::size_t, std::size_t)>& progress) {
+    const std::function<void(std::size_t, std::size_t)>& progress,
+    const std::atomic<bool>* cancel) {
   const std::size_t total = ds.frames.size();
   std::vector<FrameAnnotations> out(total);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -546,7 +547,7 @@ std::vector<FrameAnnotations> load_all_annotations(
     try {
       while (true) {
         const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
-        if (c >= chunks) break;
+        if (c >= chunks || (cancel && cancel->load(std::memory_order_relaxed))) break;
         const std::size_t begin = c * kChunk, end = std::min(total, begin + kChunk);
         for (std::size_t i = begin; i < end; ++i) {
           out[i] = load_annotations(ds, i, with_calib);

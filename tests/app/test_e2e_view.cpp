@@ -17,6 +17,7 @@
 #include "needle/dataset.h"
 #include "needle/demo.h"
 #include "needle/kitti_io.h"
+#include "needle/pipeline.h"
 #include "needle/ranking.h"
 #include "support/reference_geometry.h"
 #include "support/test_support.h"
@@ -299,8 +300,10 @@ TEST_CASE("e2e view: next-suspicious from the start opens the engine's rank-1 fr
   const needle::DatasetIndex ds = kitti_index(kitti);
   std::vector<std::string> names;
   for (const auto& s : ds.pred_sets) names.push_back(s.name);
-  const needle::RankResult rank =
-      needle::rank_frames(needle::load_all_annotations(ds, true), names);
+  // The viewer ranks through the pipeline with `needle rank`'s default options (lidar included).
+  const needle::PipelineResult run_direct = needle::run_pipeline(ds, needle::PipelineOptions{});
+  REQUIRE(run_direct.status == needle::PipelineStatus::Ok);
+  const needle::RankResult& rank = run_direct.rank;
   REQUIRE(!rank.frames.empty());
   const std::size_t second =
       std::min<std::size_t>(1, rank.frames.size() - 1);  // N stops at the last
@@ -322,6 +325,112 @@ TEST_CASE("e2e view: next-suspicious from the start opens the engine's rank-1 fr
   // `next` goes to the next frame by id.
   const std::size_t i = *ds.find(rank.frames[0].frame);
   if (i + 1 < ds.frames.size()) CHECK(run.layouts[3].at("frame") == ds.frames[i + 1].id);
+}
+
+// [SECTION] first impression and ranking options
+
+// The frame --open first-label-error must open: the first in rank order whose top finding is not
+// invalid_data.
+const needle::FrameRank* first_label_error(const needle::RankResult& r) {
+  for (const needle::FrameRank& f : r.frames)
+    if (!f.findings.empty() && f.findings.front().kind != "invalid_data") return &f;
+  return nullptr;
+}
+
+TEST_CASE("e2e view: --open first-label-error opens the demo's top label error, finding selected",
+          "[e2e][view]") {
+  if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_first_label_error");
+  const fs::path demo = tmp / "demo";
+  REQUIRE(needle::test::run_command("'" + needle::test::needle_binary() + "' demo '" +
+                                    demo.string() + "' --frames 60 >/dev/null 2>&1") == 0);
+  const needle::DatasetIndex ds = needle::scan_dataset(demo, needle::default_prediction_sets(demo));
+  for (const char* evidence : {"all", "lidar"}) {
+    INFO("--evidence " << evidence);
+    needle::PipelineOptions o;
+    o.evidence = needle::parse_evidence(evidence);
+    const needle::PipelineResult direct = needle::run_pipeline(ds, o);
+    REQUIRE(direct.status == needle::PipelineStatus::Ok);
+    REQUIRE(!direct.rank.frames.empty());
+    // Broken files rank first (the demo breaks at least one file from 20 frames on) ...
+    CHECK(direct.rank.frames.front().findings.front().kind == "invalid_data");
+    // ... and the first impression skips them.
+    const needle::FrameRank* want = first_label_error(direct.rank);
+    REQUIRE(want != nullptr);
+
+    const Run run = run_view("'" + demo.string() + "' --evidence " + evidence +
+                                 " --open first-label-error --script '" +
+                                 write_script(tmp,
+                                              "wait-loaded\nscreenshot first.png\n"
+                                              "first\nscreenshot by_id.png\nquit\n")
+                                     .string() +
+                                 "'",
+                             tmp);
+    INFO(run.output);
+    REQUIRE(run.code == 0);
+    REQUIRE(run.layouts.size() == 2);
+    const json& l = run.layouts[0];
+    CHECK(l.at("frame") == want->frame);
+    CHECK(l.at("rank_method") == "needle");
+    CHECK(l.at("selection").at("top_finding_kind") == want->findings.front().kind);
+    CHECK(l.at("selection").at("top_finding_kind") != "invalid_data");
+    CHECK(l.at("selection").at("finding") == 0);
+    CHECK(l.at("selection").at("finding_kind") == want->findings.front().kind);
+    CHECK(l.at("problems").empty());  // a frame whose files are fine
+    // Going elsewhere drops the selection (it belonged to the first frame).
+    CHECK(run.layouts[1].at("selection").at("finding") == -1);
+  }
+}
+
+TEST_CASE("e2e view: ranking options from the command line and from script verbs", "[e2e][view]") {
+  if (!have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_rank_options");
+  const fs::path demo = tmp / "demo";
+  REQUIRE(needle::test::run_command("'" + needle::test::needle_binary() + "' demo '" +
+                                    demo.string() + "' --frames 30 >/dev/null 2>&1") == 0);
+  const needle::DatasetIndex ds = needle::scan_dataset(demo, needle::default_prediction_sets(demo));
+  REQUIRE(ds.pred_sets.size() == 2);
+  const std::string old_new = ds.pred_sets[0].name + "," + ds.pred_sets[1].name;
+  needle::PipelineOptions mist;
+  mist.method = needle::RankMethod::Mistakenness;
+  const needle::PipelineResult m = needle::run_pipeline(ds, mist);
+  needle::PipelineOptions cmp;
+  cmp.compare = old_new;
+  const needle::PipelineResult c = needle::run_pipeline(ds, cmp);
+  REQUIRE((m.status == needle::PipelineStatus::Ok && c.status == needle::PipelineStatus::Ok));
+  REQUIRE(!m.rank.frames.empty());
+  REQUIRE(!c.rank.frames.empty());
+
+  const std::string script =
+      "next-suspicious\nscreenshot m1.png\n"
+      "rank compare " +
+      old_new +
+      "\nnext-suspicious\nscreenshot c1.png\n"
+      "rank compare off\nrank method needle\nrank evidence predictions\nrank min-score 0.5\n"
+      "next-suspicious\nscreenshot n1.png\nquit\n";
+  const Run run = run_view("'" + demo.string() + "' --method mistakenness --script '" +
+                               write_script(tmp, script).string() + "'",
+                           tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  REQUIRE(run.layouts.size() == 3);
+  CHECK(run.layouts[0].at("rank_method") == "mistakenness");
+  CHECK(run.layouts[0].at("frame") == m.rank.frames[0].frame);
+  CHECK(run.layouts[1].at("rank_method") == "compare");
+  CHECK(run.layouts[1].at("frame") == c.rank.frames[0].frame);
+  needle::PipelineOptions last;
+  last.evidence = needle::Evidence::Predictions;
+  last.min_finding_score = 0.5;
+  const needle::PipelineResult n = needle::run_pipeline(ds, last);
+  REQUIRE(!n.rank.frames.empty());
+  CHECK(run.layouts[2].at("rank_method") == "needle");
+  CHECK(run.layouts[2].at("frame") == n.rank.frames[0].frame);
+  // Options the pipeline refuses are usage errors before any window opens.
+  std::string out;
+  CHECK(needle::test::run_command("'" + needle::test::needle_binary() + "' view '" + demo.string() +
+                                      "' --evidence lidar --compare " + old_new + " 2>&1",
+                                  &out) == 2);
+  CHECK(out.find("--compare needs --evidence predictions or all") != std::string::npos);
 }
 
 // [SECTION] 3D selection
@@ -588,8 +697,10 @@ TEST_CASE("e2e view: keyboard shortcuts, go-to-frame, Open dialog and a dropped 
   const needle::DatasetIndex ds = kitti_index(kitti);
   std::vector<std::string> names;
   for (const auto& s : ds.pred_sets) names.push_back(s.name);
-  const needle::RankResult rank =
-      needle::rank_frames(needle::load_all_annotations(ds, true), names);
+  // The viewer ranks through the pipeline with `needle rank`'s default options (lidar included).
+  const needle::PipelineResult run_direct = needle::run_pipeline(ds, needle::PipelineOptions{});
+  REQUIRE(run_direct.status == needle::PipelineStatus::Ok);
+  const needle::RankResult& rank = run_direct.rank;
   REQUIRE(!rank.frames.empty());
   const fs::path training = kitti / "training";
   REQUIRE(fs::is_directory(training));

@@ -13,6 +13,7 @@ const RankingData* ranking(const AppState& s) {
 
 void frame_changed(AppState& s) {
   s.selection = {};
+  s.pending_finding = -1;
   s.current.reset();
   s.scroll_list_to_current = true;
   update_prefetch(s);
@@ -32,7 +33,7 @@ bool open_dataset(AppState& s, const std::filesystem::path& root,
     session->index = index;
     for (const auto& p : index->pred_sets) session->set_names.push_back(p.name);
     session->loader = std::make_unique<FrameLoader>(index, 16, 2, s.on_frame_loaded);
-    session->ranking = std::make_unique<RankingJob>(index, session->set_names);
+    session->ranking = std::make_unique<RankingJob>(index, session->set_names, s.rank_options);
     s.session = std::move(session);  // the old session's threads are joined here
     s.display.show_pred.assign(s.session->set_names.size(), 1);
     s.display.min_score.assign(s.session->set_names.size(), 0.0f);
@@ -110,6 +111,40 @@ void prev_suspicious(AppState& s) {
   const int pos = std::max(s.rank_cursor - 1, 0);
   s.rank_cursor = pos;
   go_to_frame(s, r->rank.frames[static_cast<std::size_t>(pos)].frame_index);
+}
+
+bool go_to_first_label_error(AppState& s) {
+  const RankingData* r = ranking(s);
+  if (!r) return false;
+  for (std::size_t p = 0; p < r->rank.frames.size(); ++p) {
+    const FrameRank& fr = r->rank.frames[p];
+    if (fr.findings.empty() || fr.findings.front().kind == kind::kInvalidData) continue;
+    go_to_frame(s, fr.frame_index);
+    s.rank_cursor = static_cast<int>(p);
+    s.pending_finding = 0;  // findings are sorted by score: 0 is the top one
+    apply_pending_selection(s);
+    return true;
+  }
+  return false;
+}
+
+void apply_pending_selection(AppState& s) {
+  if (s.pending_finding < 0 || !s.current || s.current->index != s.frame) return;
+  select_finding(s, s.pending_finding);
+  s.pending_finding = -1;
+}
+
+void set_rank_options(AppState& s, const PipelineOptions& opt) {
+  s.rank_options = opt;
+  if (!s.session) return;
+  s.session->ranking.reset();  // cancels and joins the running job first
+  s.session->ranking =
+      std::make_unique<RankingJob>(s.session->index, s.session->set_names, s.rank_options);
+  s.rank_cursor = -1;
+  s.filter = {};
+  s.selection = {};
+  s.pending_finding = -1;
+  update_prefetch(s);
 }
 
 const std::vector<Finding>& current_findings(const AppState& s) {

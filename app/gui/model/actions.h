@@ -27,6 +27,18 @@ void last_frame(AppState& s);
 void next_suspicious(AppState& s);
 void prev_suspicious(AppState& s);
 
+// The top-ranked label error: the first frame in rank order whose top finding is not
+// invalid_data (broken files rank first, but the first thing worth showing is a label the engine
+// doubts). Opens it and selects that finding as soon as the frame's data arrive. False (nothing
+// changes) when unranked or no ranked frame qualifies.
+bool go_to_first_label_error(AppState& s);
+// Applies s.pending_finding once the current frame is loaded (call after refreshing s.current).
+void apply_pending_selection(AppState& s);
+
+// Replaces the ranking options and re-ranks the open dataset with them (the running job is
+// cancelled; the rank cursor, filter and selection are reset since findings change).
+void set_rank_options(AppState& s, const PipelineOptions& opt);
+
 // The engine's findings of the current frame (empty when unranked or still ranking).
 const std::vector<Finding>& current_findings(const AppState& s);
 // Rank (1-based) of a frame, 0 when not ranked.

@@ -15,6 +15,7 @@
 #include "gui/model/ranking_job.h"
 #include "needle/dataset.h"
 #include "needle/findings.h"
+#include "needle/pipeline.h"
 
 namespace needle::view {
 
@@ -95,12 +96,19 @@ struct AppState {
   std::size_t frame = 0;  // current frame: index into session->index->frames
   int rank_cursor = -1;   // position in the rank list for N/P; -1 = before the first
   Selection selection;
+  // Finding of the current frame to select as soon as its data arrive (-1: none); set by
+  // go_to_first_label_error, applied by apply_pending_selection.
+  int pending_finding = -1;
   std::shared_ptr<const LoadedFrame> current;  // loaded data of `frame`; null while loading
 
   DisplaySettings display;
   OrbitCamera camera3d;
   ImageViewport image_view;          // zoom/pan of the camera panel (its rectangle set each frame)
   bool centre_on_selection = false;  // request: 3D camera centres on the selection next frame
+
+  // The options every ranking job of this app runs with (`needle view --method ...`, the
+  // Ranking section of the settings panel, the `rank ...` script verbs).
+  PipelineOptions rank_options;
 
   ListOrder order = ListOrder::Rank;
   ListFilter filter;

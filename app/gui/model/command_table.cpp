@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <numbers>
+#include <stdexcept>
 #include <string>
 
 #include "gui/model/actions.h"
@@ -67,6 +68,27 @@ int set_or_error(const AppState& s, const std::string& name, R* r) {
 R toggle(bool& b) {
   b = !b;
   return ok();
+}
+
+// Re-ranks with the current options changed by `edit` (which may refuse with a message).
+template <class Edit>
+R rerank_with(CommandHost& h, Edit edit) {
+  PipelineOptions o = h.state().rank_options;
+  try {
+    if (std::string why = edit(o); !why.empty()) return fail(why);
+  } catch (const std::invalid_argument& e) {
+    return fail(e.what());
+  }
+  if (std::string why = check_pipeline_options(o); !why.empty()) return fail(why);
+  set_rank_options(h.state(), o);
+  return ok();
+}
+
+std::vector<std::string> rank_method_choices(const AppState&) {
+  return {"needle", "mistakenness", "objectlab"};
+}
+std::vector<std::string> evidence_choices(const AppState&) {
+  return {"all", "lidar", "predictions"};
 }
 
 void reset_camera_keep_bev(AppState& s) {
@@ -248,6 +270,105 @@ std::vector<Command> make_command_table() {
                  if (to_int(p[0], &n) && select_finding(s, n)) return ok();
                  return fail("no finding " + p[0] + " (the frame has " +
                              std::to_string(current_findings(s).size()) + ")");
+               }});
+
+  // Ranking: the options of `needle rank`, changed at run time (each change re-ranks).
+  t.push_back({.id = "frame.first_label_error",
+               .script = "first-label-error",
+               .params = {},
+               .help = "open the top-ranked label error (not a broken file), its finding selected",
+               .menu = "Go",
+               .menu_label = "First label error",
+               .menu_separator_before = true,
+               .applies = has_session,
+               .run = [](CommandHost& h, const P&) {
+                 if (go_to_first_label_error(h.state())) return ok();
+                 return fail("no ranked frame has a label finding");
+               }});
+  t.push_back({.id = "rank.method",
+               .script = "rank method",
+               .params = {{"METHOD", ParamKind::Choice, "needle|mistakenness|objectlab"}},
+               .help = "re-rank with this method (needle rank --method)",
+               .menu = "Go",
+               .menu_label = "Ranking method",
+               .menu_separator_before = true,
+               .applies = has_session,
+               .menu_choices = rank_method_choices,
+               .run = [](CommandHost& h, const P& p) {
+                 return rerank_with(h, [&](PipelineOptions& o) -> std::string {
+                   try {
+                     o.method = parse_rank_method(p[0]);
+                   } catch (const std::invalid_argument& e) {
+                     return e.what();
+                   }
+                   return "";
+                 });
+               }});
+  t.push_back({.id = "rank.evidence",
+               .script = "rank evidence",
+               .params = {{"EVIDENCE", ParamKind::Choice, "all|lidar|predictions"}},
+               .help = "re-rank with these witnesses (needle rank --evidence)",
+               .menu = "Go",
+               .menu_label = "Ranking evidence",
+               .applies = has_session,
+               .menu_choices = evidence_choices,
+               .run = [](CommandHost& h, const P& p) {
+                 return rerank_with(h, [&](PipelineOptions& o) -> std::string {
+                   o.evidence = parse_evidence(p[0]);
+                   return "";
+                 });
+               }});
+  t.push_back({.id = "rank.compare",
+               .script = "rank compare",
+               .params = {{"OLD,NEW"}},
+               .help = "re-rank by regressions of set NEW against OLD; 'off' ends compare mode",
+               .run = [](CommandHost& h, const P& p) {
+                 return rerank_with(h, [&](PipelineOptions& o) -> std::string {
+                   if (p[0] == "off") {
+                     o.compare.clear();
+                     return "";
+                   }
+                   const std::size_t comma = p[0].find(',');
+                   if (comma == std::string::npos) return "expected OLD,NEW or off";
+                   const AppState& s = h.state();
+                   for (const std::string& n : {p[0].substr(0, comma), p[0].substr(comma + 1)})
+                     if (find_prediction_set(s, n) < 0) return "no prediction set '" + n + "'";
+                   o.compare = p[0];
+                   return "";
+                 });
+               }});
+  t.push_back({.id = "rank.min_score",
+               .script = "rank min-score",
+               .params = {{"S", ParamKind::Number}},
+               .help = "re-rank dropping findings scoring below S (needle rank --min-score)",
+               .run = [](CommandHost& h, const P& p) {
+                 return rerank_with(h, [&](PipelineOptions& o) -> std::string {
+                   float v = 0;
+                   if (!to_float(p[0], &v) || !(v >= 0.0f && v <= 1.0f))
+                     return "expected a number in [0, 1]";
+                   o.min_finding_score = static_cast<double>(v);
+                   return "";
+                 });
+               }});
+  t.push_back({.id = "rank.cache",
+               .script = "rank cache",
+               .params = {{"ON", ParamKind::Choice, "on|off"}},
+               .help = "re-rank reading and writing the lidar cache, or not (--no-cache)",
+               .run = [](CommandHost& h, const P& p) {
+                 return rerank_with(h, [&](PipelineOptions& o) -> std::string {
+                   o.lidar_cache = p[0] == "on";
+                   return "";
+                 });
+               }});
+  t.push_back({.id = "rank.rerun",
+               .script = "rank rerun",
+               .params = {},
+               .help = "rank the open dataset again with the current options",
+               .menu = "Go",
+               .menu_label = "Re-rank",
+               .applies = has_session,
+               .run = [](CommandHost& h, const P&) {
+                 return rerank_with(h, [](PipelineOptions&) { return std::string(); });
                }});
 
   // 3D view.

@@ -83,6 +83,10 @@ std::string layout_json(const LayoutReport& r) {
                      {"rotation_y", o.rotation_y}});
   }
   j["clusters"] = {{"unlabeled", r.clusters_unlabeled}, {"camera_boxes", boxes}};
+  j["selection"] = {{"finding", r.selected_finding},
+                    {"finding_kind", r.selected_finding_kind},
+                    {"top_finding_kind", r.top_finding_kind}};
+  j["rank_method"] = r.rank_method;
   return j.dump();
 }
 

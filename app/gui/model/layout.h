@@ -63,6 +63,10 @@ struct LayoutReport {
   std::vector<Object> cluster_boxes;
   std::vector<Box2D> cluster_boxes_image;
   int clusters_unlabeled = 0;  // unlabelled clusters of the frame (drawn or not)
+  // The ranking and the selection: which finding is selected (-1: none) and its kind, the kind
+  // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
+  int selected_finding = -1;
+  std::string selected_finding_kind, top_finding_kind, rank_method;
 };
 
 std::string layout_json(const LayoutReport& r);

@@ -1,17 +1,16 @@
 #include "gui/model/ranking_job.h"
 
 #include <algorithm>
-#include <chrono>
-#include <exception>
 #include <limits>
 #include <set>
-#include <stdexcept>
 
 namespace needle::view {
 
-RankingJob::RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names)
-    : ds_(std::move(ds)), set_names_(std::move(set_names)) {
-  total_ = ds_->frames.size();
+RankingJob::RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names,
+                       PipelineOptions opt)
+    : ds_(std::move(ds)), set_names_(std::move(set_names)), opt_(std::move(opt)) {
+  if (opt_.threads == 0) opt_.threads = kDefaultThreads;
+  progress_ = {"loading", 0, ds_->frames.size()};
   thread_ = std::thread([this] { run(); });
 }
 
@@ -19,41 +18,47 @@ RankingJob::RankingJob(RankingData finished) : data_(std::move(finished)) {
   done_.store(true, std::memory_order_release);
 }
 
-namespace {
-struct Cancelled : std::runtime_error {
-  Cancelled() : std::runtime_error("cancelled") {}
-};
-}  // namespace
-
 RankingJob::~RankingJob() {
-  cancel_.store(true);
+  cancel_.cancel();
   if (thread_.joinable()) thread_.join();
 }
 
 void RankingJob::run() {
-  const auto t0 = std::chrono::steady_clock::now();
   RankingData d;
   d.position_of_frame.assign(ds_->frames.size(), -1);
   d.score_range.assign(set_names_.size(),
                        {std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()});
-  try {
-    // Two workers: the UI thread and the frame loader keep the remaining cores.
-    const std::vector<FrameAnnotations> ann =
-        load_all_annotations(*ds_, true, 2, [this](std::size_t done, std::size_t total) {
-          // Opening another dataset or closing the app must not wait for a whole scan: the
-          // loader stops at the next chunk when its progress callback throws.
-          if (cancel_.load()) throw Cancelled();
-          done_count_.store(done);
-          total_.store(total);
-        });
-    for (const FrameAnnotations& a : ann)
-      for (std::size_t s = 0; s < a.preds.size() && s < d.score_range.size(); ++s)
+  PipelineResult r = run_pipeline(
+      *ds_, opt_,
+      [this](const char* phase, std::size_t done, std::size_t total) {
+        std::lock_guard<std::mutex> lock(progress_mutex_);
+        progress_ = {phase, done, total};
+      },
+      &cancel_);
+  d.seconds = r.seconds;
+  d.method_name = r.method_name;
+  d.lidar_used = r.lidar_used;
+  d.warnings = r.warnings;
+  if (r.status == PipelineStatus::Cancelled) {
+    d.cancelled = true;
+    d.error = "cancelled";
+  } else if (r.status == PipelineStatus::Failed) {
+    d.error = r.error;
+  } else {
+    // Score ranges per session set (the pipeline's sets are the session's, or none for lidar
+    // evidence alone).
+    for (const FrameAnnotations& a : r.frames)
+      for (std::size_t s = 0; s < a.preds.size() && s < r.set_names.size(); ++s) {
+        const auto it = std::find(set_names_.begin(), set_names_.end(), r.set_names[s]);
+        if (it == set_names_.end()) continue;
+        auto& range = d.score_range[static_cast<std::size_t>(it - set_names_.begin())];
         for (const Object& o : a.preds[s].objects)
           if (o.score) {
-            d.score_range[s].first = std::min(d.score_range[s].first, *o.score);
-            d.score_range[s].second = std::max(d.score_range[s].second, *o.score);
+            range.first = std::min(range.first, *o.score);
+            range.second = std::max(range.second, *o.score);
           }
-    d.rank = rank_frames(ann, set_names_);
+      }
+    d.rank = std::move(r.rank);
     std::set<std::string> kinds, classes;
     for (std::size_t p = 0; p < d.rank.frames.size(); ++p) {
       const FrameRank& fr = d.rank.frames[p];
@@ -67,12 +72,9 @@ void RankingJob::run() {
     }
     d.kinds.assign(kinds.begin(), kinds.end());
     d.classes.assign(classes.begin(), classes.end());
-  } catch (const std::exception& e) {
-    d.error = e.what();
   }
-  for (auto& r : d.score_range)
-    if (r.first > r.second) r = {0.0, 1.0};
-  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& range : d.score_range)
+    if (range.first > range.second) range = {0.0, 1.0};
   data_ = std::move(d);
   done_.store(true, std::memory_order_release);
 }

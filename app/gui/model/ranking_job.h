@@ -1,16 +1,21 @@
-// Computes the engine's frame ranking on a background thread when a dataset is opened, so the UI
-// stays live; progress is readable at any time, the result once done() is true.
+// Computes the engine's frame ranking on a background thread when a dataset is opened (or its
+// ranking options change), so the UI stays live. The work is run_pipeline (needle/pipeline.h):
+// the same loading, lidar pass (served from its cache when warm) and ranking as `needle rank`
+// with the same options. Progress (phase, done, total) is readable at any time, the result once
+// done() is true.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "needle/dataset.h"
+#include "needle/pipeline.h"
 #include "needle/ranking.h"
 
 namespace needle::view {
@@ -21,34 +26,53 @@ struct RankingData {
   std::vector<std::pair<double, double>> score_range;  // per prediction set: min, max score seen
   std::vector<std::string> kinds;                      // finding kinds present (sorted)
   std::vector<std::string> classes;                    // classes named by findings (sorted)
-  std::string error;  // non-empty when ranking failed (the viewer still works)
+  std::string error;        // non-empty when ranking failed (the viewer still works)
+  bool cancelled = false;   // the job was cancelled before it finished (rank is empty)
+  std::string method_name;  // "needle", ..., "compare"
+  bool lidar_used = false;  // the lidar witnesses took part
+  std::vector<std::string> warnings;
   double seconds = 0;
+};
+
+struct RankingProgress {
+  std::string phase;  // "", "loading", "lidar", "ranking" (pipeline.h)
+  std::size_t done = 0, total = 0;
 };
 
 class RankingJob {
  public:
-  RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names);
+  // `set_names`: the session's prediction sets (the score ranges are per set). `opt.threads` 0
+  // means kDefaultThreads here, not every core: the UI thread and the frame loader keep the rest.
+  RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names,
+             PipelineOptions opt = {});
   // A job that is already done with this result (tests of the navigation model).
   explicit RankingJob(RankingData finished);
-  ~RankingJob();  // cancels (between chunks of annotation files) and joins: quick
+  ~RankingJob();  // cancels (the pipeline stops at its next chunk) and joins: quick
   RankingJob(const RankingJob&) = delete;
   RankingJob& operator=(const RankingJob&) = delete;
 
+  static constexpr unsigned kDefaultThreads = 2;
+
   bool done() const { return done_.load(std::memory_order_acquire); }
-  // Annotation files read so far / total (the ranking itself is quick after that).
-  std::pair<std::size_t, std::size_t> progress() const {
-    return {done_count_.load(), total_.load()};
+  // Asks the pipeline to stop; done() follows soon with result().cancelled.
+  void cancel() { cancel_.cancel(); }
+  RankingProgress progress() const {
+    std::lock_guard<std::mutex> lock(progress_mutex_);
+    return progress_;
   }
+  const PipelineOptions& options() const { return opt_; }
   const RankingData& result() const { return data_; }  // only valid when done()
 
  private:
   void run();
   std::shared_ptr<const DatasetIndex> ds_;
   std::vector<std::string> set_names_;
+  PipelineOptions opt_;
   RankingData data_;
   std::atomic<bool> done_{false};
-  std::atomic<bool> cancel_{false};
-  std::atomic<std::size_t> done_count_{0}, total_{0};
+  CancelToken cancel_;
+  mutable std::mutex progress_mutex_;
+  RankingProgress progress_;
   std::thread thread_;
 };
 

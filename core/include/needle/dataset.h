@@ -12,6 +12,8 @@
 // when loaded. velodyne_reduced/ is deliberately not read.
 #pragma once
 
+#include <atomic>
+
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -113,9 +115,12 @@ void quick_check_media(const FrameFiles& files, std::vector<Problem>& out);
 
 // Loads annotations for all frames using `threads` workers (0 = hardware concurrency), plus
 // quick_check_media() on each frame, so that a ranking sees broken images and scans.
-// progress(done, total) may be called from worker threads.
+// progress(done, total) may be called from worker threads. When *cancel becomes true the workers
+// stop after the chunk in hand (~16 frames) and the frames not read stay default (empty id):
+// callers that cancel discard the result.
 std::vector<FrameAnnotations> load_all_annotations(
     const DatasetIndex& ds, bool with_calib = false, unsigned threads = 0,
-    const std::function<void(std::size_t, std::size_t)>& progress = {});
+    const std::function<void(std::size_t, std::size_t)>& progress = {},
+    const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace needle

@@ -1,0 +1,195 @@
+// pipeline.cpp — load, check, lidar pass, rank: the one path every front end takes (pipeline.h).
+#include "needle/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+
+#include "needle/lidar_witness.h"
+
+namespace needle {
+
+const char* evidence_name(Evidence e) {
+  switch (e) {
+    case Evidence::All:
+      return "all";
+    case Evidence::Lidar:
+      return "lidar";
+    case Evidence::Predictions:
+      return "predictions";
+  }
+  return "all";
+}
+
+Evidence parse_evidence(const std::string& s) {
+  if (s == "all") return Evidence::All;
+  if (s == "lidar") return Evidence::Lidar;
+  if (s == "predictions") return Evidence::Predictions;
+  throw std::invalid_argument("unknown --evidence '" + s +
+                              "' (expected lidar, predictions or all)");
+}
+
+std::string check_pipeline_options(const PipelineOptions& opt) {
+  if (opt.evidence == Evidence::Lidar && !opt.compare.empty())
+    return "--compare needs --evidence predictions or all";
+  if (!opt.compare.empty() && opt.compare.find(',') == std::string::npos)
+    return "--compare expects OLD,NEW (two prediction set names)";
+  if (!(opt.min_finding_score >= 0.0 && opt.min_finding_score <= 1.0))
+    return "--min-score must lie in [0, 1]";
+  return "";
+}
+
+std::vector<PredictionSetSpec> pipeline_prediction_sets(
+    const std::filesystem::path& root, const std::vector<PredictionSetSpec>& explicit_sets,
+    const PipelineOptions& opt) {
+  if (opt.evidence == Evidence::Lidar) return {};
+  if (!explicit_sets.empty()) return explicit_sets;
+  return default_prediction_sets(root);
+}
+
+namespace {
+
+bool cancelled(const CancelToken* c) {
+  return c && c->cancelled();
+}
+
+// Compare mode: OLD,NEW -> indices into names; "" when fine, else the message.
+std::string resolve_compare(const std::string& compare, const std::vector<std::string>& names,
+                            int& old_index, int& new_index) {
+  const std::size_t comma = compare.find(',');
+  if (comma == std::string::npos) return "--compare expects OLD,NEW (two prediction set names)";
+  const std::string a = compare.substr(0, comma), b = compare.substr(comma + 1);
+  auto idx = [&](const std::string& n) {
+    const auto it = std::find(names.begin(), names.end(), n);
+    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+  };
+  old_index = idx(a);
+  new_index = idx(b);
+  if (old_index < 0 || new_index < 0) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    return "--compare " + compare +
+           ": both names must be prediction sets (--pred NAME=DIR); known sets: " +
+           (known.empty() ? "none" : known);
+  }
+  if (old_index == new_index) return "--compare needs two different prediction sets";
+  return "";
+}
+
+// The lidar phase: the pass (cached), its problems, and the two witnesses learned from it.
+void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
+                 const PipelineProgress& progress, const CancelToken* cancel, PipelineResult& r,
+                 RankOptions& ro) {
+  LidarPassOptions lo;
+  lo.threads = opt.threads;
+  lo.use_cache = opt.lidar_cache;
+  lo.cache_dir = opt.lidar_cache_dir;
+  if (progress) lo.progress = [&](std::size_t d, std::size_t t) { progress("lidar", d, t); };
+  lo.cancel = cancel ? cancel->flag() : nullptr;
+  std::vector<FrameLidar> lidar = run_lidar_pass(ds, r.frames, lo, &r.lidar_stats);
+  if (cancelled(cancel)) return;
+  // Scan problems (NaN points, nothing in view ...) are invalid data even when no scan of the
+  // dataset was usable.
+  for (std::size_t f = 0; f < lidar.size(); ++f)
+    for (const Problem& p : lidar[f].problems) {
+      r.lidar_problems.push_back({f, p});
+      r.frames[f].problems.push_back(p);
+    }
+  if (r.lidar_stats.computed + r.lidar_stats.from_cache > 0) {
+    auto model = std::make_shared<const LidarModel>(r.frames, std::move(lidar));
+    ro.witnesses.push_back(lidar_label_witness(model));
+    ro.object_witnesses.push_back(lidar_object_witness(model));
+    r.lidar_used = true;
+  } else if (opt.evidence == Evidence::Lidar) {
+    r.warnings.push_back("--evidence lidar but no frame has a scan and calibration");
+  }
+}
+
+}  // namespace
+
+PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& opt,
+                            const PipelineProgress& progress, const CancelToken* cancel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PipelineResult r;
+  auto finish = [&](PipelineStatus s) -> PipelineResult {
+    r.status = s;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(r);
+  };
+  if (std::string e = check_pipeline_options(opt); !e.empty()) {
+    r.error = std::move(e);
+    r.options_error = true;
+    return finish(PipelineStatus::Failed);
+  }
+  // Lidar evidence alone: the prediction sets are neither read nor ranked.
+  DatasetIndex lidar_only;
+  const DatasetIndex* ds = &ds_in;
+  if (opt.evidence == Evidence::Lidar && !ds_in.pred_sets.empty()) {
+    lidar_only = ds_in;
+    lidar_only.pred_sets.clear();
+    for (FrameFiles& f : lidar_only.frames) f.preds.clear();
+    ds = &lidar_only;
+  }
+  for (const auto& s : ds->pred_sets) r.set_names.push_back(s.name);
+
+  RankOptions ro;
+  ro.method = opt.method;
+  ro.threads = opt.threads;
+  ro.min_finding_score = opt.min_finding_score;
+  if (!opt.compare.empty()) {
+    if (std::string e = resolve_compare(opt.compare, r.set_names, ro.compare_old, ro.compare_new);
+        !e.empty()) {
+      r.error = std::move(e);
+      r.options_error = true;
+      return finish(PipelineStatus::Failed);
+    }
+    r.compare_old = ro.compare_old;
+    r.compare_new = ro.compare_new;
+  }
+  r.method_name = ro.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
+
+  try {
+    r.frames = load_all_annotations(
+        *ds, true, opt.threads,
+        [&](std::size_t d, std::size_t t) {
+          if (progress) progress("loading", d, t);
+        },
+        cancel ? cancel->flag() : nullptr);
+    if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+    for (std::size_t f = 0; f < r.frames.size(); ++f)
+      for (const Problem& p : r.frames[f].problems)
+        if (p.fatal) r.load_problems.push_back({f, p});
+
+    const bool use_lidar = opt.evidence != Evidence::Predictions &&
+                           opt.method == RankMethod::Needle && ro.compare_old < 0;
+    if (use_lidar) {
+      lidar_phase(*ds, opt, progress, cancel, r, ro);
+      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+    }
+
+    if (progress) progress("ranking", 0, 1);
+    r.rank = rank_frames(r.frames, r.set_names, ro);
+    if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+    if (opt.post_rank) opt.post_rank(*ds, r.frames, r.rank);
+    if (progress) progress("ranking", 1, 1);
+  } catch (const std::invalid_argument& e) {  // rank_frames: options it cannot honour
+    r.error = e.what();
+    r.options_error = true;
+    return finish(PipelineStatus::Failed);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    return finish(PipelineStatus::Failed);
+  }
+  return finish(PipelineStatus::Ok);
+}
+
+EvalDataset load_eval_frames(const DatasetIndex& ds, std::size_t pred_set, unsigned threads,
+                             const PipelineProgress& progress) {
+  return load_eval_dataset(ds, pred_set, threads, [&](std::size_t d, std::size_t t) {
+    if (progress) progress("loading", d, t);
+  });
+}
+
+}  // namespace needle
