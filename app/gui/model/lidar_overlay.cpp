@@ -20,8 +20,10 @@ std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
   for (std::size_t c = 0; c < lidar.clusters.size(); ++c) {
     const LidarCluster& cl = lidar.clusters[c];
     if (cl.label >= 0 || cl.in_dontcare) continue;
-    const double length = std::max(cl.box.l, cl.box.w);
-    if (length > kMaxObjectLength || length < kMinObjectLength || cl.box.h < kMinObjectHeight ||
+    const double length = std::max(cl.box.l, cl.box.w), width = std::min(cl.box.l, cl.box.w);
+    const bool thin_strip = width < kMinObjectWidth && length > kMaxThinLength;
+    if (length > kMaxObjectLength || length < kMinObjectLength || thin_strip ||
+        cl.box.h < kMinObjectHeight || cl.box.h > kMaxObjectHeight ||
         cl.bottom_gap > kMaxStandingGap || cl.n_above > kMaxPointsAbove)
       continue;
     bool touches = false;

@@ -19,7 +19,9 @@ namespace needle::view {
 // Object-sized unlabelled clusters: not owned by a label (LidarCluster::label < 0), not mostly in
 // a DontCare region, none of their points inside any label box (`label_points`: indices of the
 // scan points inside each label box, as LoadedFrame::label_points), and shaped like an object:
-// footprint no longer than kMaxObjectLength and no shorter than kMinObjectLength, at least kMinObjectHeight tall, standing within
+// footprint no longer than kMaxObjectLength and no shorter than kMinObjectLength, not a thin strip
+// (shorter side < kMinObjectWidth with the longer > kMaxThinLength), kMinObjectHeight to
+// kMaxObjectHeight tall, standing within
 // kMaxStandingGap of the ground, with at most kMaxPointsAbove points above its top (a facade
 // goes on above the clustered height, a trunk has its crown; an object has sky). Walls, facades,
 // trees and signs are not drawn. Ascending indices.
@@ -28,6 +30,12 @@ inline constexpr double kMinObjectLength = 0.4;   // m: thinner slivers are pole
 inline constexpr double kMinObjectHeight = 0.4;   // m: below this a cluster is kerb or clutter
 inline constexpr double kMaxStandingGap = 1.0;    // m: lowest point above ground (raised: signs)
 inline constexpr std::uint32_t kMaxPointsAbove = 10;  // LidarCluster::n_above: a few stray returns
+// A long footprint this thin is a wall, fence or facade strip seen edge-on, not a road object
+// (KITTI's narrowest labelled objects, pedestrians and cyclists, are ~0.5-0.6 m wide, and they
+// are short: a 0.3 m-wide strip over 2.5 m long is a fence, hedge or facade).
+inline constexpr double kMinObjectWidth = 0.3;      // m: shorter footprint side
+inline constexpr double kMaxThinLength = 2.5;       // m: longer side beyond which thin means wall
+inline constexpr double kMaxObjectHeight = 4.5;     // m: KITTI's tallest Truck labels ~4 m
 std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
                                     const std::vector<std::vector<std::uint32_t>>& label_points);
 
