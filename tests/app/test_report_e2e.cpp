@@ -3,7 +3,6 @@
 // inject markup show as text and run nothing).
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,6 +10,54 @@
 #include <catch2/catch.hpp>
 
 #include "support/test_support.h"
+
+// Plain string matching, not <regex>: GCC 12's <regex> trips -Werror=maybe-uninitialized under
+// ASan (a known false positive).
+namespace report_match {
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// A placeholder <div class="ph">invalid data: ...FILE... with no tag in between.
+inline bool placeholder_names(const std::string& html, const std::string& file) {
+  const std::string open = "<div class=\"ph\">invalid data: ";
+  for (std::size_t p = html.find(open); p != std::string::npos; p = html.find(open, p + 1)) {
+    const std::size_t b = p + open.size(), e = html.find('<', b);
+    if (html.substr(b, e == std::string::npos ? std::string::npos : e - b).find(file) !=
+        std::string::npos)
+      return true;
+  }
+  return false;
+}
+// A delta cell: <td class="pos|neg|">[+-]D+.DD</td>.
+inline bool has_delta_cell(const std::string& h) {
+  for (const char* cls : {"<td class=\"pos\">", "<td class=\"neg\">", "<td class=\"\">"}) {
+    const std::string open = cls;
+    for (std::size_t p = h.find(open); p != std::string::npos; p = h.find(open, p + 1)) {
+      std::size_t i = p + open.size();
+      if (i >= h.size() || (h[i] != '+' && h[i] != '-')) continue;
+      const std::size_t d0 = ++i;
+      while (i < h.size() && is_digit(h[i])) ++i;
+      if (i == d0 || i + 3 > h.size() || h[i] != '.' || !is_digit(h[i + 1]) || !is_digit(h[i + 2]))
+        continue;
+      if (h.compare(i + 3, 5, "</td>") == 0) return true;
+    }
+  }
+  return false;
+}
+// data-image-count="N" with N >= 1 (no leading zero).
+inline bool positive_image_count(const std::string& dom) {
+  const std::string open = "data-image-count=\"";
+  for (std::size_t p = dom.find(open); p != std::string::npos; p = dom.find(open, p + 1)) {
+    std::size_t i = p + open.size();
+    if (i >= dom.size() || dom[i] < '1' || dom[i] > '9') continue;
+    while (i < dom.size() && is_digit(dom[i])) ++i;
+    if (i < dom.size() && dom[i] == '"') return true;
+  }
+  return false;
+}
+}  // namespace report_match
+using report_match::has_delta_cell;
+using report_match::placeholder_names;
+using report_match::positive_image_count;
+
 
 namespace fs = std::filesystem;
 using needle::test::needle_binary;
@@ -102,8 +149,7 @@ TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
   CHECK(imgs >= 1);
   CHECK(imgs + count(html, "<div class=\"ph\">invalid data: ") == 12);
   CHECK(html.find("<h3>#1 frame <span class=\"id\">000003</span>") != std::string::npos);
-  CHECK(std::regex_search(html,
-                          std::regex("<div class=\"ph\">invalid data: [^<]*image_2/000003\\.png")));
+  CHECK(placeholder_names(html, "image_2/000003.png"));
 
   SECTION("compare mode: OLD/NEW/delta table and regressions") {
     const fs::path out2 = temp_dir("report_demo_cmp");
@@ -115,7 +161,7 @@ TEST_CASE("needle report on a 30-frame demo set", "[report][cli]") {
     CHECK(h2.find("<th>OLD " + names[0] + "</th><th>NEW " + names[1] + "</th><th>&Delta;</th>") !=
           std::string::npos);
     CHECK(h2.find("Top regressions") != std::string::npos);
-    CHECK(std::regex_search(h2, std::regex("<td class=\"(pos|neg|)\">[+-][0-9]+\\.[0-9]{2}</td>")));
+    CHECK(has_delta_cell(h2));
   }
   SECTION("usage errors") {
     CHECK(run_command(
@@ -211,7 +257,7 @@ TEST_CASE("needle report in headless Chromium: images load, no error, data stays
   // Every image loaded (the page's own check), and nothing from the data ran.
   CHECK(dom.find("data-images=\"ok\"") != std::string::npos);
   CHECK(dom.find("data-xss") == std::string::npos);
-  CHECK(std::regex_search(dom, std::regex("data-image-count=\"[1-9][0-9]*\"")));
+  CHECK(positive_image_count(dom));
   CHECK(count(dom, "<img ") == png_count(out / "thumbs"));
   // The payloads are text nodes in the rendered DOM.
   CHECK(dom.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
