@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/open_dataset.h"
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/kitti_io.h"
@@ -112,16 +113,7 @@ int cmd_lidar(int argc, char** argv) {
     return 2;
   }
   DatasetIndex ds;
-  try {
-    ds = scan_dataset(dataset, {});
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "needle lidar: %s\n", ex.what());
-    return 1;
-  }
-  if (ds.frames.empty()) {
-    std::fprintf(stderr, "needle lidar: no frames found in %s\n", ds.root.string().c_str());
-    return 1;
-  }
+  if (!open_dataset("needle lidar", dataset, {}, ds)) return 1;
   if (repeat > 0) return bench(ds, b, e, repeat);
 
   const auto t0 = std::chrono::steady_clock::now();

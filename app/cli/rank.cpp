@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/open_dataset.h"
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
@@ -320,16 +321,7 @@ int cmd_rank(int argc, char** argv) {
   }
 
   DatasetIndex ds;
-  try {
-    ds = scan_dataset(dataset, specs);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "needle rank: %s\n", e.what());
-    return 1;
-  }
-  if (ds.frames.empty()) {
-    std::fprintf(stderr, "needle rank: no frames found in %s\n", ds.root.string().c_str());
-    return 1;
-  }
+  if (!open_dataset("needle rank", dataset, specs, ds)) return 1;
 
   // [issue 11] review verdicts: the one place where the store meets the ranking (the pipeline's
   // post-rank step). A store that cannot be read is reported and the ranking goes on without them.

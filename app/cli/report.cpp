@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/open_dataset.h"
 #include "cli/progress.h"
 #include "needle/dataset.h"
 #include "needle/eval.h"
@@ -215,16 +216,7 @@ int cmd_report(int argc, char** argv) {
   specs = pipeline_prediction_sets(dataset, specs, opt);
 
   DatasetIndex ds;
-  try {
-    ds = scan_dataset(dataset, specs);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "needle report: %s\n", e.what());
-    return 1;
-  }
-  if (ds.frames.empty()) {
-    std::fprintf(stderr, "needle report: no frames found in %s\n", ds.root.string().c_str());
-    return 1;
-  }
+  if (!open_dataset("needle report", dataset, specs, ds)) return 1;
   const fs::path out(out_dir);
   std::error_code ec;
   fs::remove_all(out / "thumbs", ec);
