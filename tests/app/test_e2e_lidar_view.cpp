@@ -1,7 +1,7 @@
 // End-to-end tests of the viewer's lidar layers (issue 8): on a demo set with a removed label the
 // object left without a label is drawn as a cyan cluster box on the camera image and in the 3D
 // view, and the toggle removes it. Runs the real `needle view` under Xvfb like test_e2e_view.cpp
-// (whose helpers are private to that file; the few needed are repeated here). The box edges are
+// (the viewer runner is shared: tests/support/viewer_run.h). The box edges are
 // projected with the test's own geometry (tests/support/reference_geometry.h).
 #include <catch2/catch.hpp>
 
@@ -17,6 +17,7 @@
 #include "needle/kitti_io.h"
 #include "support/reference_geometry.h"
 #include "support/test_support.h"
+#include "support/viewer_run.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -31,30 +32,9 @@ std::string quoted(const std::string& text) {
   return q;
 }
 
-bool have_xvfb() {
-  static const bool ok = std::system("command -v Xvfb >/dev/null 2>&1") == 0;
-  return ok || needle::test::skip_or_fail("Xvfb not installed");
-}
-
-struct Run {
-  int code = -1;
-  std::string output;
-  std::vector<json> layouts;  // one per screenshot
-};
-
-Run run_view(const std::string& args, const fs::path& tmp) {
-  Run r;
-  const std::string cmd = "cd '" + tmp.string() + "' && XDG_CONFIG_HOME='" +
-                          (tmp / "config").string() + "' '" + std::string(NEEDLE_SOURCE_DIR) +
-                          "/tests/support/with_xvfb.sh' '" + needle::test::needle_binary() +
-                          "' view " + args + " --check-gl --print-layout -";
-  r.code = needle::test::run_command(cmd, &r.output);
-  std::istringstream in(r.output);
-  const std::string tag = "NEEDLE-LAYOUT ";
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(tag, 0) == 0) r.layouts.push_back(json::parse(line.substr(tag.size())));
-  return r;
-}
+using needle::test::have_xvfb;
+using needle::test::run_view;
+using Run = needle::test::ViewRun;
 
 struct Shot {
   needle::Image img;

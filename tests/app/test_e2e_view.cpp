@@ -21,6 +21,7 @@
 #include "needle/ranking.h"
 #include "support/reference_geometry.h"
 #include "support/test_support.h"
+#include "support/viewer_run.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -29,32 +30,9 @@ namespace {
 
 // [SECTION] helpers
 
-// Skips the test (a FAILURE under CI) when Xvfb is missing; call before the first assertion.
-bool have_xvfb() {
-  static const bool ok = std::system("command -v Xvfb >/dev/null 2>&1") == 0;
-  return ok || needle::test::skip_or_fail("Xvfb not installed");
-}
-
-struct Run {
-  int code = -1;
-  std::string output;
-  std::vector<json> layouts;  // one per screenshot, in order
-};
-
-// Runs `needle view ARGS` under Xvfb with GL errors fatal and layout lines on stdout.
-Run run_view(const std::string& args, const fs::path& tmp) {
-  Run r;
-  const std::string cmd = "cd '" + tmp.string() + "' && XDG_CONFIG_HOME='" +
-                          (tmp / "config").string() + "' '" + std::string(NEEDLE_SOURCE_DIR) +
-                          "/tests/support/with_xvfb.sh' '" + needle::test::needle_binary() +
-                          "' view " + args + " --check-gl --print-layout -";
-  r.code = needle::test::run_command(cmd, &r.output);
-  std::istringstream in(r.output);
-  const std::string tag = "NEEDLE-LAYOUT ";
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(tag, 0) == 0) r.layouts.push_back(json::parse(line.substr(tag.size())));
-  return r;
-}
+using needle::test::have_xvfb;
+using needle::test::run_view;
+using Run = needle::test::ViewRun;
 
 fs::path write_script(const fs::path& dir, const std::string& text) {
   const fs::path p = dir / "script.txt";
