@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
 // The listener below needs Catch's reporter interfaces.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
@@ -97,10 +99,13 @@ std::optional<std::filesystem::path> kitti_dir() {
 }
 
 std::filesystem::path temp_dir(const std::string& tag) {
+  // ctest runs test cases as separate processes in parallel: the process id keeps their folders
+  // apart (an unseeded rand() gives every process the same sequence).
   static std::atomic<int> counter{0};
   std::filesystem::path p =
-      std::filesystem::path(NEEDLE_TEST_TMP) / (tag + "_" + std::to_string(counter++) + "_" +
-                                                std::to_string(static_cast<long>(std::rand())));
+      std::filesystem::path(NEEDLE_TEST_TMP) /
+      (tag + "_" + std::to_string(static_cast<long>(::getpid())) + "_" +
+       std::to_string(counter++));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;
