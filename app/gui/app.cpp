@@ -16,6 +16,7 @@
 #include "gl/frame_ops.h"
 #include "gui/model/actions.h"
 #include "gui/model/commands.h"
+#include "gui/model/compare_view.h"
 #include "gui/model/keys.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
@@ -456,6 +457,7 @@ void App::draw_ui(UiContext& ui) {
   ImGui::End();
 
   draw_help_window(state_);
+  draw_compare_window(ui);
   draw_goto_popup(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
@@ -474,6 +476,7 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.top_finding_kind = findings.empty() ? "" : findings.front().kind;
   const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
   ui.layout.rank_method = rank ? rank->method_name : "";
+  ui.layout.compare = compare_layout_json(state_);
 }
 
 // [SECTION] uploads

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "gui/model/actions.h"
+#include "gui/model/compare_view.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -103,11 +104,18 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   }
   ImGui::PopItemWidth();
   ImGui::EndDisabled();
+  if (s.compare.filter.active && compare_summary(s)) {
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s",
+                       compare_filter_text(s.compare.filter).c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("x##compare_filter")) clear_compare_filter(s);
+  }
 
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
+    if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;

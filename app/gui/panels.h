@@ -6,6 +6,8 @@
 #include "gui/model/app_state.h"
 #include "gui/model/layout.h"
 
+struct ImDrawList;
+
 namespace needle::view {
 
 struct UiContext {
@@ -32,6 +34,11 @@ void draw_settings(UiContext& ui, const Rect& r);
 void draw_status_bar(UiContext& ui, const Rect& r);
 void draw_help_window(AppState& s);
 void draw_goto_popup(AppState& s);
+// Compare mode (panel_compare.cpp): the Compare window, the two sets' legend (its top-right
+// corner at right_x, top_y) and the inspector's per-label OLD/NEW table.
+void draw_compare_window(UiContext& ui);
+void draw_compare_legend(ImDrawList* dl, float right_x, float top_y, const AppState& s);
+void draw_compare_section(AppState& s);
 // Returns a folder to open when the user confirmed one (empty otherwise).
 std::string draw_open_dialog(AppState& s);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "gui/model/compare_view.h"
+
 namespace needle::view {
 
 namespace {
@@ -97,6 +99,7 @@ void last_frame(AppState& s) {
 }
 
 void next_suspicious(AppState& s) {
+  if (step_compare_filtered(s, +1)) return;  // a compare summary row is the list
   const RankingData* r = ranking(s);
   if (!r || r->rank.frames.empty()) return;
   const int n = static_cast<int>(r->rank.frames.size());
@@ -106,6 +109,7 @@ void next_suspicious(AppState& s) {
 }
 
 void prev_suspicious(AppState& s) {
+  if (step_compare_filtered(s, -1)) return;
   const RankingData* r = ranking(s);
   if (!r || r->rank.frames.empty()) return;
   const int pos = std::max(s.rank_cursor - 1, 0);

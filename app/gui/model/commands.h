@@ -96,6 +96,8 @@ struct Command {
 const std::vector<Command>& commands();
 // Builds the table (command_table.cpp); commands() builds it once.
 std::vector<Command> make_command_table();
+// The compare panel's commands (compare_commands.cpp), appended by make_command_table.
+void add_compare_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();

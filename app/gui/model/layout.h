@@ -67,6 +67,7 @@ struct LayoutReport {
   // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
   int selected_finding = -1;
   std::string selected_finding_kind, top_finding_kind, rank_method;
+  std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
 };
 
 std::string layout_json(const LayoutReport& r);
