@@ -274,9 +274,9 @@ void draw_compare_section(AppState& s) {
   if (!ImGui::BeginTable("##compare_labels", 6, flags)) return;
   ImGui::TableSetupColumn("#");
   ImGui::TableSetupColumn("class");
-  ImGui::TableSetupColumn("OLD: # class IoU score");
-  ImGui::TableSetupColumn("NEW: # class IoU score");
-  ImGui::TableSetupColumn("d score");
+  ImGui::TableSetupColumn("OLD: # class IoU score (conf)");
+  ImGui::TableSetupColumn("NEW: # class IoU score (conf)");
+  ImGui::TableSetupColumn("d conf");
   ImGui::TableSetupColumn("outcome");
   ImGui::TableHeadersRow();
   auto side = [](const LabelSide& sd) {
@@ -286,11 +286,14 @@ void draw_compare_section(AppState& s) {
     }
     const char* how = sd.compatible ? "" : sd.paired ? " (other class)" : " (nearby)";
     char buf[96];
-    if (sd.score)
-      std::snprintf(buf, sizeof buf, "#%d %s%s %.2f %.2f", sd.pred, sd.cls.c_str(), how, sd.iou,
-                    *sd.score);
-    else
-      std::snprintf(buf, sizeof buf, "#%d %s%s %.2f -", sd.pred, sd.cls.c_str(), how, sd.iou);
+    char score[48] = "-";
+    if (sd.score && sd.conf)
+      std::snprintf(score, sizeof score, *sd.score < 10.0 ? "%.2f (%.2f)" : "%.1f (%.2f)",
+                    *sd.score, *sd.conf);
+    else if (sd.score)
+      std::snprintf(score, sizeof score, *sd.score < 10.0 ? "%.2f" : "%.1f", *sd.score);
+    std::snprintf(buf, sizeof buf, "#%d %s%s %.2f %s", sd.pred, sd.cls.c_str(), how, sd.iou,
+                  score);
     ImGui::TextUnformatted(buf);
   };
   for (const LabelCompare& r : rows) {
@@ -308,7 +311,7 @@ void draw_compare_section(AppState& s) {
     ImGui::TableNextColumn();
     side(r.new_side);
     ImGui::TableNextColumn();
-    if (const auto d = r.score_change())
+    if (const auto d = r.conf_change())
       ImGui::Text("%+.2f", *d);
     else
       ImGui::TextDisabled("-");

@@ -61,14 +61,15 @@ TEST_CASE("compare_labels: per label OLD's and NEW's match, IoU, score change an
   CHECK(rows[0].old_side.iou == Approx(1.0));
   CHECK(rows[0].new_side.pred == 0);
   CHECK(rows[0].new_side.iou == Approx(7.0 / 9.0).margin(1e-4));
-  REQUIRE(rows[0].score_change());
-  CHECK(*rows[0].score_change() == Approx(-0.3));
+  CHECK(*rows[0].old_side.score == Approx(0.9));
+  CHECK(*rows[0].new_side.score == Approx(0.6));
+  CHECK_FALSE(rows[0].conf_change());  // no confidence maps given
   CHECK(rows[0].outcome == LabelOutcome::Kept);
   CHECK(rows[0].difficulty == 0);
   // Label 1: NEW has nothing there.
   CHECK(rows[1].old_side.detects());
   CHECK(rows[1].new_side.pred == -1);
-  CHECK_FALSE(rows[1].score_change());
+  CHECK_FALSE(rows[1].conf_change());
   CHECK(rows[1].outcome == LabelOutcome::Regressed);
   // Label 2: NEW sees a Pedestrian on the Car: a class flip.
   CHECK(rows[2].new_side.pred == 1);
@@ -313,4 +314,26 @@ TEST_CASE("compare commands: row, list, metric, clear and the panel toggle", "[c
   REQUIRE(rc);
   REQUIRE(rc->menu_choices);
   CHECK(rc->menu_choices(h.s) == std::vector<std::string>{"a,b", "b,a", "off"});
+}
+
+TEST_CASE("compare_labels: the confidence change is on the sets' calibrated scale",
+          "[compare_view]") {
+  // With empty maps c(s) = clamp(s, 0, 1) (confidence.h): label 0 goes from 0.9 to 0.6.
+  const ConfidenceMap identity;
+  const std::vector<LabelCompare> rows = compare_labels(compare_frame(), 0, 1, &identity, &identity);
+  REQUIRE(rows[0].conf_change());
+  CHECK(*rows[0].conf_change() == Approx(-0.3));
+  CHECK_FALSE(rows[1].conf_change());  // NEW has nothing there
+
+  // Scores beyond [0,1] and no labels: the map is the mid-rank quantile prior,
+  // q(s) = (#{s_j < s} + #{s_j = s} / 2) / n; for 10, 20, 30: q(20) = (1 + 0.5) / 3 = 0.5.
+  FrameAnnotations a;
+  a.has_labels = false;
+  PredictionFrame p;
+  p.status = PredStatus::Present;
+  p.objects = {box("Car", 0, 20, 10.0), box("Car", 5, 20, 20.0), box("Car", 10, 20, 30.0)};
+  a.preds = {p};
+  const ConfidenceMap m = fit_set_confidence({a}, 0);
+  CHECK(m(20.0) == Approx(0.5));
+  CHECK(m(10.0) == Approx(0.5 / 3.0));
 }

@@ -82,13 +82,33 @@ const char* compare_list_name(CompareList l) {
   return l == CompareList::Fixes ? "fixes" : "regressions";
 }
 
-std::optional<double> LabelCompare::score_change() const {
-  if (!old_side.score || !new_side.score) return std::nullopt;
-  return *new_side.score - *old_side.score;
+std::optional<double> LabelCompare::conf_change() const {
+  if (!old_side.conf || !new_side.conf) return std::nullopt;
+  return *new_side.conf - *old_side.conf;
+}
+
+ConfidenceMap fit_set_confidence(const std::vector<FrameAnnotations>& frames, std::size_t set,
+                                 const MatchConfig& cfg) {
+  std::vector<double> scores;
+  std::vector<std::int8_t> tp;
+  for (const FrameAnnotations& a : frames) {
+    if (set >= a.preds.size()) continue;
+    const auto& objs = a.preds[set].objects;
+    const bool usable = a.has_labels && predicted(a, set);
+    FrameMatch m;
+    if (usable) m = match_frame(a.labels, objs, {}, cfg);
+    for (std::size_t j = 0; j < objs.size(); ++j) {
+      scores.push_back(objs[j].score.value_or(0.0));
+      const PredFate fate = usable ? m.pred_fate[j] : PredFate::InDontCare;
+      tp.push_back(fate == PredFate::Paired ? 1 : fate == PredFate::Unmatched ? 0 : -1);
+    }
+  }
+  return ConfidenceMap::fit(scores, tp);
 }
 
 std::vector<LabelCompare> compare_labels(const FrameAnnotations& ann, std::size_t old_set,
-                                         std::size_t new_set, const MatchConfig& cfg) {
+                                         std::size_t new_set, const ConfidenceMap* conf_old,
+                                         const ConfidenceMap* conf_new, const MatchConfig& cfg) {
   std::vector<LabelCompare> out;
   if (!ann.has_labels || !predicted(ann, old_set) || !predicted(ann, new_set)) return out;
   const auto& po = ann.preds[old_set].objects;
@@ -104,6 +124,10 @@ std::vector<LabelCompare> compare_labels(const FrameAnnotations& ann, std::size_
     row.difficulty = difficulty_of(L);
     row.old_side = side_of(mo, po, i);
     row.new_side = side_of(mn, pn, i);
+    if (conf_old && row.old_side.pred >= 0)
+      row.old_side.conf = (*conf_old)(row.old_side.score.value_or(0.0));
+    if (conf_new && row.new_side.pred >= 0)
+      row.new_side.conf = (*conf_new)(row.new_side.score.value_or(0.0));
     const LabelSide &o = row.old_side, &n = row.new_side;
     // The compare ranking's rules: OLD detected it and NEW sees nothing there or another class.
     const bool regressed = o.detects() && (n.pred < 0 || class_flip(n));
@@ -136,6 +160,8 @@ CompareSummary build_compare_summary(const PipelineResult& res, unsigned threads
     in_new.push_back({&a.labels, &a.preds[sn].objects});
   }
   c.frames_compared = in_old.size();
+  c.conf_old = fit_set_confidence(res.frames, so);
+  c.conf_new = fit_set_confidence(res.frames, sn);
   if (!in_old.empty()) {
     EvalOptions eo;
     eo.threads = threads;

@@ -11,9 +11,11 @@
 //    class), or a class flip back to the label's class. The engine also counts an OLD false
 //    positive that NEW no longer makes as a fix (summary "fixes:<class>"); those have no label and
 //    are not listed per frame.
-//  * compare_labels matches each set against the labels with match_frame and the default
-//    MatchConfig, predictions ordered by raw score (the engine orders by calibrated confidence,
-//    a monotone map of the raw score per set, so the order is the same up to ties).
+//  * compare_labels matches each set against the labels as the engine does (match_frame, default
+//    MatchConfig, predictions in raw score order), so its regressions are the engine's.
+//  * Raw scores of two sets need not share a scale (Point-GNN's reach ~140): the score change is
+//    that of the calibrated confidence (needle/confidence.h), fitted per set over the dataset the
+//    way the engine fits it (fit_set_confidence).
 #pragma once
 
 #include <cstddef>
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "needle/confidence.h"
 #include "needle/eval.h"
 #include "needle/matching.h"
 #include "needle/pipeline.h"
@@ -36,6 +39,7 @@ struct LabelSide {
   bool paired = false;      // paired by the matcher (else only overlapping: "seen")
   double iou = -1;          // BEV IoU when both have a 3D box, else 2D IoU; -1 when none
   std::optional<double> score;  // the prediction's raw score
+  std::optional<double> conf;   // its calibrated confidence, when the set's map is known
   bool detects() const { return pred >= 0 && compatible; }
 };
 
@@ -53,14 +57,24 @@ struct LabelCompare {
   int difficulty = -1;  // kitti_difficulty as 0/1/2, -1 = none
   LabelSide old_side, new_side;
   LabelOutcome outcome = LabelOutcome::Missed;
-  // NEW's score minus OLD's (both present), else nullopt.
-  std::optional<double> score_change() const;
+  // NEW's calibrated confidence minus OLD's (both known), else nullopt.
+  std::optional<double> conf_change() const;
 };
 
 // One row per non-DontCare label of `ann`, in label order. Empty when the frame has no labels or
 // either set did not predict it (missing or invalid file).
+// With the sets' confidence maps (null: no conf) the sides carry their calibrated confidence.
 std::vector<LabelCompare> compare_labels(const FrameAnnotations& ann, std::size_t old_set,
-                                         std::size_t new_set, const MatchConfig& cfg = {});
+                                         std::size_t new_set,
+                                         const ConfidenceMap* conf_old = nullptr,
+                                         const ConfidenceMap* conf_new = nullptr,
+                                         const MatchConfig& cfg = {});
+
+// The engine's confidence map of prediction set `set` (core/src/ranking.cpp): every raw score
+// of the set (missing = 0), outcome from labelled frames the set predicted: 1 paired with a
+// label, 0 unmatched, left out when in DontCare or a duplicate.
+ConfidenceMap fit_set_confidence(const std::vector<FrameAnnotations>& frames, std::size_t set,
+                                 const MatchConfig& cfg = {});
 
 // A regression or a fix in one frame.
 struct CompareEvent {
@@ -74,6 +88,7 @@ struct CompareSummary {
   int old_set = -1, new_set = -1;  // indices into the pipeline's (= the session's) sets
   std::size_t frames_compared = 0;  // labelled frames both sets predicted
   std::optional<EvalReport> ap_old, ap_new;  // nullopt: no frame to evaluate
+  ConfidenceMap conf_old, conf_new;          // fit_set_confidence of each set
   std::map<std::string, long> regressions, fixes;  // per class, the engine's counts
   long regressions_total = 0, fixes_total = 0;
   std::vector<std::vector<CompareEvent>> events;  // per dataset frame

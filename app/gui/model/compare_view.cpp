@@ -120,8 +120,10 @@ bool step_compare_filtered(AppState& s, int dir) {
 std::vector<LabelCompare> current_label_compare(const AppState& s) {
   const CompareSets c = compare_sets(s);
   if (!c.active() || !s.current || s.current->index != s.frame) return {};
+  const CompareSummary* sum = compare_summary(s);
   return compare_labels(s.current->data.ann, static_cast<std::size_t>(c.old_set),
-                        static_cast<std::size_t>(c.new_set));
+                        static_cast<std::size_t>(c.new_set), sum ? &sum->conf_old : nullptr,
+                        sum ? &sum->conf_new : nullptr);
 }
 
 std::string compare_layout_json(const AppState& s) {
