@@ -123,7 +123,11 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       return finding_passes(f, s.filter, s.session->set_names);
     });
   };
-  if (by_rank) {
+  if (by_rank && s.compare.filter.active && compare_summary(s)) {
+    // A compare summary row: its frames in rank order, then those without findings (a fix).
+    for (std::size_t f : compare_filtered_frames(s))
+      if (passes(f)) rows.push_back(f);
+  } else if (by_rank) {
     for (const FrameRank& fr : rank->rank.frames)
       if (passes(fr.frame_index)) rows.push_back(fr.frame_index);
   } else {

@@ -246,8 +246,8 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
     const json& c = top.at(canvas);
     const double r = c.at("x").get<double>() + c.at("w").get<double>(), t = c.at("y");
     INFO(canvas);
-    CHECK(count_colour(shot, r - 320, t, r, t + 90, kOld) > 30);
-    CHECK(count_colour(shot, r - 320, t, r, t + 90, kNew) > 30);
+    CHECK(count_colour(shot, r - 320, t, r, t + 110, kOld) > 30);
+    CHECK(count_colour(shot, r - 320, t, r, t + 110, kNew) > 30);
   }
   // Each set alone (labels hidden): its colour runs along its own boxes' projected edges, the
   // other set's colour does not; NEW solid (nearly all samples inked), OLD dashed (7 px on, 5 off).
@@ -278,4 +278,61 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
   }
   CHECK(checked_old >= 2);
   CHECK(checked_new >= 2);
+}
+
+TEST_CASE("e2e compare: the KITTI sample's two detectors, NEW's boxes on its objects",
+          "[e2e][view][compare][kitti]") {
+  NEEDLE_KITTI_OR_SKIP(kitti);
+  if (!needle::test::have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_compare_kitti");
+  const std::string needle = sh_quoted(needle::test::needle_binary());
+  // Frustum PointNets (2018) as OLD, Point-GNN (2020) as NEW (SOURCES.md).
+  const std::string sets = "frustum_pointnets_v1,point_gnn";
+  std::string rank_out;
+  REQUIRE(needle::test::run_command(
+              needle + " rank " + sh_quoted(kitti) + " --compare " + sets + " --format json 2>/dev/null",
+              &rank_out) == 0);
+  const json ranked = json::parse(rank_out);
+  std::string top_regression;
+  for (const json& f : ranked.at("frames"))
+    if (f.at("findings").at(0).at("kind") != "invalid_data") {
+      top_regression = f.at("frame");
+      break;
+    }
+  REQUIRE(!top_regression.empty());
+  needle::test::write_file(tmp / "script.txt",
+                           "first-label-error\nwait-loaded\ntoggle labels\ntoggle predictions "
+                           "frustum_pointnets_v1\nscreenshot new_only.png\nquit\n");
+  const needle::test::ViewRun run = needle::test::run_view(
+      sh_quoted(kitti) + " --compare " + sets + " --size 1600x900 --script " +
+          sh_quoted(tmp / "script.txt"),
+      tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  REQUIRE(run.layouts.size() == 1);
+  const json& lay = run.layouts[0];
+  CHECK(lay.at("frame") == top_regression);
+  CHECK(lay.at("rank_method") == "compare");
+  CHECK(lay.at("compare").at("ready") == true);
+
+  const needle::DatasetIndex ds =
+      needle::scan_dataset(kitti, needle::default_prediction_sets(kitti));
+  const auto fi = ds.find(top_regression);
+  REQUIRE(fi);
+  REQUIRE(ds.pred_sets[1].name == "point_gnn");  // sets sorted by name
+  const needle::FrameAnnotations ann = needle::load_annotations(ds, *fi, false);
+  const auto p2 = needle::test::ref_geom::read_calib_row(ds.frames[*fi].calib, "P2:");
+  REQUIRE(p2);
+  const needle::Image shot = needle::load_image(tmp / "new_only.png");
+  int checked = 0;
+  for (const needle::Object& o : ann.preds[1].objects) {
+    if (!o.has_3d()) continue;
+    const auto samples = edge_samples(o, *p2, lay);
+    if (samples.size() < 30) continue;
+    INFO("point_gnn " << o.type << " at z=" << o.loc_cam.z);
+    CHECK(hit_fraction(shot, samples, kNew) > 0.8);
+    CHECK(hit_fraction(shot, samples, kOld) < 0.05);
+    ++checked;
+  }
+  CHECK(checked >= 2);
 }
