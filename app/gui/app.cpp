@@ -476,7 +476,7 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.top_finding_kind = findings.empty() ? "" : findings.front().kind;
   const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
   ui.layout.rank_method = rank ? rank->method_name : "";
-  ui.layout.compare = compare_layout_json(state_);
+  if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
 }
 
 // [SECTION] uploads

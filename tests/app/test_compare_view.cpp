@@ -3,6 +3,11 @@
 // compare commands. Frames are built by hand; expected values are worked out in the comments.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
 #include "gui/model/actions.h"
 #include "gui/model/commands.h"
 #include "gui/model/compare_view.h"
@@ -336,4 +341,28 @@ TEST_CASE("compare_labels: the confidence change is on the sets' calibrated scal
   const ConfidenceMap m = fit_set_confidence({a}, 0);
   CHECK(m(20.0) == Approx(0.5));
   CHECK(m(10.0) == Approx(0.5 / 3.0));
+}
+
+// Not run by default: what the compare summary adds to a compare ranking (bench/RESULTS.md,
+// issue 10). NEEDLE_BENCH_DATASET=DIR NEEDLE_BENCH_COMPARE=OLD,NEW needle_app_tests "[.bench]"
+TEST_CASE("bench: build_compare_summary after a compare ranking", "[.bench][compare_view]") {
+  const char* dir = std::getenv("NEEDLE_BENCH_DATASET");
+  const char* sets = std::getenv("NEEDLE_BENCH_COMPARE");
+  if (!dir || !sets) return;
+  const DatasetIndex ds = scan_dataset(dir, default_prediction_sets(dir));
+  PipelineOptions opt;
+  opt.compare = sets;
+  opt.threads = 2;  // the viewer's ranking job default (RankingJob::kDefaultThreads)
+  const PipelineResult res = run_pipeline(ds, opt);
+  REQUIRE(res.status == PipelineStatus::Ok);
+  std::vector<double> secs;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const CompareSummary c = build_compare_summary(res, 2);
+    secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    CHECK(c.events.size() == ds.frames.size());
+  }
+  std::sort(secs.begin(), secs.end());
+  std::printf("frames %zu, pipeline %.3f s, compare summary median %.3f s (min %.3f, max %.3f)\n",
+              ds.frames.size(), res.seconds, secs[2], secs[0], secs[4]);
 }
