@@ -174,6 +174,12 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
       "toggle predictions sim_b\n"
       "toggle predictions sim_a\n"
       "screenshot new_only.png\n"
+      "rank compare sim_b,sim_a\n"
+      "wait-loaded\n"
+      "screenshot swapped.png\n"
+      "rank compare off\n"
+      "wait-loaded\n"
+      "screenshot off.png\n"
       "quit\n";
   needle::test::write_file(tmp / "script.txt", script);
   const needle::test::ViewRun run = needle::test::run_view(
@@ -182,7 +188,7 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
       tmp);
   INFO(run.output);
   REQUIRE(run.code == 0);
-  REQUIRE(run.layouts.size() == 4);
+  REQUIRE(run.layouts.size() == 6);
 
   // 1. The top regression is open, its top finding selected.
   const json& top = run.layouts[0];
@@ -278,6 +284,18 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
   }
   CHECK(checked_old >= 2);
   CHECK(checked_new >= 2);
+
+  // 5. The sets picked at run time (`rank compare`, as Go > Compare sets and the window's
+  // pickers): swapped, the summary is rebuilt for them; off, compare mode ends.
+  const json& swapped = run.layouts[4];
+  CHECK(swapped.at("rank_method") == "compare");
+  CHECK(swapped.at("compare").at("old") == "sim_b");
+  CHECK(swapped.at("compare").at("ready") == true);
+  CHECK(swapped.at("compare").at("legend")[0].at("text") == "OLD sim_b");
+  CHECK(swapped.at("compare").at("filter").at("active") == false);
+  const json& off = run.layouts[5];
+  CHECK(off.at("rank_method") == "needle");
+  CHECK_FALSE(off.contains("compare"));
 }
 
 TEST_CASE("e2e compare: the KITTI sample's two detectors, NEW's boxes on its objects",

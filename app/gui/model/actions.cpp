@@ -40,6 +40,8 @@ bool open_dataset(AppState& s, const std::filesystem::path& root,
     s.display.show_pred.assign(s.session->set_names.size(), 1);
     s.display.min_score.assign(s.session->set_names.size(), 0.0f);
     s.filter = {};
+    s.compare.filter = {};  // the compare panel stays open; its rows and pickers are new
+    s.compare.selected_row = s.compare.pick_old = s.compare.pick_new = -1;
     s.rank_cursor = -1;
     s.frame = 0;
     s.status_message.clear();
@@ -146,6 +148,8 @@ void set_rank_options(AppState& s, const PipelineOptions& opt) {
       std::make_unique<RankingJob>(s.session->index, s.session->set_names, s.rank_options);
   s.rank_cursor = -1;
   s.filter = {};
+  s.compare.filter = {};  // its rows change with the ranking
+  s.compare.selected_row = -1;
   s.selection = {};
   s.pending_finding = -1;
   update_prefetch(s);
