@@ -62,6 +62,10 @@ void draw_set_pickers(AppState& s) {
   const auto& sets = s.session->set_names;
   CompareViewState& cv = s.compare;
   const CompareSets now = compare_sets(s);
+  if (cv.picks_for != s.rank_options.compare) {  // sets changed elsewhere (menu, script)
+    cv.picks_for = s.rank_options.compare;
+    cv.pick_old = cv.pick_new = -1;
+  }
   if (cv.pick_old < 0) cv.pick_old = now.active() ? now.old_set : 0;
   if (cv.pick_new < 0) cv.pick_new = now.active() ? now.new_set : (sets.size() > 1 ? 1 : 0);
   if (sets.size() < 2) {

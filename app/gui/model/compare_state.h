@@ -24,6 +24,7 @@ struct CompareViewState {
   CompareFilter filter;                         // the frame list shows only frames that pass
   int selected_row = -1;                        // the row clicked last (compare_rows order)
   int pick_old = -1, pick_new = -1;  // the panel's set pickers (session set indices, -1: unset)
+  std::string picks_for = "-";  // the compare option the pickers were set from (they follow it)
 };
 
 }  // namespace needle::view
