@@ -79,8 +79,7 @@ ImVec2 to_screen(const ImageViewport& vp, double u, double v) {
 // scores of several prediction sets on one object do not overlap.
 void draw_object(const Painter& pt, const ImageViewport& vp, const Object& o, const Calib* calib,
                  int iw, int ih, Rgb color, bool dashed, bool selected, const DisplaySettings& d,
-                 const std::optional<double>& score, int score_slot = 0,
-                 float width_scale = 1.0f) {
+                 const std::optional<double>& score, int score_slot = 0, float width_scale = 1.0f) {
   const float w = d.camera_line_width * width_scale;
   const ImU32 col = to_imu32(color), halo = to_imu32(kHighlight);
   const bool wire = o.has_3d() && calib && d.camera_boxes != CameraBoxStyle::Box2D;

@@ -17,7 +17,7 @@ namespace needle::view {
 
 namespace {
 
-constexpr ImU32 kWorseText = IM_COL32(255, 110, 100, 255);  // a regression, a lower AP
+constexpr ImU32 kWorseText = IM_COL32(255, 110, 100, 255);   // a regression, a lower AP
 constexpr ImU32 kBetterText = IM_COL32(110, 230, 120, 255);  // a fix, a higher AP
 // AP changes smaller than this (percentage points) are shown uncoloured: the devkit prints two
 // decimals, and a hundredth of a point is no change anyone acts on.
@@ -153,8 +153,8 @@ void draw_summary_table(AppState& s, const CompareSummary& c) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     char label[96];
-    std::snprintf(label, sizeof label, "%s%s##crow%zu", r.difficulty < 0 ? "" : "  ",
-                  r.cls.c_str(), i);
+    std::snprintf(label, sizeof label, "%s%s##crow%zu", r.difficulty < 0 ? "" : "  ", r.cls.c_str(),
+                  i);
     const bool selected = cv.filter.active && cv.selected_row == static_cast<int>(i);
     if (ImGui::Selectable(label, selected, ImGuiSelectableFlags_SpanAllColumns))
       click_compare_row(s, static_cast<int>(i));
@@ -233,7 +233,8 @@ void draw_compare_legend(ImDrawList* dl, float right_x, float top_y, const AppSt
   constexpr float kSample = 34.0f, kPad = 6.0f, kGap = 6.0f;
   const float line_h = ImGui::GetTextLineHeight() + 2.0f;
   float text_w = ImGui::CalcTextSize("labels (class colours)").x;
-  for (const LegendEntry& e : entries) text_w = std::max(text_w, ImGui::CalcTextSize(e.text.c_str()).x);
+  for (const LegendEntry& e : entries)
+    text_w = std::max(text_w, ImGui::CalcTextSize(e.text.c_str()).x);
   const float w = kPad + kSample + kGap + text_w + kPad;
   const float h = kPad * 2.0f + line_h * static_cast<float>(entries.size() + 1);
   const ImVec2 a(right_x - w, top_y), b(right_x, top_y + h);
@@ -296,8 +297,7 @@ void draw_compare_section(AppState& s) {
                     *sd.score, *sd.conf);
     else if (sd.score)
       std::snprintf(score, sizeof score, *sd.score < 10.0 ? "%.2f" : "%.1f", *sd.score);
-    std::snprintf(buf, sizeof buf, "#%d %s%s %.2f %s", sd.pred, sd.cls.c_str(), how, sd.iou,
-                  score);
+    std::snprintf(buf, sizeof buf, "#%d %s%s %.2f %s", sd.pred, sd.cls.c_str(), how, sd.iou, score);
     ImGui::TextUnformatted(buf);
   };
   for (const LabelCompare& r : rows) {

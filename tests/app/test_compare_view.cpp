@@ -132,8 +132,8 @@ PipelineResult compare_run() {
   flip.label = 2;
   fr.findings = {miss, flip};
   r.rank.frames = {fr};
-  r.rank.summary = {{"regressions", 2}, {"regressions:Car", 2}, {"fixes", 3}, {"fixes:Car", 1},
-                    {"fixes:Van", 2}};
+  r.rank.summary = {
+      {"regressions", 2}, {"regressions:Car", 2}, {"fixes", 3}, {"fixes:Car", 1}, {"fixes:Van", 2}};
   return r;
 }
 
@@ -325,7 +325,8 @@ TEST_CASE("compare_labels: the confidence change is on the sets' calibrated scal
           "[compare_view]") {
   // With empty maps c(s) = clamp(s, 0, 1) (confidence.h): label 0 goes from 0.9 to 0.6.
   const ConfidenceMap identity;
-  const std::vector<LabelCompare> rows = compare_labels(compare_frame(), 0, 1, &identity, &identity);
+  const std::vector<LabelCompare> rows =
+      compare_labels(compare_frame(), 0, 1, &identity, &identity);
   REQUIRE(rows[0].conf_change());
   CHECK(*rows[0].conf_change() == Approx(-0.3));
   CHECK_FALSE(rows[1].conf_change());  // NEW has nothing there

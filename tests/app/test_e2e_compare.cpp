@@ -30,9 +30,9 @@ struct Px {
 };
 
 Px pixel(const needle::Image& img, int x, int y) {
-  const std::size_t i =
-      (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) *
-      3;
+  const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) +
+                         static_cast<std::size_t>(x)) *
+                        3;
   return {img.rgb[i], img.rgb[i + 1], img.rgb[i + 2]};
 }
 
@@ -139,14 +139,14 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
   const fs::path tmp = needle::test::temp_dir("e2e_compare");
   const fs::path demo = tmp / "demo";
   const std::string needle = sh_quoted(needle::test::needle_binary());
-  REQUIRE(needle::test::run_command(needle + " demo " + sh_quoted(demo) + " --frames 40 >/dev/null 2>&1") ==
-          0);
+  REQUIRE(needle::test::run_command(needle + " demo " + sh_quoted(demo) +
+                                    " --frames 40 >/dev/null 2>&1") == 0);
 
   // The engine's compare ranking, from the CLI.
   std::string rank_out;
-  REQUIRE(needle::test::run_command(
-              needle + " rank " + sh_quoted(demo) + " --compare sim_a,sim_b --format json 2>/dev/null",
-              &rank_out) == 0);
+  REQUIRE(needle::test::run_command(needle + " rank " + sh_quoted(demo) +
+                                        " --compare sim_a,sim_b --format json 2>/dev/null",
+                                    &rank_out) == 0);
   const json ranked = json::parse(rank_out);
   std::string top_regression;
   for (const json& f : ranked.at("frames"))
@@ -182,10 +182,10 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
       "screenshot off.png\n"
       "quit\n";
   needle::test::write_file(tmp / "script.txt", script);
-  const needle::test::ViewRun run = needle::test::run_view(
-      sh_quoted(demo) + " --compare sim_a,sim_b --size 1600x900 --script " +
-          sh_quoted(tmp / "script.txt"),
-      tmp);
+  const needle::test::ViewRun run =
+      needle::test::run_view(sh_quoted(demo) + " --compare sim_a,sim_b --size 1600x900 --script " +
+                                 sh_quoted(tmp / "script.txt"),
+                             tmp);
   INFO(run.output);
   REQUIRE(run.code == 0);
   REQUIRE(run.layouts.size() == 6);
@@ -223,8 +223,7 @@ TEST_CASE("e2e compare: top regression, a summary row filters the list, styles a
   CHECK(flt.at("active") == true);
   CHECK(flt.at("class") == "Car");
   CHECK(flt.at("difficulty") == 0);
-  const needle::DatasetIndex ds =
-      needle::scan_dataset(demo, needle::default_prediction_sets(demo));
+  const needle::DatasetIndex ds = needle::scan_dataset(demo, needle::default_prediction_sets(demo));
   std::vector<std::string> expected;  // frames with a Car regression on an easy label, rank order
   for (const json& f : ranked.at("frames")) {
     const auto fi = ds.find(f.at("frame").get<std::string>());
@@ -307,9 +306,9 @@ TEST_CASE("e2e compare: the KITTI sample's two detectors, NEW's boxes on its obj
   // Frustum PointNets (2018) as OLD, Point-GNN (2020) as NEW (SOURCES.md).
   const std::string sets = "frustum_pointnets_v1,point_gnn";
   std::string rank_out;
-  REQUIRE(needle::test::run_command(
-              needle + " rank " + sh_quoted(kitti) + " --compare " + sets + " --format json 2>/dev/null",
-              &rank_out) == 0);
+  REQUIRE(needle::test::run_command(needle + " rank " + sh_quoted(kitti) + " --compare " + sets +
+                                        " --format json 2>/dev/null",
+                                    &rank_out) == 0);
   const json ranked = json::parse(rank_out);
   std::string top_regression;
   for (const json& f : ranked.at("frames"))
@@ -321,10 +320,10 @@ TEST_CASE("e2e compare: the KITTI sample's two detectors, NEW's boxes on its obj
   needle::test::write_file(tmp / "script.txt",
                            "first-label-error\nwait-loaded\ntoggle labels\ntoggle predictions "
                            "frustum_pointnets_v1\nscreenshot new_only.png\nquit\n");
-  const needle::test::ViewRun run = needle::test::run_view(
-      sh_quoted(kitti) + " --compare " + sets + " --size 1600x900 --script " +
-          sh_quoted(tmp / "script.txt"),
-      tmp);
+  const needle::test::ViewRun run =
+      needle::test::run_view(sh_quoted(kitti) + " --compare " + sets +
+                                 " --size 1600x900 --script " + sh_quoted(tmp / "script.txt"),
+                             tmp);
   INFO(run.output);
   REQUIRE(run.code == 0);
   REQUIRE(run.layouts.size() == 1);

@@ -113,7 +113,7 @@ struct AppState {
 
   ListOrder order = ListOrder::Rank;
   ListFilter filter;
-  CompareViewState compare;  // compare panel and its frame-list filter (compare_view.h)
+  CompareViewState compare;            // compare panel and its frame-list filter (compare_view.h)
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
 
   bool show_help = false;

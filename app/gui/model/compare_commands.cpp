@@ -41,11 +41,12 @@ void add_compare_commands(std::vector<Command>& t) {
                .menu_label = "Compare panel",
                .applies = has_session,
                .checked = [](const AppState& s) { return s.compare.show_panel; },
-               .run = [](CommandHost& h, const P&) {
-                 bool& shown = h.state().compare.show_panel;
-                 shown = !shown;
-                 return R{};
-               }});
+               .run =
+                   [](CommandHost& h, const P&) {
+                     bool& shown = h.state().compare.show_panel;
+                     shown = !shown;
+                     return R{};
+                   }});
   t.push_back({.id = "compare.row",
                .script = "compare row",
                .params = {{"N", ParamKind::Index}},

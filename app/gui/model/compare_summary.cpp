@@ -132,10 +132,10 @@ std::vector<LabelCompare> compare_labels(const FrameAnnotations& ann, std::size_
     // The compare ranking's rules: OLD detected it and NEW sees nothing there or another class.
     const bool regressed = o.detects() && (n.pred < 0 || class_flip(n));
     const bool fixed = n.detects() && (o.pred < 0 || class_flip(o));
-    row.outcome = regressed                        ? LabelOutcome::Regressed
-                  : fixed                          ? LabelOutcome::Fixed
-                  : o.detects() || n.detects()     ? LabelOutcome::Kept
-                                                   : LabelOutcome::Missed;
+    row.outcome = regressed                    ? LabelOutcome::Regressed
+                  : fixed                      ? LabelOutcome::Fixed
+                  : o.detects() || n.detects() ? LabelOutcome::Kept
+                                               : LabelOutcome::Missed;
     out.push_back(std::move(row));
   }
   return out;
@@ -203,7 +203,8 @@ CompareSummary build_compare_summary(const PipelineResult& res, unsigned threads
 
 std::vector<CompareRow> compare_rows(const CompareSummary& c, EvalMetric metric) {
   std::vector<std::string> classes;
-  for (int k = 0; k < kEvalClasses; ++k) classes.push_back(eval_class_name(static_cast<EvalClass>(k)));
+  for (int k = 0; k < kEvalClasses; ++k)
+    classes.push_back(eval_class_name(static_cast<EvalClass>(k)));
   std::set<std::string> others;
   for (const auto* m : {&c.regressions, &c.fixes})
     for (const auto& [cls, n] : *m)

@@ -33,11 +33,11 @@ namespace needle::view {
 
 // How one prediction set saw one label.
 struct LabelSide {
-  int pred = -1;            // index into the set's objects, -1 = nothing there
-  std::string cls;          // the prediction's class ("" when none)
-  bool compatible = false;  // a compatible class (same or neighbour), paired with the label
-  bool paired = false;      // paired by the matcher (else only overlapping: "seen")
-  double iou = -1;          // BEV IoU when both have a 3D box, else 2D IoU; -1 when none
+  int pred = -1;                // index into the set's objects, -1 = nothing there
+  std::string cls;              // the prediction's class ("" when none)
+  bool compatible = false;      // a compatible class (same or neighbour), paired with the label
+  bool paired = false;          // paired by the matcher (else only overlapping: "seen")
+  double iou = -1;              // BEV IoU when both have a 3D box, else 2D IoU; -1 when none
   std::optional<double> score;  // the prediction's raw score
   std::optional<double> conf;   // its calibrated confidence, when the set's map is known
   bool detects() const { return pred >= 0 && compatible; }
@@ -85,8 +85,8 @@ struct CompareEvent {
 
 struct CompareSummary {
   std::string old_name, new_name;
-  int old_set = -1, new_set = -1;  // indices into the pipeline's (= the session's) sets
-  std::size_t frames_compared = 0;  // labelled frames both sets predicted
+  int old_set = -1, new_set = -1;            // indices into the pipeline's (= the session's) sets
+  std::size_t frames_compared = 0;           // labelled frames both sets predicted
   std::optional<EvalReport> ap_old, ap_new;  // nullopt: no frame to evaluate
   ConfidenceMap conf_old, conf_new;          // fit_set_confidence of each set
   std::map<std::string, long> regressions, fixes;  // per class, the engine's counts
@@ -106,7 +106,7 @@ const char* compare_list_name(CompareList l);  // "regressions" | "fixes"
 // for one metric and its regressions and fixes.
 struct CompareRow {
   std::string cls;
-  int difficulty = -1;  // -1: the class's total row
+  int difficulty = -1;                   // -1: the class's total row
   std::optional<double> ap_old, ap_new;  // R40, percent; nullopt: not evaluated
   std::optional<double> delta() const {
     if (!ap_old || !ap_new) return std::nullopt;
