@@ -55,18 +55,6 @@ double softmin(const std::vector<double>& s, double t) {
 
 namespace detail {
 
-namespace {
-
-Finding base_finding(const char* kind, const FrameAnnotations& ann, const std::string& set) {
-  Finding f;
-  f.kind = kind;
-  f.frame = ann.id;
-  f.prediction_set = set;
-  return f;
-}
-
-}  // namespace
-
 RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt) {
   const auto& frames = *md.frames;
   std::vector<std::vector<Finding>> per_frame(frames.size());
@@ -111,13 +99,12 @@ RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt) {
           if (!L.has_3d() || L.is_dontcare()) continue;
           const int j = pred_of_label[i];
           if (j < 0) {
-            Finding fd = base_finding(kind::kUnmatchedLabel, ann, md.set_names[s]);
-            fd.label = static_cast<int>(i);
-            fd.cls = L.type;
-            fd.score = 0.5;
-            fd.reason =
+            Finding fd = make_finding(
+                kind::kUnmatchedLabel, ann.id, 0.5,
                 fmt("%s label at %.1f m is not matched by %s at BEV IoU 0.5 (possibly spurious)",
-                    L.type.c_str(), range_of(L), md.set_names[s].c_str());
+                    L.type.c_str(), range_of(L), md.set_names[s].c_str()));
+            for_label(fd, static_cast<int>(i), L.type);
+            fd.prediction_set = md.set_names[s];
             out.push_back(std::move(fd));
             continue;
           }
@@ -128,30 +115,24 @@ RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt) {
           const double iou = std::max(0.0f, m.at(i, ju).iou_bev);
           const double mc = baseline::mistakenness_class(c, differ);
           const double ml = baseline::mistakenness_loc(c, iou);
-          Finding fd = base_finding(differ ? kind::kClassMismatch : kind::kPoorOverlap, ann,
-                                    md.set_names[s]);
-          fd.label = static_cast<int>(i);
-          fd.prediction = j;
-          fd.cls = L.type;
-          fd.predicted_class = P.type;
-          fd.confidence = c;
+          Finding fd = make_finding(
+              differ ? kind::kClassMismatch : kind::kPoorOverlap, ann.id, std::max(mc, ml),
+              fmt("mistakenness class %.2f, localisation %.2f (%s %.2f, BEV IoU %.2f)", mc, ml,
+                  P.type.c_str(), c, iou));
+          for_label(fd, static_cast<int>(i), L.type);
+          for_prediction(fd, md.set_names[s], j, P.type, c);
           set_ious(fd, m.at(i, ju));
-          fd.score = std::max(mc, ml);
-          fd.reason = fmt("mistakenness class %.2f, localisation %.2f (%s %.2f, BEV IoU %.2f)", mc,
-                          ml, P.type.c_str(), c, iou);
           out.push_back(std::move(fd));
         }
         for (std::size_t j : order) {
           const double c = sf.conf[j];
           if (label_of_pred[j] >= 0 || !(c > 0.95)) continue;
-          Finding fd = base_finding(kind::kUnmatchedPrediction, ann, md.set_names[s]);
-          fd.prediction = static_cast<int>(j);
+          Finding fd = make_finding(kind::kUnmatchedPrediction, ann.id, (c + 1) / 2,
+                                    fmt("%s %.2f at %.1f m is not matched by a label (possibly "
+                                        "missing)",
+                                        preds[j].type.c_str(), c, range_of(preds[j])));
           fd.cls = preds[j].type;
-          fd.predicted_class = preds[j].type;
-          fd.confidence = c;
-          fd.score = (c + 1) / 2;
-          fd.reason = fmt("%s %.2f at %.1f m is not matched by a label (possibly missing)",
-                          preds[j].type.c_str(), c, range_of(preds[j]));
+          for_prediction(fd, md.set_names[s], static_cast<int>(j), preds[j].type, c);
           out.push_back(std::move(fd));
         }
       }
@@ -228,16 +209,13 @@ RankResult rank_objectlab(const MatchedDataset& md, const RankOptions& opt) {
           const double q = bi < 0 ? min_sim[s] * (1 - p) : best;
           over.push_back(q);
           if (1 - q >= opt.min_finding_score) {
-            Finding fd = base_finding(kind::kUnmatchedPrediction, ann, md.set_names[s]);
-            fd.prediction = static_cast<int>(j);
-            fd.label = bi;
-            fd.cls = preds[j].type;
-            fd.predicted_class = preds[j].type;
-            fd.confidence = p;
+            Finding fd = make_finding(kind::kUnmatchedPrediction, ann.id, 1 - q,
+                                      fmt("overlooked score %.3f: %s %.2f at %.1f m", q,
+                                          preds[j].type.c_str(), p, range_of(preds[j])));
+            // The nearest label (if any) is kept for the IoUs, the class is the prediction's.
+            for_label(fd, bi, preds[j].type);
+            for_prediction(fd, md.set_names[s], static_cast<int>(j), preds[j].type, p);
             if (bi >= 0) set_ious(fd, m.at(static_cast<std::size_t>(bi), j));
-            fd.score = 1 - q;
-            fd.reason = fmt("overlooked score %.3f: %s %.2f at %.1f m", q, preds[j].type.c_str(), p,
-                            range_of(preds[j]));
             out.push_back(std::move(fd));
           }
         }
@@ -266,17 +244,14 @@ RankResult rank_objectlab(const MatchedDataset& md, const RankOptions& opt) {
           swap.push_back(qs);
           auto emit = [&](const char* k, double q, int j, const char* what) {
             if (1 - q < opt.min_finding_score) return;
-            Finding fd = base_finding(k, ann, md.set_names[s]);
-            fd.label = static_cast<int>(i);
-            fd.prediction = j;
-            fd.cls = L.type;
             const std::size_t ju = static_cast<std::size_t>(j);
-            fd.predicted_class = preds[ju].type;
-            fd.confidence = sf.conf[ju];
+            Finding fd =
+                make_finding(k, ann.id, 1 - q,
+                             fmt("%s score %.3f: %s label vs %s %.2f", what, q, L.type.c_str(),
+                                 preds[ju].type.c_str(), static_cast<double>(sf.conf[ju])));
+            for_label(fd, static_cast<int>(i), L.type);
+            for_prediction(fd, md.set_names[s], j, preds[ju].type, sf.conf[ju]);
             set_ious(fd, m.at(i, ju));
-            fd.score = 1 - q;
-            fd.reason = fmt("%s score %.3f: %s label vs %s %.2f", what, q, L.type.c_str(),
-                            preds[ju].type.c_str(), static_cast<double>(sf.conf[ju]));
             out.push_back(std::move(fd));
           };
           if (js >= 0) emit(kind::kPoorOverlap, qb, js, "badly located");
