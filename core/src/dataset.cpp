@@ -22,6 +22,7 @@
 
 #include "needle/error.h"
 #include "needle/kitti_io.h"
+#include "needle/media_rules.h"
 #include "needle/scan_io.h"
 
 namespace needle {
@@ -67,17 +68,7 @@ bool FrameAnnotations::valid() const {
 }
 
 const char* pred_status_name(PredStatus s) {
-  switch (s) {
-    case PredStatus::Missing:
-      return "missing";
-    case PredStatus::Empty:
-      return "empty";
-    case PredStatus::Present:
-      return "present";
-    case PredStatus::Invalid:
-      return "invalid";
-  }
-  return "?";
+  return enum_to_name(kPredStatusTable, s, "?");
 }
 
 // ============================================================================================
@@ -429,7 +420,7 @@ void quick_check_velodyne(const fs::path& p, std::vector<Problem>& out) {
   const auto size = fs::file_size(p, ec);
   if (ec) {
     out.push_back(media_problem(p, "velodyne", "", "cannot read file size: " + ec.message()));
-  } else if (size == 0 || size % 16 != 0) {
+  } else if (!media::velodyne_size_ok(size)) {
     out.push_back(media_problem(p, "velodyne", "size",
                                 "size " + std::to_string(size) +
                                     " bytes is not a non-zero multiple of 16 (x,y,z,r float32)"));
@@ -445,29 +436,28 @@ void quick_check_image(const fs::path& p, std::vector<Problem>& out) {
   }
   std::error_code ec;
   const auto size = fs::file_size(p, ec);
-  if (ec || size < 16) {
+  if (ec || size < media::kMinImageFileBytes) {
     out.push_back(media_problem(p, "image", "size", "file too small to be an image"));
     return;
   }
   std::array<unsigned char, 33> head{};
   in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  static constexpr std::array<unsigned char, 8> kSignature = {0x89, 'P',  'N',  'G',
-                                                              '\r', '\n', 0x1a, '\n'};
-  if (std::equal(kSignature.begin(), kSignature.end(), head.begin())) {
-    if (size < 45 || be32(&head[8]) != 13 ||
+  const auto& sig = media::kPngSignature;
+  if (std::equal(sig.begin(), sig.end(), head.begin())) {
+    if (size < media::kMinPngBytes || be32(&head[8]) != media::kPngIhdrLength ||
         std::string(reinterpret_cast<const char*>(&head[12]), 4) != "IHDR" ||
         be32(&head[16]) == 0 || be32(&head[20]) == 0) {
       out.push_back(media_problem(p, "image", "IHDR", "PNG header (IHDR) missing or invalid"));
       return;
     }
     std::uint64_t off = 8;
-    while (off + 12 <= size) {
+    while (off + media::kPngChunkOverhead <= size) {
       std::array<unsigned char, 8> chunk{};
       in.seekg(static_cast<std::streamoff>(off));
       if (!in.read(reinterpret_cast<char*>(chunk.data()), 8)) break;
       const std::uint64_t len = be32(chunk.data());
       const std::string type(reinterpret_cast<const char*>(&chunk[4]), 4);
-      off += 12 + len;
+      off += media::kPngChunkOverhead + len;
       if (off > size) break;
       if (type == "IEND") {
         if (off != size)
@@ -479,11 +469,11 @@ void quick_check_image(const fs::path& p, std::vector<Problem>& out) {
                                 "PNG is truncated or its chunk chain is broken (no IEND)"));
     return;
   }
-  if (head[0] == 0xFF && head[1] == 0xD8) {
+  if (head[0] == media::kJpegStart[0] && head[1] == media::kJpegStart[1]) {  // SOI
     std::array<unsigned char, 2> tail{};
     in.seekg(static_cast<std::streamoff>(size - 2));
     in.read(reinterpret_cast<char*>(tail.data()), 2);
-    if (tail[0] != 0xFF || tail[1] != 0xD9)
+    if (tail != media::kJpegEnd)
       out.push_back(media_problem(p, "image", "data", "JPEG is truncated (no EOI marker)"));
     return;
   }

@@ -35,6 +35,7 @@
 #include <stb/stb_image_write.h>
 
 #include "needle/error.h"
+#include "needle/media_rules.h"
 
 namespace needle {
 
@@ -370,7 +371,7 @@ Calib parse_calib(std::string_view text, const std::string& file) {
 PointCloud parse_velodyne(std::string_view bytes, const std::string& file) {
   if (bytes.empty())
     fail("velodyne", file, 0, "", "empty file (expected float32 x,y,z,reflectance points)");
-  if (bytes.size() % 16 != 0)
+  if (bytes.size() % media::kVelodynePointBytes != 0)
     fail("velodyne", file, 0, "size",
          "expected a multiple of 16 bytes (float32 x,y,z,reflectance), got " +
              std::to_string(bytes.size()) + " bytes");
@@ -398,10 +399,8 @@ PointCloud parse_velodyne(std::string_view bytes, const std::string& file) {
 // ============================================================================================
 namespace {
 
-// Sanity limits: KITTI images are ~1242x375; anything beyond these is corrupt or not a camera
-// frame, and decoding it could allocate gigabytes.
-constexpr int kMaxImageSide = 16384;
-constexpr long long kMaxImagePixels = 40'000'000;
+using media::kMaxImagePixels;  // size limits: see media_rules.h
+using media::kMaxImageSide;
 
 // stb's failure reason as printable text. stb writes the type of an unknown PNG chunk into a
 // static buffer ("XXXX PNG chunk not known", shared between threads): those 4 bytes can be any
@@ -434,7 +433,7 @@ void check_png_chunk_lengths(std::string_view bytes, const std::string& file) {
            "PNG chunk " + quote(type) + " at byte " + std::to_string(off) + " claims " +
                std::to_string(len) + " bytes, only " + std::to_string(left) +
                " remain (corrupt or truncated)");
-    off += 12 + static_cast<std::size_t>(len);
+    off += media::kPngChunkOverhead + static_cast<std::size_t>(len);
     if (type == "IEND") break;
   }
 }
@@ -445,9 +444,8 @@ std::array<int, 2> checked_info(std::string_view bytes, const std::string& file)
     fail("image", file, 0, "", "file too large for an image");
   // Only PNG and JPEG reach stb: its other decoders (TGA above all) accept almost any bytes, so a
   // PNG with a damaged signature could otherwise "decode" as garbage.
-  const bool png =
-      bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8);
-  const bool jpeg = bytes.size() >= 3 && bytes.substr(0, 3) == std::string_view("\xFF\xD8\xFF", 3);
+  const bool png = media::has_png_signature(bytes);
+  const bool jpeg = media::has_jpeg_signature(bytes);
   if (!png && !jpeg)
     fail("image", file, 0, "header",
          "expected a PNG or JPEG image, got the signature " + quote(bytes.substr(0, 8)));
@@ -457,8 +455,7 @@ std::array<int, 2> checked_info(std::string_view bytes, const std::string& file)
     fail("image", file, 0, "header",
          "expected a PNG or JPEG image: " + stb_reason("unknown format"));
   }
-  if (w <= 0 || h <= 0 || w > kMaxImageSide || h > kMaxImageSide ||
-      static_cast<long long>(w) * h > kMaxImagePixels)
+  if (!media::image_size_ok(w, h))
     fail("image", file, 0, "size",
          "expected a size of at most " + std::to_string(kMaxImageSide) + " a side and " +
              std::to_string(kMaxImagePixels) + " pixels, got " + std::to_string(w) + "x" +

@@ -107,96 +107,105 @@ double containment(const PairGeometry& g, const Object& a, const Object& b, doub
 
 }  // namespace
 
-FrameMatch match_frame(const std::vector<Object>& labels, const std::vector<Object>& preds,
-                       const std::vector<double>& order_scores, const MatchConfig& cfg) {
-  FrameMatch m;
-  m.n_labels = labels.size();
-  m.n_preds = preds.size();
-  m.label_pair.assign(labels.size(), -1);
-  m.pred_pair.assign(preds.size(), -1);
-  m.pred_fate.assign(preds.size(), PredFate::Unmatched);
-  m.geo.resize(labels.size() * preds.size());
-  {
+namespace {
+
+// One frame's association in progress: the passes below fill `m` in turn.
+struct Matcher {
+  const std::vector<Object>& labels;
+  const std::vector<Object>& preds;
+  const MatchConfig& cfg;
+  FrameMatch& m;
+  std::vector<std::size_t> order;  // predictions, descending score, ties by index
+
+  void add_pair(std::size_t i, std::size_t j, PairKind kind, bool displaced) {
+    m.label_pair[i] = static_cast<int>(m.pairs.size());
+    m.pred_pair[j] = static_cast<int>(m.pairs.size());
+    m.pred_fate[j] = PredFate::Paired;
+    m.pairs.push_back({static_cast<int>(i), static_cast<int>(j), kind, displaced, m.at(i, j)});
+  }
+  bool label_free(std::size_t i) const { return !labels[i].is_dontcare() && m.label_pair[i] < 0; }
+
+  // Every (label, prediction) geometry; DontCare labels are regions, not objects.
+  void measure() {
     std::vector<Prep> pp(preds.size());
     for (std::size_t j = 0; j < preds.size(); ++j) pp[j] = prepare(preds[j]);
     for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (labels[i].is_dontcare()) continue;  // DontCare labels are regions, not objects
+      if (labels[i].is_dontcare()) continue;
       const Prep pl = prepare(labels[i]);
       for (std::size_t j = 0; j < preds.size(); ++j)
         m.geo[i * preds.size() + j] = geometry(labels[i], pl, preds[j], pp[j]);
     }
   }
 
-  // Predictions in descending score order; ties by index (stable).
-  std::vector<std::size_t> order(preds.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  auto score_of = [&](std::size_t j) {
-    if (j < order_scores.size()) return order_scores[j];
-    return preds[j].score.value_or(0.0);
-  };
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return score_of(a) > score_of(b); });
-
-  auto add_pair = [&](std::size_t i, std::size_t j, PairKind kind, bool displaced) {
-    m.label_pair[i] = static_cast<int>(m.pairs.size());
-    m.pred_pair[j] = static_cast<int>(m.pairs.size());
-    m.pred_fate[j] = PredFate::Paired;
-    m.pairs.push_back({static_cast<int>(i), static_cast<int>(j), kind, displaced, m.at(i, j)});
-  };
-  auto label_free = [&](std::size_t i) { return !labels[i].is_dontcare() && m.label_pair[i] < 0; };
+  void sort_by_score(const std::vector<double>& order_scores) {
+    order.resize(preds.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    auto score_of = [&](std::size_t j) {
+      if (j < order_scores.size()) return order_scores[j];
+      return preds[j].score.value_or(0.0);
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return score_of(a) > score_of(b); });
+  }
 
   // Pass 1: class-aware, greedy by score, per-class minimum overlap.
-  for (std::size_t j : order) {
-    if (preds[j].is_dontcare()) continue;
-    double best = -1;
-    std::size_t best_i = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (!label_free(i) || !compatible_classes(labels[i].cls, preds[j].cls)) continue;
-      const double ov = match_overlap(m.at(i, j), cfg.space);
-      if (ov >= cfg.min_overlap_for(labels[i].cls) && ov > 0 && ov > best) {
-        best = ov;
-        best_i = i;
+  void pair_class_aware() {
+    for (std::size_t j : order) {
+      if (preds[j].is_dontcare()) continue;
+      double best = -1;
+      std::size_t best_i = 0;
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (!label_free(i) || !compatible_classes(labels[i].cls, preds[j].cls)) continue;
+        const double ov = match_overlap(m.at(i, j), cfg.space);
+        if (ov >= cfg.min_overlap_for(labels[i].cls) && ov > 0 && ov > best) {
+          best = ov;
+          best_i = i;
+        }
       }
+      if (best >= 0) add_pair(best_i, j, PairKind::Matched, false);
     }
-    if (best >= 0) add_pair(best_i, j, PairKind::Matched, false);
   }
 
   // Pass 2: class-agnostic on the leftovers.
-  for (std::size_t j : order) {
-    if (m.pred_fate[j] != PredFate::Unmatched || preds[j].is_dontcare()) continue;
-    double best = -1;
-    std::size_t best_i = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (!label_free(i)) continue;
-      const double ov = match_overlap(m.at(i, j), cfg.space);
-      const bool ok = (ov >= cfg.agnostic_min_overlap && ov > 0) ||
-                      containment(m.at(i, j), labels[i], preds[j],
-                                  cfg.containment_min_area_ratio) >= cfg.agnostic_min_containment;
-      if (ok && ov > best) {
-        best = ov;
-        best_i = i;
+  void pair_class_agnostic() {
+    for (std::size_t j : order) {
+      if (m.pred_fate[j] != PredFate::Unmatched || preds[j].is_dontcare()) continue;
+      double best = -1;
+      std::size_t best_i = 0;
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (!label_free(i)) continue;
+        const double ov = match_overlap(m.at(i, j), cfg.space);
+        const bool ok = (ov >= cfg.agnostic_min_overlap && ov > 0) ||
+                        containment(m.at(i, j), labels[i], preds[j],
+                                    cfg.containment_min_area_ratio) >= cfg.agnostic_min_containment;
+        if (ok && ov > best) {
+          best = ov;
+          best_i = i;
+        }
       }
-    }
-    if (best >= 0) {
-      const bool same = compatible_classes(labels[best_i].cls, preds[j].cls);
-      add_pair(best_i, j, same ? PairKind::Loose : PairKind::ClassMismatch, false);
+      if (best >= 0) {
+        const bool same = compatible_classes(labels[best_i].cls, preds[j].cls);
+        add_pair(best_i, j, same ? PairKind::Loose : PairKind::ClassMismatch, false);
+      }
     }
   }
 
   // Pass 3: DontCare absorption (devkit: 2D overlap over the prediction's own area).
-  for (std::size_t j = 0; j < preds.size(); ++j) {
-    if (m.pred_fate[j] != PredFate::Unmatched || preds[j].box2d.area() <= 0) continue;
-    for (const Object& dc : labels) {
-      if (!dc.is_dontcare() || dc.box2d.area() <= 0) continue;
-      if (overlap_2d_over_a(preds[j].box2d, dc.box2d) >= cfg.dontcare_min_overlap) {
-        m.pred_fate[j] = PredFate::InDontCare;
-        break;
+  void absorb_dontcare() {
+    for (std::size_t j = 0; j < preds.size(); ++j) {
+      if (m.pred_fate[j] != PredFate::Unmatched || preds[j].box2d.area() <= 0) continue;
+      for (const Object& dc : labels) {
+        if (!dc.is_dontcare() || dc.box2d.area() <= 0) continue;
+        if (overlap_2d_over_a(preds[j].box2d, dc.box2d) >= cfg.dontcare_min_overlap) {
+          m.pred_fate[j] = PredFate::InDontCare;
+          break;
+        }
       }
     }
   }
 
   // Pass 4: displaced pairing, closest (relative to the gate) first.
-  if (cfg.displaced_pairing) {
+  void pair_displaced() {
     struct Cand {
       double key;
       std::size_t i, j;
@@ -227,18 +236,41 @@ FrameMatch match_frame(const std::vector<Object>& labels, const std::vector<Obje
 
   // Pass 5: duplicates / alternative hypotheses; and per label its most confident overlapping
   // prediction whatever that prediction's fate.
-  m.label_overlap.assign(labels.size(), -1);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i].is_dontcare()) continue;
-    for (std::size_t j : order) {
-      const PairGeometry& g = m.at(i, j);
-      const bool overlaps = match_overlap(g, cfg.space) >= cfg.duplicate_min_overlap ||
-                            g.containment >= cfg.duplicate_min_containment;
-      if (!overlaps) continue;
-      if (m.label_overlap[i] < 0) m.label_overlap[i] = static_cast<int>(j);
-      if (m.pred_fate[j] == PredFate::Unmatched) m.pred_fate[j] = PredFate::Duplicate;
+  void mark_duplicates() {
+    m.label_overlap.assign(labels.size(), -1);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i].is_dontcare()) continue;
+      for (std::size_t j : order) {
+        const PairGeometry& g = m.at(i, j);
+        const bool overlaps = match_overlap(g, cfg.space) >= cfg.duplicate_min_overlap ||
+                              g.containment >= cfg.duplicate_min_containment;
+        if (!overlaps) continue;
+        if (m.label_overlap[i] < 0) m.label_overlap[i] = static_cast<int>(j);
+        if (m.pred_fate[j] == PredFate::Unmatched) m.pred_fate[j] = PredFate::Duplicate;
+      }
     }
   }
+};
+
+}  // namespace
+
+FrameMatch match_frame(const std::vector<Object>& labels, const std::vector<Object>& preds,
+                       const std::vector<double>& order_scores, const MatchConfig& cfg) {
+  FrameMatch m;
+  m.n_labels = labels.size();
+  m.n_preds = preds.size();
+  m.label_pair.assign(labels.size(), -1);
+  m.pred_pair.assign(preds.size(), -1);
+  m.pred_fate.assign(preds.size(), PredFate::Unmatched);
+  m.geo.resize(labels.size() * preds.size());
+  Matcher mt{labels, preds, cfg, m, {}};
+  mt.measure();
+  mt.sort_by_score(order_scores);
+  mt.pair_class_aware();
+  mt.pair_class_agnostic();
+  mt.absorb_dontcare();
+  if (cfg.displaced_pairing) mt.pair_displaced();
+  mt.mark_duplicates();
   return m;
 }
 

@@ -12,23 +12,11 @@
 namespace needle {
 
 const char* evidence_name(Evidence e) {
-  switch (e) {
-    case Evidence::All:
-      return "all";
-    case Evidence::Lidar:
-      return "lidar";
-    case Evidence::Predictions:
-      return "predictions";
-  }
-  return "all";
+  return enum_to_name(kEvidenceTable, e, "all");
 }
 
 Evidence parse_evidence(const std::string& s) {
-  if (s == "all") return Evidence::All;
-  if (s == "lidar") return Evidence::Lidar;
-  if (s == "predictions") return Evidence::Predictions;
-  throw std::invalid_argument("unknown --evidence '" + s +
-                              "' (expected lidar, predictions or all)");
+  return parse_enum(kEvidenceTable, s, "--evidence");
 }
 
 std::string check_pipeline_options(const PipelineOptions& opt) {

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "needle/iou.h"
 #include "ranking_internal.h"
 #include "needle/angles.h"
 
@@ -163,18 +164,24 @@ constexpr double kBrokenPredictionScore = 0.5;
 constexpr double kWarningScore = 0.3;
 constexpr double kEmptyLabelFileScore = 0.05;
 
+bool near_object(const Object& a, const Object& b) {
+  if (a.has_3d() && b.has_3d())
+    return centre_distance_bev(a, b) <= kNearBaseM + kNearPerRangeM * range_of(a) ||
+           iou_bev(a, b) >= kNearMinIouBev;
+  return a.box2d.area() > 0 && b.box2d.area() > 0 && iou_2d(a.box2d, b.box2d) >= kNearMinIou2d;
+}
+
 void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out) {
   for (const Problem& p : ann.problems) {
-    Finding f;
-    f.kind = kind::kInvalidData;
-    f.frame = ann.id;
     const bool pred_file = p.modality.rfind("pred:", 0) == 0;
-    if (pred_file) f.prediction_set = p.modality.substr(5);
-    f.score = !p.fatal ? kWarningScore : pred_file ? kBrokenPredictionScore : kBrokenFileScore;
+    double score = !p.fatal ? kWarningScore : pred_file ? kBrokenPredictionScore : kBrokenFileScore;
     if (!p.fatal && p.modality == "label" && p.field == kEmptyLabelFileField)
-      f.score = kEmptyLabelFileScore;
-    f.reason = (p.fatal ? "" : "warning: ") +
-               (p.modality.empty() ? std::string() : p.modality + ": ") + p.to_string();
+      score = kEmptyLabelFileScore;
+    Finding f =
+        make_finding(kind::kInvalidData, ann.id, score,
+                     (p.fatal ? "" : "warning: ") +
+                         (p.modality.empty() ? std::string() : p.modality + ": ") + p.to_string());
+    if (pred_file) f.prediction_set = p.modality.substr(5);
     out.push_back(std::move(f));
   }
 }
@@ -236,23 +243,11 @@ double noisy_or(const std::vector<Finding>& findings) {
 // [SECTION] Dispatch
 // ============================================================================================
 RankMethod parse_rank_method(const std::string& s) {
-  if (s == "needle") return RankMethod::Needle;
-  if (s == "mistakenness") return RankMethod::Mistakenness;
-  if (s == "objectlab") return RankMethod::ObjectLab;
-  throw std::invalid_argument("unknown method '" + s +
-                              "' (expected needle, mistakenness or objectlab)");
+  return parse_enum(kRankMethodTable, s, "method");
 }
 
 const char* rank_method_name(RankMethod m) {
-  switch (m) {
-    case RankMethod::Needle:
-      return "needle";
-    case RankMethod::Mistakenness:
-      return "mistakenness";
-    case RankMethod::ObjectLab:
-      return "objectlab";
-  }
-  return "?";
+  return enum_to_name(kRankMethodTable, m, "?");
 }
 
 RankResult rank_frames(const std::vector<FrameAnnotations>& frames,

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "needle/confidence.h"
@@ -66,12 +67,44 @@ inline double range_of(const Object& o) {
   return std::sqrt(o.loc_cam.x * o.loc_cam.x + o.loc_cam.z * o.loc_cam.z);
 }
 
+// Two boxes of one object (two detections, or a detection and a lidar cluster): BEV centres within
+// 1 m + 3% of the range (a detector's centre noise grows with range) or BEV IoU >= 0.1; without
+// 3D boxes, 2D IoU >= 0.5 (the devkit's 2D overlap for pedestrians and cyclists).
+constexpr double kNearBaseM = 1.0, kNearPerRangeM = 0.03, kNearMinIouBev = 0.1;
+constexpr double kNearMinIou2d = 0.5;
+bool near_object(const Object& a, const Object& b);
+
 // Copies the IoUs of a label/prediction pair into a finding; a measure that does not apply (-1)
 // stays null.
 inline void set_ious(Finding& f, const PairGeometry& g) {
   if (g.iou_2d >= 0) f.iou_2d = g.iou_2d;
   if (g.iou_bev >= 0) f.iou_bev = g.iou_bev;
   if (g.iou_3d >= 0) f.iou_3d = g.iou_3d;
+}
+
+// The one way a finding is built: what every finding has (kind, frame, score, reason); the label
+// and the prediction it is about are added by for_label / for_prediction, IoUs by set_ious.
+inline Finding make_finding(std::string kind, std::string frame, double score,
+                            std::string reason = {}) {
+  Finding f;
+  f.kind = std::move(kind);
+  f.frame = std::move(frame);
+  f.score = score;
+  f.reason = std::move(reason);
+  return f;
+}
+// The label the finding is about: its index in the frame and its class.
+inline void for_label(Finding& f, int label, const std::string& cls) {
+  f.label = label;
+  f.cls = cls;
+}
+// The prediction the finding is about: its set, index, class and calibrated confidence.
+inline void for_prediction(Finding& f, const std::string& set, int pred, const std::string& cls,
+                           double confidence) {
+  f.prediction_set = set;
+  f.prediction = pred;
+  f.predicted_class = cls;
+  f.confidence = confidence;
 }
 
 // Short text helpers for reasons.

@@ -199,12 +199,35 @@ bool projection_residual(const LabelModel& lm, const Object& o, const Calib* cal
 // ============================================================================================
 namespace {
 
+// ---- Tuned numbers of the label models --------------------------------------------------------
+// Hand-set with the method (commit 28b2671), kept as they were.
+// Fewest labels of a class for its own size prior (else KITTI's mean size with sd 0.15) and for
+// the alpha model.
+constexpr std::size_t kMinClassLabels = 20, kMinAlphaLabels = 20;
+// Log-size sigma bounds of a class (3%..100%), and the sigma around KITTI's mean size.
+constexpr double kMinSizeSigma = 0.03, kMaxSizeSigma = 1.0, kMeanSizeSigma = 0.15;
+// alpha is checked only where it is defined (|alpha| <= pi, with 0.01 rad of rounding) and the
+// object is not at the camera (range >= 0.5 m: the line-of-sight angle is meaningless there).
+constexpr double kAlphaSlack = 0.01, kMinAlphaRangeM = 0.5;
+// The labels keep alpha consistent when 70% are within 0.05 rad of rotation_y's prediction.
+constexpr double kAlphaCloseRad = 0.05, kAlphaConsistentShare = 0.7;
+// alpha sigma floor (rad), and a residual beyond 6 sigma + 0.03 rad is a gross error.
+constexpr double kMinAlphaSigma = 0.005, kAlphaOutlierSigmas = 6.0, kAlphaOutlierSlack = 0.03;
+// Pinhole fit: labels fully visible (truncation <= 0.05, 3 m ahead at least, 2D box 3 px inside
+// the image); at least 20, at most 6000 (five parameters); 6 iterations, the worst 20% dropped
+// after the third; a focal length outside 50..20000 px is a failed fit.
+constexpr double kPinholeMaxTruncation = 0.05, kPinholeMinDepthM = 3.0;
+constexpr std::size_t kMinPinholeLabels = 20, kMaxPinholeLabels = 6000;
+constexpr int kPinholeIterations = 6, kPinholeDropIteration = 2;
+constexpr double kMinFocalPx = 50, kMaxFocalPx = 20000;
+// Depth floor of a projected corner (m) and the ridge on tx, ty of the normal equations.
+constexpr double kMinCornerDepthM = 0.1, kPinholeRidge = 1e-3;
+
 void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm);
 
-void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  // Class size priors.
+// Size priors of every class (and the image extent the labels reach).
+void fit_size_priors(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
   std::array<std::array<std::vector<double>, 3>, kNumClasses> dims;
-  std::vector<double> alpha_res;
   for (const FrameAnnotations& a : frames) {
     if (!a.has_labels) continue;
     for (const Object& o : a.labels) {
@@ -215,9 +238,6 @@ void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm
       d[2].push_back(std::log(o.h));
       lm.img_w = std::max(lm.img_w, o.box2d.x2 + 1);
       lm.img_h = std::max(lm.img_h, o.box2d.y2 + 1);
-      if (std::abs(o.alpha) <= kPi + 0.01 && range_of(o) >= 0.5)
-        alpha_res.push_back(
-            wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z))));
     }
   }
   for (std::size_t c = 0; c < kNumClasses; ++c) {
@@ -225,52 +245,74 @@ void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm
     auto& d = dims[c];
     p.n = d[0].size();
     std::array<double, 3> lwh{};
-    if (p.n >= 20) {
+    if (p.n >= kMinClassLabels) {
       for (std::size_t k = 0; k < 3; ++k) {
         std::vector<double> tmp = d[k];
         p.mu[k] = median_of(tmp);
-        p.sigma[k] = std::clamp(mad_sigma(d[k], p.mu[k]), 0.03, 1.0);
+        p.sigma[k] = std::clamp(mad_sigma(d[k], p.mu[k]), kMinSizeSigma, kMaxSizeSigma);
       }
       p.ok = true;
     } else if (kitti_mean_size(static_cast<ObjectClass>(c), &lwh)) {
       for (std::size_t k = 0; k < 3; ++k) {
         p.mu[k] = std::log(lwh[k]);
-        p.sigma[k] = 0.15;
+        p.sigma[k] = kMeanSizeSigma;
       }
       p.ok = true;
     }
     if (p.ok) build_size_density(p, d);
   }
+}
 
-  // alpha vs rotation_y: enabled when the labels keep them consistent (KITTI does).
-  if (alpha_res.size() >= 20) {
-    std::size_t close = 0;
-    for (double r : alpha_res)
-      if (std::abs(r) < 0.05) ++close;
-    if (static_cast<double>(close) >= 0.7 * static_cast<double>(alpha_res.size())) {
-      lm.alpha_ok = true;
-      lm.alpha_sigma = std::max(mad_sigma(alpha_res, 0.0), 0.005);
-      std::size_t out = 0;
-      for (double r : alpha_res)
-        if (std::abs(r) > 6 * lm.alpha_sigma + 0.03) ++out;
-      lm.alpha_eps = smoothed_rate(out, alpha_res.size(), 0.01, 10, 0.002, 0.2);
-    }
+// alpha vs rotation_y: enabled when the labels keep them consistent (KITTI does).
+void fit_alpha_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
+  std::vector<double> alpha_res;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.has_labels) continue;
+    for (const Object& o : a.labels)
+      if (!o.is_dontcare() && o.has_3d() && std::abs(o.alpha) <= kPi + kAlphaSlack &&
+          range_of(o) >= kMinAlphaRangeM)
+        alpha_res.push_back(
+            wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z))));
   }
+  if (alpha_res.size() < kMinAlphaLabels) return;
+  std::size_t close = 0;
+  for (double r : alpha_res)
+    if (std::abs(r) < kAlphaCloseRad) ++close;
+  if (static_cast<double>(close) < kAlphaConsistentShare * static_cast<double>(alpha_res.size()))
+    return;
+  lm.alpha_ok = true;
+  lm.alpha_sigma = std::max(mad_sigma(alpha_res, 0.0), kMinAlphaSigma);
+  std::size_t out = 0;
+  for (double r : alpha_res)
+    if (std::abs(r) > kAlphaOutlierSigmas * lm.alpha_sigma + kAlphaOutlierSlack) ++out;
+  lm.alpha_eps = smoothed_rate(out, alpha_res.size(), 0.01, 10, 0.002, 0.2);
+}
 
+// Labels a pinhole can be fitted to: fully visible, well ahead, 2D box inside the image.
+std::vector<const Object*> pinhole_labels(const std::vector<FrameAnnotations>& frames,
+                                          const LabelModel& lm) {
+  std::vector<const Object*> fit_labels;
+  for (const FrameAnnotations& a : frames) {
+    if (!a.has_labels) continue;
+    for (const Object& o : a.labels)
+      if (!o.is_dontcare() && o.has_3d() && o.box2d.area() > 0 &&
+          o.truncated <= kPinholeMaxTruncation && o.loc_cam.z >= kPinholeMinDepthM &&
+          o.box2d.x1 > 2 && o.box2d.y1 > 2 && o.box2d.x2 < lm.img_w - 3 &&
+          o.box2d.y2 < lm.img_h - 3)
+        fit_labels.push_back(&o);
+  }
+  return fit_labels;
+}
+
+void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
+  fit_size_priors(frames, lm);
+  fit_alpha_model(frames, lm);
   // Pinhole camera from the labels themselves: u = f X/Z + cx + tx/Z, v = f Y/Z + cy + ty/Z (the
   // form of a rectified KITTI P2). Each well-visible label gives four equations, one per 2D box
   // edge, through the projected corner that makes that edge; linear least squares in
   // (f, cx, cy, tx, ty), iterated because the extreme corners depend on the camera, and refitted
   // without the worst 20% of labels (label errors, other drives' cameras).
-  std::vector<const Object*> fit_labels;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.has_labels) continue;
-    for (const Object& o : a.labels)
-      if (!o.is_dontcare() && o.has_3d() && o.box2d.area() > 0 && o.truncated <= 0.05 &&
-          o.loc_cam.z >= 3 && o.box2d.x1 > 2 && o.box2d.y1 > 2 && o.box2d.x2 < lm.img_w - 3 &&
-          o.box2d.y2 < lm.img_h - 3)
-        fit_labels.push_back(&o);
-  }
+  std::vector<const Object*> fit_labels = pinhole_labels(frames, lm);
   // Frames with calibration are checked through their own P2; fit a pinhole only for the rest.
   std::size_t labelled = 0, with_calib = 0;
   for (const FrameAnnotations& a : frames)
@@ -278,9 +320,9 @@ void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm
       ++labelled;
       if (a.calib) ++with_calib;
     }
-  if (fit_labels.size() < 20 || with_calib == labelled) return;
-  if (fit_labels.size() > 6000) {  // thin out: the camera has five parameters
-    const std::size_t stride = fit_labels.size() / 6000 + 1;
+  if (fit_labels.size() < kMinPinholeLabels || with_calib == labelled) return;
+  if (fit_labels.size() > kMaxPinholeLabels) {  // thin out: the camera has five parameters
+    const std::size_t stride = fit_labels.size() / kMaxPinholeLabels + 1;
     std::size_t k = 0;
     for (std::size_t i = 0; i < fit_labels.size(); i += stride) fit_labels[k++] = fit_labels[i];
     fit_labels.resize(k);
@@ -288,103 +330,122 @@ void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm
   fit_pinhole(fit_labels, lm);
 }
 
+// The corners of a box that project to the 2D box's four edges under camera `cam`, and the sum of
+// the edges' distances to the label's 2D box (pixels).
+struct ExtremeCorners {
+  int imin = 0, imax = 0, jmin = 0, jmax = 0;  // u min, u max, v min, v max
+  double resid = 0;
+};
+ExtremeCorners extreme_corners(const Object& o, const std::array<Vec3, 8>& corners,
+                               const double* cam) {
+  ExtremeCorners e;
+  double umin = 1e18, umax = -1e18, vmin = 1e18, vmax = -1e18;
+  for (int c = 0; c < 8; ++c) {
+    const Vec3& p = corners[static_cast<std::size_t>(c)];
+    const double z = std::max(p.z, kMinCornerDepthM);
+    const double u = cam[0] * p.x / z + cam[1] + cam[3] / z,
+                 v = cam[0] * p.y / z + cam[2] + cam[4] / z;
+    if (u < umin) {
+      umin = u;
+      e.imin = c;
+    }
+    if (u > umax) {
+      umax = u;
+      e.imax = c;
+    }
+    if (v < vmin) {
+      vmin = v;
+      e.jmin = c;
+    }
+    if (v > vmax) {
+      vmax = v;
+      e.jmax = c;
+    }
+  }
+  e.resid = std::abs(umin - o.box2d.x1) + std::abs(umax - o.box2d.x2) +
+            std::abs(vmin - o.box2d.y1) + std::abs(vmax - o.box2d.y2);
+  return e;
+}
+
+// Normal equations of the pinhole's least squares (5 unknowns: f, cx, cy, tx, ty).
+struct Normal5 {
+  double a[25] = {0}, rhs[5] = {0};
+  void add(const double* row, double y) {
+    for (int i = 0; i < 5; ++i) {
+      rhs[i] += row[i] * y;
+      for (int j = 0; j < 5; ++j) a[i * 5 + j] += row[i] * row[j];
+    }
+  }
+  // The label's four edge equations, each through the corner that makes that edge.
+  void add_edges(const Object& o, const std::array<Vec3, 8>& corners, const ExtremeCorners& e) {
+    auto eq_u = [&](int c, double y) {
+      const Vec3& p = corners[static_cast<std::size_t>(c)];
+      const double z = std::max(p.z, kMinCornerDepthM);
+      const double row[5] = {p.x / z, 1, 0, 1 / z, 0};
+      add(row, y);
+    };
+    auto eq_v = [&](int c, double y) {
+      const Vec3& p = corners[static_cast<std::size_t>(c)];
+      const double z = std::max(p.z, kMinCornerDepthM);
+      const double row[5] = {p.y / z, 0, 1, 0, 1 / z};
+      add(row, y);
+    };
+    eq_u(e.imin, o.box2d.x1);
+    eq_u(e.imax, o.box2d.x2);
+    eq_v(e.jmin, o.box2d.y1);
+    eq_v(e.jmax, o.box2d.y2);
+  }
+  // Gaussian elimination with partial pivoting (tiny ridge on tx, ty); false when singular.
+  bool solve(double* sol) {
+    a[18] += kPinholeRidge;
+    a[24] += kPinholeRidge;
+    double m[5][6];
+    for (int i = 0; i < 5; ++i) {
+      for (int j = 0; j < 5; ++j) m[i][j] = a[i * 5 + j];
+      m[i][5] = rhs[i];
+    }
+    for (int c = 0; c < 5; ++c) {
+      int piv = c;
+      for (int r = c + 1; r < 5; ++r)
+        if (std::abs(m[r][c]) > std::abs(m[piv][c])) piv = r;
+      if (std::abs(m[piv][c]) < 1e-12) return false;
+      for (int j = 0; j < 6; ++j) std::swap(m[c][j], m[piv][j]);
+      for (int r = 0; r < 5; ++r) {
+        if (r == c) continue;
+        const double fct = m[r][c] / m[c][c];
+        for (int j = c; j < 6; ++j) m[r][j] -= fct * m[c][j];
+      }
+    }
+    for (int i = 0; i < 5; ++i) sol[i] = m[i][5] / m[i][i];
+    return true;
+  }
+};
+
 // The pinhole fit for datasets without calibration files (see fit_label_model).
 void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm) {
   double cam[5] = {0.8 * lm.img_w, lm.img_w / 2, lm.img_h / 2, 0, 0};  // f, cx, cy, tx, ty
   std::vector<std::uint8_t> use(fit_labels.size(), 1);
   std::vector<double> resid(fit_labels.size());
-  for (int iter = 0; iter < 6; ++iter) {
-    double a[25] = {0}, rhs[5] = {0};
-    auto add = [&](const double* row, double y) {
-      for (int i = 0; i < 5; ++i) {
-        rhs[i] += row[i] * y;
-        for (int j = 0; j < 5; ++j) a[i * 5 + j] += row[i] * row[j];
-      }
-    };
+  for (int iter = 0; iter < kPinholeIterations; ++iter) {
+    Normal5 ne;
     for (std::size_t k = 0; k < fit_labels.size(); ++k) {
       const Object& o = *fit_labels[k];
       const auto corners = box_corners_rect(o);
-      int imin = 0, imax = 0, jmin = 0, jmax = 0;
-      double umin = 1e18, umax = -1e18, vmin = 1e18, vmax = -1e18;
-      for (int c = 0; c < 8; ++c) {
-        const Vec3& p = corners[static_cast<std::size_t>(c)];
-        const double z = std::max(p.z, 0.1);
-        const double u = cam[0] * p.x / z + cam[1] + cam[3] / z,
-                     v = cam[0] * p.y / z + cam[2] + cam[4] / z;
-        if (u < umin) {
-          umin = u;
-          imin = c;
-        }
-        if (u > umax) {
-          umax = u;
-          imax = c;
-        }
-        if (v < vmin) {
-          vmin = v;
-          jmin = c;
-        }
-        if (v > vmax) {
-          vmax = v;
-          jmax = c;
-        }
-      }
-      resid[k] = std::abs(umin - o.box2d.x1) + std::abs(umax - o.box2d.x2) +
-                 std::abs(vmin - o.box2d.y1) + std::abs(vmax - o.box2d.y2);
-      if (!use[k]) continue;
-      auto eq_u = [&](int c, double y) {
-        const Vec3& p = corners[static_cast<std::size_t>(c)];
-        const double z = std::max(p.z, 0.1);
-        const double row[5] = {p.x / z, 1, 0, 1 / z, 0};
-        add(row, y);
-      };
-      auto eq_v = [&](int c, double y) {
-        const Vec3& p = corners[static_cast<std::size_t>(c)];
-        const double z = std::max(p.z, 0.1);
-        const double row[5] = {p.y / z, 0, 1, 0, 1 / z};
-        add(row, y);
-      };
-      eq_u(imin, o.box2d.x1);
-      eq_u(imax, o.box2d.x2);
-      eq_v(jmin, o.box2d.y1);
-      eq_v(jmax, o.box2d.y2);
+      const ExtremeCorners e = extreme_corners(o, corners, cam);
+      resid[k] = e.resid;
+      if (use[k]) ne.add_edges(o, corners, e);
     }
-    // Gaussian elimination with partial pivoting on the 5x5 normal equations (tiny ridge on tx,
-    // ty).
-    a[18] += 1e-3;
-    a[24] += 1e-3;
     double sol[5];
-    {
-      double m[5][6];
-      for (int i = 0; i < 5; ++i) {
-        for (int j = 0; j < 5; ++j) m[i][j] = a[i * 5 + j];
-        m[i][5] = rhs[i];
-      }
-      bool ok = true;
-      for (int c = 0; c < 5 && ok; ++c) {
-        int piv = c;
-        for (int r = c + 1; r < 5; ++r)
-          if (std::abs(m[r][c]) > std::abs(m[piv][c])) piv = r;
-        if (std::abs(m[piv][c]) < 1e-12) ok = false;
-        if (!ok) break;
-        for (int j = 0; j < 6; ++j) std::swap(m[c][j], m[piv][j]);
-        for (int r = 0; r < 5; ++r) {
-          if (r == c) continue;
-          const double fct = m[r][c] / m[c][c];
-          for (int j = c; j < 6; ++j) m[r][j] -= fct * m[c][j];
-        }
-      }
-      if (!ok) return;
-      for (int i = 0; i < 5; ++i) sol[i] = m[i][5] / m[i][i];
-    }
+    if (!ne.solve(sol)) return;
     std::copy(sol, sol + 5, cam);
-    if (iter == 2) {  // drop the worst 20% once the camera is roughly right
+    if (iter == kPinholeDropIteration) {  // drop the worst 20% once the camera is roughly right
       std::vector<double> tmp = resid;
       const std::size_t k80 = tmp.size() * 8 / 10;
       std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(k80), tmp.end());
       for (std::size_t k = 0; k < resid.size(); ++k) use[k] = resid[k] <= tmp[k80] ? 1 : 0;
     }
   }
-  if (cam[0] > 50 && cam[0] < 20000) {
+  if (cam[0] > kMinFocalPx && cam[0] < kMaxFocalPx) {
     lm.f = cam[0];
     lm.cx = cam[1];
     lm.cy = cam[2];

@@ -175,6 +175,9 @@ bool size_log_density(const LabelModel& lm, const Object& o, ObjectClass c, bool
 // ============================================================================================
 constexpr double kPriorRate = 0.002;  // prior rate of each error type per object
 constexpr double kGamma = 0.5;        // discount of each further witness of the same sign
+// Floor of a set's P(miss) for an object it could see: no miss is ever certain evidence (a miss
+// model saying 0 would make one witness decisive).
+constexpr double kMinMissProb = 0.01;
 
 // Where a term of evidence comes from (decides the finding's kind and reason).
 enum class Src : std::uint8_t {

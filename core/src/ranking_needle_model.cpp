@@ -24,10 +24,20 @@ std::size_t class_slot(ObjectClass c) {  // 9 one-hot slots: every class but Don
   return k < class_index(ObjectClass::DontCare) ? k : 8;
 }
 
+// Range bins of the sigma(range) fit, metres: 10 m wide where KITTI has most labels, wider beyond
+// 60 m where it has few.
+constexpr double kSigmaBinEdgesM[] = {0, 10, 20, 30, 40, 50, 60, 80, 1e9};
+// Fewest residuals for a bin's robust sigma, and in all for a rescaled prior when bins are few.
+constexpr std::size_t kMinPerSigmaBin = 12, kMinForSigmaScale = 8;
+// Floor of sigma at range 0, metres (2 cm: below any detector's or labeller's precision).
+constexpr double kMinSigmaAtZeroM = 0.02;
+// A prior sigma line rescaled by the data moves by at most 5x either way.
+constexpr double kMinSigmaScale = 0.2, kMaxSigmaScale = 5.0;
+
 // Robust linear fit sigma(range) = a + b * range through per-bin robust sigmas.
 void fit_sigma_line(const std::vector<double>& range, const std::vector<double>& resid, double a0,
                     double b0, double* a, double* b) {
-  static const double edges[] = {0, 10, 20, 30, 40, 50, 60, 80, 1e9};
+  const auto& edges = kSigmaBinEdgesM;
   double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   int bins = 0;
   std::vector<double> v;
@@ -39,7 +49,7 @@ void fit_sigma_line(const std::vector<double>& range, const std::vector<double>&
         v.push_back(resid[i]);
         rr.push_back(range[i]);
       }
-    if (v.size() < 12) continue;
+    if (v.size() < kMinPerSigmaBin) continue;
     const double s = mad_sigma(v, 0.0);
     const double r = median_of(rr);
     const double w = static_cast<double>(v.size());
@@ -58,18 +68,19 @@ void fit_sigma_line(const std::vector<double>& range, const std::vector<double>&
       bb = 0;
       aa = sy / sw;
     }
-    if (aa < 0.02) {  // keep the line through the weighted centre with a floor on a
-      aa = 0.02;
+    if (aa < kMinSigmaAtZeroM) {  // keep the line through the weighted centre with a floor on a
+      aa = kMinSigmaAtZeroM;
       bb = std::max(0.0, (sy / sw - aa) / std::max(sx / sw, 1.0));
     }
     *a = aa;
     *b = bb;
     return;
   }
-  if (range.size() >= 8) {  // too few per bin: keep the prior's shape, fit its scale
+  if (range.size() >=
+      kMinForSigmaScale) {  // too few per bin: keep the prior's shape, fit its scale
     v.clear();
     for (std::size_t i = 0; i < range.size(); ++i) v.push_back(resid[i] / (a0 + b0 * range[i]));
-    const double k = std::clamp(mad_sigma(v, 0.0), 0.2, 5.0);
+    const double k = std::clamp(mad_sigma(v, 0.0), kMinSigmaScale, kMaxSigmaScale);
     *a = k * a0;
     *b = k * b0;
     return;
@@ -220,9 +231,70 @@ void detect_state(const std::vector<Object>& labels, const SetFrame& sf, const S
 // ============================================================================================
 namespace {
 
-void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
+// ---- Tuned numbers of the prediction-set models ------------------------------------------------
+// None is fitted to one detector: each is a generic prior or a sample size the robust statistics
+// need, pulled away by the data when the data are many. Values are those of the first slice
+// (commit 28b2671), with which bench/methods.sh measured the recall in bench/RESULTS.md.
+
+// A class "is seen" by a set that predicts it (or a neighbour class) at least this often.
+constexpr std::size_t kMinPredsToSee = 3;
+// Robust statistics need a few thousand samples, not all: each group/class keeps every k-th pair
+// so that at most this many remain.
+constexpr std::size_t kMaxSamples = 6000;
+// Fewest samples for a median (bias) or a MAD (sigma); below it the prior stays.
+constexpr std::size_t kMinRobustSamples = 8;
+// Fewest same-class pairs for a class's own size noise; below it the group's pooled one is used.
+constexpr std::size_t kMinSizeSamples = 15;
+// Persons' boxes are smaller, so are their centre errors: the prior sigma(r) = a + b r of the
+// person group (metres; vehicles keep LocNoise's defaults).
+constexpr double kPersonLocA_r = 0.10, kPersonLocB_r = 0.010;
+constexpr double kPersonLocA_t = 0.08, kPersonLocB_t = 0.005;
+// A pair is a gross error beyond 4 sigma: squared radius in the (radial, tangential) plane, and
+// summed squared z of the three log-size dimensions beyond 5 sigma.
+constexpr double kLocOutlierChi2 = 16.0;
+constexpr double kSizeOutlierChi2 = 25.0;
+// |delta heading| above 3/4 pi is a 180-degree flip, below 1/4 pi aligned, in between a 90-degree
+// turn (the midpoints between the three cases).
+constexpr double kFlipAbove = 0.75 * kPi, kAlignedBelow = 0.25 * kPi;
+// Heading sigma (rad) and log-size sigma bounds: a set can be neither perfect nor useless.
+constexpr double kHeadingSigmaMin = 0.02, kHeadingSigmaMax = 0.6;
+constexpr double kSizeSigmaMin = 0.015, kSizeSigmaMax = 0.5;
+// A heading beyond this many sigma of the folded residuals is a gross error.
+constexpr double kHeadingOutlierSigmas = 4.0;
+// Class-confusion prior P(says p | label L): own class 0.65 and neighbour class 0.25 (Van/Car,
+// Person_sitting/Pedestrian are confused often), the other classes share 0.1; own 0.9 for a
+// class without a neighbour. Worth 10 pairs of data.
+constexpr double kSaysOwnPrior = 0.65, kSaysOwnPriorAlone = 0.9, kSaysNeighbourPrior = 0.25;
+constexpr double kSaysOtherShare = 0.1, kSaysPriorStrength = 10.0;
+// Smoothed rates (see smoothed_rate): prior rate, its strength in pseudo-counts, bounds.
+struct RatePrior {
+  double prior, strength, lo, hi;
+};
+double smoothed(std::size_t hits, std::size_t n, const RatePrior& r) {
+  return smoothed_rate(hits, n, r.prior, r.strength, r.lo, r.hi);
+}
+// Gross-error rate of centre, heading and size residuals: 5% a priori, kept within 1%..30%.
+constexpr RatePrior kGrossErrorRate{0.05, 10, 0.01, 0.3};
+// 180-degree flips and 90-degree turns of a detector's heading.
+constexpr RatePrior kFlipRate{0.05, 20, 0.001, 0.5}, kTurnRate{0.02, 20, 0.001, 0.5};
+// Share of eligible labels a set misses; share of its real predictions that are paired.
+constexpr RatePrior kMeanMissRate{0.3, 10, 0.001, 0.999}, kBaseRealRate{0.7, 10, 0.01, 0.99};
+// Rows of the logistic fits: 8000 rows pin down 18 coefficients well; more only cost time.
+constexpr std::size_t kMaxLogisticRows = 8000;
+// Frame context (share of other labels missed) of a label alone in its frame.
+constexpr double kLoneLabelCtx = 0.3;
+
+// Pair statistics of one set, sampled (see kMaxSamples).
+struct PairSamples {
+  std::array<std::vector<double>, kGroups> loc_range, loc_dr, loc_dt, head;
+  std::array<std::array<std::vector<double>, 3>, kNumClasses> size_lr;  // log(label / pred)
+  std::array<std::array<std::size_t, kNumClasses>, kNumClasses> says_n{};
+  std::size_t n_preds = 0;
+};
+
+// Which classes the set predicts at all (itself or through a neighbour class).
+void mark_seen_classes(const MatchedDataset& md, std::size_t s, SetModel& sm) {
   const auto& frames = *md.frames;
-  // Which classes the set predicts at all.
   std::array<std::size_t, kNumClasses> pred_count{};
   for (std::size_t f = 0; f < frames.size(); ++f)
     if (s < frames[f].preds.size())
@@ -232,14 +304,24 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
     for (std::size_t k = 0; k < kNumClasses; ++k)
       if (neighbour_classes(static_cast<ObjectClass>(c), static_cast<ObjectClass>(k)))
         n += pred_count[k];
-    sm.sees[c] = n >= 3;
+    sm.sees[c] = n >= kMinPredsToSee;
   }
+}
 
-  // Pair statistics. Robust statistics need a few thousand samples, not all: each group/class
-  // keeps every k-th pair so that at most ~kMaxSamples remain.
-  constexpr std::size_t kMaxSamples = 6000;
-  std::array<std::size_t, kGroups> n_loc{}, n_head{};
-  std::array<std::size_t, kNumClasses> n_size{};
+// Comparable pairs per group (centre, heading) and per class (size): what the sampling strides
+// divide.
+struct PairCounts {
+  std::array<std::size_t, kGroups> loc{}, head{};
+  std::array<std::size_t, kNumClasses> size{};
+};
+
+bool comparable_3d(const MatchPair& pr, const Object& L, const Object& P) {
+  return pr.kind != PairKind::ClassMismatch && L.has_3d() && P.has_3d();
+}
+
+PairCounts count_pairs(const MatchedDataset& md, std::size_t s) {
+  const auto& frames = *md.frames;
+  PairCounts n;
   for (std::size_t f = 0; f < frames.size(); ++f) {
     const SetFrame& sf = md.sf[f][s];
     if (!sf.usable) continue;
@@ -248,135 +330,157 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
     for (const MatchPair& pr : sf.match.pairs) {
       const Object& L = labels[static_cast<std::size_t>(pr.label)];
       const Object& P = preds[static_cast<std::size_t>(pr.pred)];
-      if (pr.kind == PairKind::ClassMismatch || !L.has_3d() || !P.has_3d()) continue;
-      ++n_loc[size_group(L.cls)];
+      if (!comparable_3d(pr, L, P)) continue;
+      ++n.loc[size_group(L.cls)];
       if (pr.geo.iou_bev > 0) {
-        ++n_head[size_group(L.cls)];
-        if (L.cls == P.cls) ++n_size[class_index(L.cls)];
+        ++n.head[size_group(L.cls)];
+        if (L.cls == P.cls) ++n.size[class_index(L.cls)];
       }
     }
   }
-  auto stride_of = [](std::size_t n) { return n / kMaxSamples + 1; };
-  std::array<std::vector<double>, kGroups> loc_range, loc_dr, loc_dt, head;
-  std::array<std::array<std::vector<double>, 3>, kNumClasses> size_lr;
-  std::array<std::array<std::size_t, kNumClasses>, kNumClasses> says_n{};
+  return n;
+}
+
+std::size_t stride_of(std::size_t n) {
+  return n / kMaxSamples + 1;
+}
+
+// Centre offset label - prediction in the label's radial and tangential directions.
+void push_loc_sample(const Object& L, const Object& P, std::size_t g, PairSamples& ps) {
+  const double r = std::max(std::sqrt(L.loc_cam.x * L.loc_cam.x + L.loc_cam.z * L.loc_cam.z), 1e-3);
+  const double ux = L.loc_cam.x / r, uz = L.loc_cam.z / r;
+  const double dx = L.loc_cam.x - P.loc_cam.x, dz = L.loc_cam.z - P.loc_cam.z;
+  ps.loc_range[g].push_back(r);
+  ps.loc_dr[g].push_back(dx * ux + dz * uz);
+  ps.loc_dt[g].push_back(-dx * uz + dz * ux);
+}
+
+PairSamples sample_pairs(const MatchedDataset& md, std::size_t s) {
+  const auto& frames = *md.frames;
+  const PairCounts n = count_pairs(md, s);
+  PairSamples ps;
   std::array<std::size_t, kGroups> k_loc{}, k_head{};
   std::array<std::size_t, kNumClasses> k_size{};
   for (std::size_t g = 0; g < kGroups; ++g) {
-    for (auto* v : {&loc_range[g], &loc_dr[g], &loc_dt[g]})
-      v->reserve(n_loc[g] / stride_of(n_loc[g]) + 1);
-    head[g].reserve(n_head[g] / stride_of(n_head[g]) + 1);
+    for (auto* v : {&ps.loc_range[g], &ps.loc_dr[g], &ps.loc_dt[g]})
+      v->reserve(n.loc[g] / stride_of(n.loc[g]) + 1);
+    ps.head[g].reserve(n.head[g] / stride_of(n.head[g]) + 1);
   }
   for (std::size_t f = 0; f < frames.size(); ++f) {
     const SetFrame& sf = md.sf[f][s];
     if (!sf.usable) continue;
     const auto& labels = frames[f].labels;
     const auto& preds = md.preds(f, s);
-    sm.n_preds += preds.size();
+    ps.n_preds += preds.size();
     for (const MatchPair& pr : sf.match.pairs) {
       const Object& L = labels[static_cast<std::size_t>(pr.label)];
       const Object& P = preds[static_cast<std::size_t>(pr.pred)];
-      ++says_n[class_index(L.cls)][class_index(P.cls)];
-      if (pr.kind == PairKind::ClassMismatch || !L.has_3d() || !P.has_3d()) continue;
+      ++ps.says_n[class_index(L.cls)][class_index(P.cls)];
+      if (!comparable_3d(pr, L, P)) continue;
       const std::size_t g = size_group(L.cls);
-      if (k_loc[g]++ % stride_of(n_loc[g]) == 0) {
-        const double r =
-            std::max(std::sqrt(L.loc_cam.x * L.loc_cam.x + L.loc_cam.z * L.loc_cam.z), 1e-3);
-        const double ux = L.loc_cam.x / r, uz = L.loc_cam.z / r;
-        const double dx = L.loc_cam.x - P.loc_cam.x, dz = L.loc_cam.z - P.loc_cam.z;
-        loc_range[g].push_back(r);
-        loc_dr[g].push_back(dx * ux + dz * uz);
-        loc_dt[g].push_back(-dx * uz + dz * ux);
-      }
-      if (pr.geo.iou_bev > 0) {
-        if (k_head[g]++ % stride_of(n_head[g]) == 0)
-          head[g].push_back(wrap_angle(L.rotation_y - P.rotation_y));
-        const std::size_t c = class_index(L.cls);
-        if (L.cls == P.cls && k_size[c]++ % stride_of(n_size[c]) == 0) {
-          auto& v = size_lr[c];
-          v[0].push_back(std::log(L.l / P.l));
-          v[1].push_back(std::log(L.w / P.w));
-          v[2].push_back(std::log(L.h / P.h));
-        }
+      if (k_loc[g]++ % stride_of(n.loc[g]) == 0) push_loc_sample(L, P, g, ps);
+      if (!(pr.geo.iou_bev > 0)) continue;  // no overlap: heading and size not comparable
+      if (k_head[g]++ % stride_of(n.head[g]) == 0)
+        ps.head[g].push_back(wrap_angle(L.rotation_y - P.rotation_y));
+      const std::size_t c = class_index(L.cls);
+      if (L.cls == P.cls && k_size[c]++ % stride_of(n.size[c]) == 0) {
+        auto& v = ps.size_lr[c];
+        v[0].push_back(std::log(L.l / P.l));
+        v[1].push_back(std::log(L.w / P.w));
+        v[2].push_back(std::log(L.h / P.h));
       }
     }
   }
+  return ps;
+}
 
-  for (std::size_t g = 0; g < kGroups; ++g) {
-    LocNoise& ln = sm.loc[g];
-    if (g == 1) {  // persons: smaller boxes, smaller errors
-      ln.a_r = 0.10;
-      ln.b_r = 0.010;
-      ln.a_t = 0.08;
-      ln.b_t = 0.005;
-    }
-    ln.n = loc_range[g].size();
-    if (ln.n >= 8) {
-      std::vector<double> tmp = loc_dr[g];
-      ln.bias_r = median_of(tmp);
-      tmp = loc_dt[g];
-      ln.bias_t = median_of(tmp);
-    }
-    std::vector<double> cr(loc_dr[g]), ct(loc_dt[g]);
-    for (double& v : cr) v -= ln.bias_r;
-    for (double& v : ct) v -= ln.bias_t;
-    fit_sigma_line(loc_range[g], cr, ln.a_r, ln.b_r, &ln.a_r, &ln.b_r);
-    fit_sigma_line(loc_range[g], ct, ln.a_t, ln.b_t, &ln.a_t, &ln.b_t);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < ln.n; ++i) {
-      const double zr = cr[i] / ln.sigma_r(loc_range[g][i]),
-                   zt = ct[i] / ln.sigma_t(loc_range[g][i]);
-      if (zr * zr + zt * zt > 16) ++out;
-    }
-    ln.eps = smoothed_rate(out, ln.n, 0.05, 10, 0.01, 0.3);
-
-    HeadingNoise& hn = sm.heading[g];
-    hn.n = head[g].size();
-    std::size_t n180 = 0, n90 = 0;
-    std::vector<double> folded;
-    for (double d : head[g]) {
-      const double a = std::abs(d);
-      if (a > 0.75 * kPi) {
-        ++n180;
-        folded.push_back(wrap_angle(d - kPi));
-      } else if (a < 0.25 * kPi) {
-        folded.push_back(d);
-      } else {
-        ++n90;
-      }
-    }
-    if (folded.size() >= 8) hn.sigma = std::clamp(mad_sigma(folded, 0.0), 0.02, 0.6);
-    std::size_t hout = 0;
-    for (double d : folded)
-      if (std::abs(d) > 4 * hn.sigma) ++hout;
-    hn.f180 = smoothed_rate(n180, hn.n, 0.05, 20, 0.001, 0.5);
-    hn.f90 = smoothed_rate(n90, hn.n, 0.02, 20, 0.001, 0.5);
-    hn.eps = smoothed_rate(hout, folded.size(), 0.05, 10, 0.01, 0.3);
+// Centre noise of size group g: bias (median), sigma(range) lines, gross-error rate.
+void fit_loc_noise(const PairSamples& ps, std::size_t g, LocNoise& ln) {
+  if (g == 1) {  // persons: smaller boxes, smaller errors
+    ln.a_r = kPersonLocA_r;
+    ln.b_r = kPersonLocB_r;
+    ln.a_t = kPersonLocA_t;
+    ln.b_t = kPersonLocB_t;
   }
+  const auto& range = ps.loc_range[g];
+  ln.n = range.size();
+  if (ln.n >= kMinRobustSamples) {
+    std::vector<double> tmp = ps.loc_dr[g];
+    ln.bias_r = median_of(tmp);
+    tmp = ps.loc_dt[g];
+    ln.bias_t = median_of(tmp);
+  }
+  std::vector<double> cr(ps.loc_dr[g]), ct(ps.loc_dt[g]);
+  for (double& v : cr) v -= ln.bias_r;
+  for (double& v : ct) v -= ln.bias_t;
+  fit_sigma_line(range, cr, ln.a_r, ln.b_r, &ln.a_r, &ln.b_r);
+  fit_sigma_line(range, ct, ln.a_t, ln.b_t, &ln.a_t, &ln.b_t);
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < ln.n; ++i) {
+    const double zr = cr[i] / ln.sigma_r(range[i]), zt = ct[i] / ln.sigma_t(range[i]);
+    if (zr * zr + zt * zt > kLocOutlierChi2) ++out;
+  }
+  ln.eps = smoothed(out, ln.n, kGrossErrorRate);
+}
 
-  // Size noise per class, pooled per group when a class has few pairs.
+// Heading noise: residuals folded by 180 degrees give sigma; flips and 90-degree turns are rates.
+void fit_heading_noise(const std::vector<double>& head, HeadingNoise& hn) {
+  hn.n = head.size();
+  std::size_t n180 = 0, n90 = 0;
+  std::vector<double> folded;
+  for (double d : head) {
+    const double a = std::abs(d);
+    if (a > kFlipAbove) {
+      ++n180;
+      folded.push_back(wrap_angle(d - kPi));
+    } else if (a < kAlignedBelow) {
+      folded.push_back(d);
+    } else {
+      ++n90;
+    }
+  }
+  if (folded.size() >= kMinRobustSamples)
+    hn.sigma = std::clamp(mad_sigma(folded, 0.0), kHeadingSigmaMin, kHeadingSigmaMax);
+  std::size_t hout = 0;
+  for (double d : folded)
+    if (std::abs(d) > kHeadingOutlierSigmas * hn.sigma) ++hout;
+  hn.f180 = smoothed(n180, hn.n, kFlipRate);
+  hn.f90 = smoothed(n90, hn.n, kTurnRate);
+  hn.eps = smoothed(hout, folded.size(), kGrossErrorRate);
+}
+
+// Size noise per group, all classes of the group pooled (the fallback of classes with few pairs).
+std::array<SizeNoise, kGroups> pooled_size_noise(const PairSamples& ps) {
   std::array<SizeNoise, kGroups> pooled;
   for (std::size_t g = 0; g < kGroups; ++g) {
     std::array<std::vector<double>, 3> v;
     for (std::size_t c = 0; c < kNumClasses; ++c)
       if (size_group(static_cast<ObjectClass>(c)) == g)
         for (std::size_t d = 0; d < 3; ++d)
-          v[d].insert(v[d].end(), size_lr[c][d].begin(), size_lr[c][d].end());
+          v[d].insert(v[d].end(), ps.size_lr[c][d].begin(), ps.size_lr[c][d].end());
     pooled[g].n = v[0].size();
-    if (pooled[g].n >= 15)
+    if (pooled[g].n >= kMinSizeSamples)
       for (std::size_t d = 0; d < 3; ++d)
-        pooled[g].sigma[d] = std::clamp(mad_sigma(v[d], median_of(v[d])), 0.015, 0.5);
+        pooled[g].sigma[d] =
+            std::clamp(mad_sigma(v[d], median_of(v[d])), kSizeSigmaMin, kSizeSigmaMax);
   }
+  return pooled;
+}
+
+// Size noise per class, pooled per group when a class has few pairs.
+void fit_size_noise(const PairSamples& ps, SetModel& sm) {
+  const std::array<SizeNoise, kGroups> pooled = pooled_size_noise(ps);
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     SizeNoise& sn = sm.size[c];
-    auto& v = size_lr[c];
+    const auto& v = ps.size_lr[c];
     sn = pooled[size_group(static_cast<ObjectClass>(c))];
     sn.n = v[0].size();
-    if (sn.n >= 15) {
+    if (sn.n >= kMinSizeSamples) {
       for (std::size_t d = 0; d < 3; ++d) {
         std::vector<double> tmp = v[d];
         sn.bias[d] = median_of(tmp);
-        sn.sigma[d] = std::clamp(mad_sigma(v[d], sn.bias[d]), 0.015, 0.5);
+        tmp = v[d];
+        sn.sigma[d] = std::clamp(mad_sigma(tmp, sn.bias[d]), kSizeSigmaMin, kSizeSigmaMax);
       }
     }
     std::size_t out = 0;
@@ -386,40 +490,45 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
         const double z = (v[d][i] - sn.bias[d]) / sn.sigma[d];
         z2 += z * z;
       }
-      if (z2 > 25) ++out;
+      if (z2 > kSizeOutlierChi2) ++out;
     }
-    sn.eps = smoothed_rate(out, sn.n, 0.05, 10, 0.01, 0.3);
+    sn.eps = smoothed(out, sn.n, kGrossErrorRate);
   }
+}
 
-  // Class confusions: P(says p | label L), smoothed towards a prior that expects neighbour classes
-  // (Van/Car, Person_sitting/Pedestrian) to be confused often: own 0.65, neighbour 0.25, the rest
-  // share 0.1 (own 0.9 for classes without a neighbour).
+// Class confusions P(says p | label L), smoothed towards the neighbour-aware prior.
+void fit_class_confusions(const PairSamples& ps, SetModel& sm) {
+  const auto& says_n = ps.says_n;
   for (std::size_t L = 0; L < kNumClasses; ++L) {
     std::size_t tot = 0, n_nb = 0;
     for (std::size_t p = 0; p < kNumClasses; ++p) {
       tot += says_n[L][p];
       if (neighbour_classes(static_cast<ObjectClass>(L), static_cast<ObjectClass>(p))) ++n_nb;
     }
-    const double own_prior = n_nb ? 0.65 : 0.9, nb_prior = 0.25;
-    const double other_prior = 0.1 / static_cast<double>(kNumClasses - 1 - n_nb);
+    const double own_prior = n_nb ? kSaysOwnPrior : kSaysOwnPriorAlone;
+    const double other_prior = kSaysOtherShare / static_cast<double>(kNumClasses - 1 - n_nb);
     for (std::size_t p = 0; p < kNumClasses; ++p) {
       const ObjectClass lc = static_cast<ObjectClass>(L), pc = static_cast<ObjectClass>(p);
-      const double prior = p == L ? own_prior : neighbour_classes(lc, pc) ? nb_prior : other_prior;
-      sm.says[L][p] =
-          (static_cast<double>(says_n[L][p]) + 10 * prior) / (static_cast<double>(tot) + 10);
+      const double prior = p == L                      ? own_prior
+                           : neighbour_classes(lc, pc) ? kSaysNeighbourPrior
+                                                       : other_prior;
+      sm.says[L][p] = (static_cast<double>(says_n[L][p]) + kSaysPriorStrength * prior) /
+                      (static_cast<double>(tot) + kSaysPriorStrength);
     }
   }
+}
 
-  // Miss model (logistic) over eligible labels; the frame context is the share of other labels
-  // missed.
-  std::vector<double> xm;
-  std::vector<std::uint8_t> ym;
-  std::vector<std::uint16_t> cm;
+// Miss model (logistic refined per cell) over eligible labels; the frame context is the share of
+// other labels missed.
+void fit_miss_model(const MatchedDataset& md, std::size_t s, SetModel& sm) {
+  const auto& frames = *md.frames;
   std::size_t n_rows = 0;
   for (std::size_t f = 0; f < frames.size(); ++f)
     if (md.sf[f][s].usable) n_rows += frames[f].labels.size();
-  // 8000 rows pin down 18 coefficients well; more only cost time.
-  const std::size_t stride = std::max<std::size_t>(1, n_rows / 8000);
+  const std::size_t stride = std::max<std::size_t>(1, n_rows / kMaxLogisticRows);
+  std::vector<double> xm;
+  std::vector<std::uint8_t> ym;
+  std::vector<std::uint16_t> cm;
   xm.reserve((n_rows / stride + 1) * kMissFeatures);
   ym.reserve(n_rows / stride + 1);
   cm.reserve(n_rows / stride + 1);
@@ -436,32 +545,33 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
     for (std::size_t i = 0; i < labels.size(); ++i) {
       if (!st.eligible[i]) continue;
       if (row++ % stride != 0) continue;
-      miss_features(labels[i], st.ctx_without(i, 0.3), x);
+      miss_features(labels[i], st.ctx_without(i, kLoneLabelCtx), x);
       xm.insert(xm.end(), x, x + kMissFeatures);
       ym.push_back(st.detected[i] ? 0 : 1);
       cm.push_back(static_cast<std::uint16_t>(miss_cell(labels[i])));
     }
   }
-  sm.mean_miss = smoothed_rate(miss_total, elig_total, 0.3, 10, 0.001, 0.999);
-  {
-    std::vector<double> ridge(kMissFeatures, 1.0), prior(kMissFeatures, 0.0);
-    ridge[0] = 0.1;
-    prior[0] = -2.5;  // near, visible objects: ~8% missed
-    prior[10] = 1.2;  // misses grow with range
-    prior[13] = 0.5;  // partly occluded
-    prior[14] = 1.2;  // largely occluded
-    prior[15] = 1.5;  // truncated
-    prior[16] = 2.0;  // the detector struggles in this frame
-    sm.miss = fit_cell_model(xm, kMissFeatures, ym, cm, ridge, prior, 12);
-  }
+  sm.mean_miss = smoothed(miss_total, elig_total, kMeanMissRate);
+  std::vector<double> ridge(kMissFeatures, 1.0), prior(kMissFeatures, 0.0);
+  ridge[0] = 0.1;
+  prior[0] = -2.5;  // near, visible objects: ~8% missed
+  prior[10] = 1.2;  // misses grow with range
+  prior[13] = 0.5;  // partly occluded
+  prior[14] = 1.2;  // largely occluded
+  prior[15] = 1.5;  // truncated
+  prior[16] = 2.0;  // the detector struggles in this frame
+  sm.miss = fit_cell_model(xm, kMissFeatures, ym, cm, ridge, prior, 12);
+}
 
-  // Precision model over paired/unmatched predictions.
-  std::vector<double> xr;
-  std::vector<std::uint8_t> yr;
+// Precision model P(prediction is a labelled object) over paired/unmatched predictions.
+void fit_precision_model(const MatchedDataset& md, std::size_t s, SetModel& sm) {
+  const auto& frames = *md.frames;
   std::size_t n_pred_rows = 0;
   for (std::size_t f = 0; f < frames.size(); ++f)
     if (md.sf[f][s].usable) n_pred_rows += md.preds(f, s).size();
-  const std::size_t pstride = std::max<std::size_t>(1, n_pred_rows / 8000);
+  const std::size_t pstride = std::max<std::size_t>(1, n_pred_rows / kMaxLogisticRows);
+  std::vector<double> xr;
+  std::vector<std::uint8_t> yr;
   xr.reserve((n_pred_rows / pstride + 1) * kRealFeatures);
   yr.reserve(n_pred_rows / pstride + 1);
   std::size_t prow = 0, real_n = 0, real_pos = 0;
@@ -481,15 +591,28 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
       yr.push_back(fate == PredFate::Paired ? 1 : 0);
     }
   }
-  sm.base_real = smoothed_rate(real_pos, real_n, 0.7, 10, 0.01, 0.99);
-  {
-    std::vector<double> ridge(kRealFeatures, 1.0), prior(kRealFeatures, 0.0);
-    ridge[0] = 0.1;
-    ridge[1] = 0.5;
-    ridge[2] = ridge[3] = ridge[4] = 0.5;
-    prior[1] = 1.0;  // without data: P = calibrated confidence
-    sm.real = fit_logistic(xr, kRealFeatures, yr, ridge, prior, 12);
+  sm.base_real = smoothed(real_pos, real_n, kBaseRealRate);
+  std::vector<double> ridge(kRealFeatures, 1.0), prior(kRealFeatures, 0.0);
+  ridge[0] = 0.1;
+  ridge[1] = 0.5;
+  ridge[2] = ridge[3] = ridge[4] = 0.5;
+  prior[1] = 1.0;  // without data: P = calibrated confidence
+  sm.real = fit_logistic(xr, kRealFeatures, yr, ridge, prior, 12);
+}
+
+// Everything one prediction set's model holds, phase by phase.
+void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
+  mark_seen_classes(md, s, sm);
+  const PairSamples ps = sample_pairs(md, s);
+  sm.n_preds += ps.n_preds;
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    fit_loc_noise(ps, g, sm.loc[g]);
+    fit_heading_noise(ps.head[g], sm.heading[g]);
   }
+  fit_size_noise(ps, sm);
+  fit_class_confusions(ps, sm);
+  fit_miss_model(md, s, sm);
+  fit_precision_model(md, s, sm);
 }
 
 }  // namespace
@@ -512,7 +635,7 @@ void fit_joint(const MatchedDataset& md, Models& m) {
   double x[kJointFeatures];
   std::size_t rows = 0, n_labels = 0;
   for (const FrameAnnotations& a : frames) n_labels += a.labels.size();
-  const std::size_t stride = std::max<std::size_t>(1, n_labels / 8000);
+  const std::size_t stride = std::max<std::size_t>(1, n_labels / kMaxLogisticRows);
   xs.reserve((n_labels / stride + 1) * kJointFeatures);
   for (std::size_t f = 0; f < frames.size(); ++f) {
     if (!frames[f].has_labels) continue;
@@ -536,7 +659,8 @@ void fit_joint(const MatchedDataset& md, Models& m) {
       cs.push_back(static_cast<std::uint16_t>(miss_cell(frames[f].labels[i])));
     }
   }
-  if (ys.size() < 50) return;
+  constexpr std::size_t kMinJointRows = 50;  // fewer: the sets' own models stand alone
+  if (ys.size() < kMinJointRows) return;
   std::vector<double> ridge(kJointFeatures, 1.0), prior(kJointFeatures, 0.0);
   ridge[0] = 0.1;
   prior[0] = -4.0;  // near, visible objects: both sets miss well under 2%
@@ -573,7 +697,7 @@ void fit_flip_dependence(const MatchedDataset& md, Models& m) {
         if (!pr || pr->kind == PairKind::ClassMismatch || pr->geo.iou_bev <= 0) continue;
         const Object& P = md.preds(f, s)[static_cast<std::size_t>(pr->pred)];
         if (!P.has_3d()) continue;
-        flipped[s] = std::abs(wrap_angle(L.rotation_y - P.rotation_y)) > 0.75 * kPi ? 1 : 0;
+        flipped[s] = std::abs(wrap_angle(L.rotation_y - P.rotation_y)) > kFlipAbove ? 1 : 0;
       }
       const std::size_t g = size_group(L.cls);
       for (std::size_t a = 0; a < md.n_sets(); ++a)

@@ -13,8 +13,12 @@ namespace needle::detail {
 namespace {
 constexpr double kMaxLLR = kMaxWitnessLLR;
 
+// Beyond ~1.2 rad (69 degrees) a wrapped normal is no longer peaked around its mean: the spread is
+// capped there so that a very noisy heading model still tells aligned from flipped.
+constexpr double kMaxWrappedSd = 1.2;
+
 double wrapped_normal(double x, double mu, double s) {
-  s = std::min(s, 1.2);
+  s = std::min(s, kMaxWrappedSd);
   const double z = wrap_angle(x - mu) / s;
   if (z * z > 80) return 0;  // beyond 9 sigma: negligible next to the uniform components
   return std::exp(-0.5 * z * z) / (s * std::sqrt(2 * kPi));
@@ -65,6 +69,7 @@ double shift_llr(const LocNoise& ln, const Object& L, const Object& P, double u,
 // wrong object or a mistyped number).
 double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u) {
   constexpr double kSmallSd = 0.12, kLargeSd = 0.4, kSmallShare = 0.65;
+  constexpr double kOneDimShare = 0.6, kTwoDimShare = 0.15, kAllDimShare = 0.25;
   const double o[3] = {std::log(L.l / P.l), std::log(L.w / P.w), std::log(L.h / P.h)};
   double r[3];  // p1 / p0 per dimension
   for (std::size_t d = 0; d < 3; ++d) {
@@ -79,7 +84,8 @@ double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u)
   }
   const double one = (r[0] + r[1] + r[2]) / 3;
   const double two = (r[0] * r[1] + r[0] * r[2] + r[1] * r[2]) / 3;
-  const double ratio = 0.6 * one + 0.15 * two + 0.25 * r[0] * r[1] * r[2];  // p1 / p0
+  const double ratio =
+      kOneDimShare * one + kTwoDimShare * two + kAllDimShare * r[0] * r[1] * r[2];  // p1 / p0
   return std::clamp(-std::log(u + (1 - u) / ratio), -kMaxLLR, kMaxLLR);
 }
 
@@ -93,7 +99,8 @@ double size_llr(const SizeNoise& sn, const Object& L, const Object& P, double u)
 // witnesses are combined first and the type mixture is taken once per label (heading_mixture);
 // heading_llr is the one-witness case.
 namespace {
-constexpr double kMisjudgedSd = 0.5;  // rad, ~29 degrees
+constexpr double kMisjudgedSd = 0.5;   // rad, ~29 degrees
+constexpr double kRigidTurnSd = 0.03;  // rad, ~2 degrees: a flip or swap is not exactly 180/90
 struct HeadingErrorType {
   double weight, mu;
   bool misjudged;  // spread kMisjudgedSd (else a rigid turn, +-2 degrees)
@@ -112,7 +119,7 @@ void heading_type_llrs(const HeadingNoise& hn, double delta, double u,
   const double p0 = wa * wrapped_normal(delta, 0, s) + wf * wrapped_normal(delta, kPi, s) +
                     wp * (wrapped_normal(delta, kPi / 2, s) + wrapped_normal(delta, -kPi / 2, s)) +
                     hn.eps * uni;
-  const double se = std::sqrt(s * s + 0.03 * 0.03);
+  const double se = std::sqrt(s * s + kRigidTurnSd * kRigidTurnSd);
   const double sm = std::sqrt(s * s + kMisjudgedSd * kMisjudgedSd);
   struct C {
     double w, mu;

@@ -3,14 +3,13 @@
 #include <cmath>
 #include <string_view>
 
+#include "needle/enum_names.h"
+
 namespace needle {
 
 namespace {
-struct ClassName {
-  ObjectClass cls;
-  const char* name;
-};
-constexpr ClassName kClassNames[] = {
+// Unknown has no entry: it stands for any name not in the table.
+constexpr EnumName<ObjectClass> kClassNames[] = {
     {ObjectClass::Car, "Car"},
     {ObjectClass::Van, "Van"},
     {ObjectClass::Truck, "Truck"},
@@ -24,15 +23,11 @@ constexpr ClassName kClassNames[] = {
 }  // namespace
 
 const char* class_name(ObjectClass c) {
-  for (const auto& e : kClassNames)
-    if (e.cls == c) return e.name;
-  return "Unknown";
+  return enum_to_name(kClassNames, c, "Unknown");
 }
 
 ObjectClass parse_class(std::string_view name) {
-  for (const auto& e : kClassNames)
-    if (name == e.name) return e.cls;
-  return ObjectClass::Unknown;
+  return enum_from_name(kClassNames, name).value_or(ObjectClass::Unknown);
 }
 
 double Object::distance() const {

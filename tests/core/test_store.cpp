@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 
 #include "needle/store.h"
+#include "support/include_scan.h"
 #include "support/test_support.h"
 
 using namespace needle;
@@ -582,20 +583,13 @@ TEST_CASE("store bench: 1,000 tag writes and issue() with 10,000 elements", "[.]
 }
 
 TEST_CASE("SQLite is included only under core/src/store/", "[store][purity]") {
-  const fs::path root = fs::path(NEEDLE_SOURCE_DIR);
   int users = 0;
-  for (const char* top : {"core", "app", "tests"}) {
-    for (const auto& e : fs::recursive_directory_iterator(root / top)) {
-      if (!e.is_regular_file()) continue;
-      std::ifstream in(e.path());
-      const std::string rel = fs::relative(e.path(), root).string();
-      for (std::string line; std::getline(in, line);) {
-        if (line.rfind("#include <sqlite3.h>", 0) != 0) continue;
-        INFO(rel);
-        CHECK(rel.rfind("core/src/store/", 0) == 0);
-        ++users;
-      }
-    }
-  }
+  test::for_each_include(NEEDLE_SOURCE_DIR, {"core", "app", "tests"},
+                         [&](const test::IncludeLine& inc) {
+                           if (inc.header != "sqlite3.h") return;
+                           INFO(inc.where());
+                           CHECK(inc.file.rfind("core/src/store/", 0) == 0);
+                           ++users;
+                         });
   CHECK(users >= 1);
 }

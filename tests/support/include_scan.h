@@ -4,6 +4,9 @@
 #pragma once
 
 #include <array>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -33,6 +36,42 @@ inline bool is_gui_header(const std::string& h) {
   for (std::string_view p : kPrefixes)
     if (h.rfind(p, 0) == 0) return true;
   return false;
+}
+
+// One #include line of a source file.
+struct IncludeLine {
+  std::string file;     // relative to the scanned root, e.g. "core/src/lidar/pcd_io.cpp"
+  int line = 0;         // 1-based
+  std::string text;     // the whole line
+  std::string header;   // what it includes, e.g. "pcl/io/pcd_io.h"
+  bool quoted = false;  // "..." (a project header) rather than <...>
+  std::string where() const { return file + ":" + std::to_string(line) + ": " + text; }
+};
+
+// Calls f(IncludeLine) for every #include line of every regular file under root/dir for each of
+// `dirs` (recursively); returns the number of files read.
+template <typename F>
+int for_each_include(const std::filesystem::path& root, std::initializer_list<const char*> dirs,
+                     F&& f) {
+  int files = 0;
+  for (const char* dir : dirs) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root / dir)) {
+      if (!e.is_regular_file()) continue;
+      ++files;
+      std::ifstream in(e.path());
+      IncludeLine inc;
+      inc.file = std::filesystem::relative(e.path(), root).string();
+      for (std::string line; std::getline(in, line);) {
+        ++inc.line;
+        inc.header = included_header(line);
+        if (inc.header.empty()) continue;
+        inc.text = line;
+        inc.quoted = line.find('"') != std::string::npos;
+        f(static_cast<const IncludeLine&>(inc));
+      }
+    }
+  }
+  return files;
 }
 
 }  // namespace needle::test

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "needle/calib.h"
+#include "needle/enum_names.h"
 #include "needle/types.h"
 
 namespace needle {
@@ -64,6 +65,10 @@ DatasetIndex scan_dataset(const std::filesystem::path& root,
 std::vector<PredictionSetSpec> default_prediction_sets(const std::filesystem::path& root);
 
 enum class PredStatus : std::uint8_t { Missing, Empty, Present, Invalid };
+inline constexpr EnumName<PredStatus> kPredStatusTable[] = {{PredStatus::Missing, "missing"},
+                                                           {PredStatus::Empty, "empty"},
+                                                           {PredStatus::Present, "present"},
+                                                           {PredStatus::Invalid, "invalid"}};
 // "missing" | "empty" | "present" | "invalid" (for reports and the UI).
 const char* pred_status_name(PredStatus s);
 

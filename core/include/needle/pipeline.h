@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "needle/dataset.h"
+#include "needle/enum_names.h"
 #include "needle/eval.h"
 #include "needle/lidar_pass.h"
 #include "needle/ranking.h"
@@ -36,6 +37,8 @@ namespace needle {
 
 // Which witnesses the needle method listens to (`--evidence`).
 enum class Evidence { All, Lidar, Predictions };
+inline constexpr EnumName<Evidence> kEvidenceTable[] = {
+    {Evidence::Lidar, "lidar"}, {Evidence::Predictions, "predictions"}, {Evidence::All, "all"}};
 const char* evidence_name(Evidence e);          // "all" | "lidar" | "predictions"
 Evidence parse_evidence(const std::string& s);  // throws std::invalid_argument
 inline constexpr const char* kEvidenceNames = "all|lidar|predictions";  // for choices and help

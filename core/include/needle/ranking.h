@@ -23,10 +23,15 @@
 #include "needle/dataset.h"
 #include "needle/findings.h"
 #include "needle/matching.h"
+#include "needle/enum_names.h"
 
 namespace needle {
 
 enum class RankMethod { Needle, Mistakenness, ObjectLab };
+inline constexpr EnumName<RankMethod> kRankMethodTable[] = {
+    {RankMethod::Needle, "needle"},
+    {RankMethod::Mistakenness, "mistakenness"},
+    {RankMethod::ObjectLab, "objectlab"}};
 // "needle" | "mistakenness" | "objectlab"; throws std::invalid_argument otherwise.
 RankMethod parse_rank_method(const std::string& s);
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "needle/dataset.h"
+#include "needle/enum_names.h"
 #include "needle/object_identity.h"
 #include "needle/ranking.h"
 
@@ -48,10 +49,19 @@ struct ObjectRef {
 ObjectRef parse_object_ref(const std::string& text);
 
 enum class ElementState { Unsorted, Added, Discarded };
+inline constexpr EnumName<ElementState> kElementStateTable[] = {
+    {ElementState::Unsorted, "unsorted"},
+    {ElementState::Added, "added"},
+    {ElementState::Discarded, "discarded"}};
 const char* element_state_name(ElementState s);
 ElementState parse_element_state(const std::string& s);  // throws std::invalid_argument
 
 enum class VerdictKind { LabelError, ModelError, Ambiguous, NotAnError };
+inline constexpr EnumName<VerdictKind> kVerdictTable[] = {
+    {VerdictKind::LabelError, "label_error"},
+    {VerdictKind::ModelError, "model_error"},
+    {VerdictKind::Ambiguous, "ambiguous"},
+    {VerdictKind::NotAnError, "not_an_error"}};
 const char* verdict_name(VerdictKind v);
 VerdictKind parse_verdict(const std::string& s);  // throws std::invalid_argument
 

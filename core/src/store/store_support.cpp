@@ -61,45 +61,19 @@ ObjectRef parse_object_ref(const std::string& text) {
 }
 
 const char* element_state_name(ElementState s) {
-  switch (s) {
-    case ElementState::Unsorted:
-      return "unsorted";
-    case ElementState::Added:
-      return "added";
-    case ElementState::Discarded:
-      return "discarded";
-  }
-  return "unsorted";
+  return enum_to_name(kElementStateTable, s, "unsorted");
 }
 
 ElementState parse_element_state(const std::string& s) {
-  if (s == "unsorted") return ElementState::Unsorted;
-  if (s == "added") return ElementState::Added;
-  if (s == "discarded") return ElementState::Discarded;
-  throw std::invalid_argument("unknown state '" + s + "' (expected unsorted, added or discarded)");
+  return parse_enum(kElementStateTable, s, "state");
 }
 
 const char* verdict_name(VerdictKind v) {
-  switch (v) {
-    case VerdictKind::LabelError:
-      return "label_error";
-    case VerdictKind::ModelError:
-      return "model_error";
-    case VerdictKind::Ambiguous:
-      return "ambiguous";
-    case VerdictKind::NotAnError:
-      return "not_an_error";
-  }
-  return "ambiguous";
+  return enum_to_name(kVerdictTable, v, "ambiguous");
 }
 
 VerdictKind parse_verdict(const std::string& s) {
-  if (s == "label_error") return VerdictKind::LabelError;
-  if (s == "model_error") return VerdictKind::ModelError;
-  if (s == "ambiguous") return VerdictKind::Ambiguous;
-  if (s == "not_an_error") return VerdictKind::NotAnError;
-  throw std::invalid_argument("unknown verdict '" + s +
-                              "' (expected label_error, model_error, ambiguous or not_an_error)");
+  return parse_enum(kVerdictTable, s, "verdict");
 }
 
 // ---- Location --------------------------------------------------------------------------------
