@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string>
 
 #include "gui/model/actions.h"
+#include "gui/model/ranking_swap.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -59,16 +61,18 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   const RankingData* rank = s.session->rank();
   char detail[96];
   std::snprintf(detail, sizeof detail, "%zu frames%s", s.session->frame_count(),
-                rank ? "" : ", ranking...");
+                !rank ? ", ranking..." : rank->interim ? ", interim ranking" : "");
   panel_header("Frames", detail);
 
-  if (!rank) {
-    // The pipeline's phase (loading, lidar, ranking) and how far it is.
+  if (!rank || rank->interim) {
+    // The pipeline's phase (loading, lidar, ranking) and how far it is; over an interim ranking
+    // (ranking_swap.h) that the list will refine.
     const RankingProgress p = s.session->ranking->progress();
     const float frac = p.total ? static_cast<float>(p.done) / static_cast<float>(p.total) : 0.0f;
     char overlay[96];
     std::snprintf(overlay, sizeof overlay, "ranking: %s %zu/%zu", p.phase.c_str(), p.done, p.total);
-    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    const std::string interim = rank ? ranking_state_text(rank, p) : "";
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), rank ? interim.c_str() : overlay);
   } else if (!rank->error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("ranking failed: %s", rank->error.c_str());

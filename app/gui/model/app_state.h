@@ -84,8 +84,12 @@ struct Session {
   std::unique_ptr<RankingJob> ranking;
 
   std::size_t frame_count() const { return index ? index->frames.size() : 0; }
-  const RankingData* rank() const {
-    return ranking && ranking->done() ? &ranking->result() : nullptr;
+  // The ranking the panels show: an interim snapshot while the lidar pass runs, then the final
+  // (RankingJob::poll, called once per UI frame by refresh_ranking in ranking_swap.h).
+  const RankingData* rank() const { return ranking ? ranking->shown() : nullptr; }
+  // The final ranking once shown (scripts, --open and the bench wait for this one).
+  const RankingData* final_rank() const {
+    return ranking && ranking->shown_final() ? ranking->shown() : nullptr;
   }
 };
 

@@ -87,6 +87,8 @@ std::string layout_json(const LayoutReport& r) {
                     {"finding_kind", r.selected_finding_kind},
                     {"top_finding_kind", r.top_finding_kind}};
   j["rank_method"] = r.rank_method;
+  j["ranking_state"] = r.ranking_state;
+  j["ranking_text"] = r.ranking_text;
   return j.dump();
 }
 

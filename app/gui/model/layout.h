@@ -67,6 +67,8 @@ struct LayoutReport {
   // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
   int selected_finding = -1;
   std::string selected_finding_kind, top_finding_kind, rank_method;
+  // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
+  std::string ranking_state, ranking_text;
 };
 
 std::string layout_json(const LayoutReport& r);

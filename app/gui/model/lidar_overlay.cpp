@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 
 namespace needle::view {
 
@@ -37,8 +38,20 @@ std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
   return out;
 }
 
-std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
-                                            const FrameLidar& lidar, const LidarModel* model) {
+namespace {
+
+void set_expected(LidarLabelRow& r, const ExpectedPoints& e) {
+  r.has_expected = true;
+  r.expected_lo = e.lo;
+  r.expected_hi = e.hi;
+  r.expected_empirical = e.empirical;
+  r.expected_range_lo = e.range_lo;
+  r.expected_range_hi = e.range_hi;
+  r.below_expected = static_cast<double>(r.n_in) < e.lo;
+}
+
+std::vector<LidarLabelRow> rows_without_expectations(const std::vector<Object>& labels,
+                                                     const FrameLidar& lidar) {
   std::vector<LidarLabelRow> rows(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
     LidarLabelRow& r = rows[i];
@@ -58,15 +71,55 @@ std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
         r.max_overflow = st.overflow[k];
         r.max_overflow_face = static_cast<int>(k);
       }
-    if (model) {
-      const ExpectedPoints e = model->expected_points(labels[i]);
-      r.has_expected = true;
-      r.expected_lo = e.lo;
-      r.expected_hi = e.hi;
-      r.below_expected = static_cast<double>(r.n_in) < e.lo;
-    }
   }
   return rows;
+}
+
+}  // namespace
+
+std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
+                                            const FrameLidar& lidar, const LidarModel* model) {
+  std::vector<LidarLabelRow> rows = rows_without_expectations(labels, lidar);
+  if (model)
+    for (LidarLabelRow& r : rows)
+      if (r.valid) set_expected(r, model->expected_points(labels[static_cast<std::size_t>(r.label)]));
+  return rows;
+}
+
+std::vector<LidarLabelRow> lidar_label_rows(
+    const std::vector<Object>& labels, const FrameLidar& lidar,
+    const std::vector<std::optional<ExpectedPoints>>* expected) {
+  std::vector<LidarLabelRow> rows = rows_without_expectations(labels, lidar);
+  if (expected)
+    for (LidarLabelRow& r : rows) {
+      const auto i = static_cast<std::size_t>(r.label);
+      if (r.valid && i < expected->size() && (*expected)[i]) set_expected(r, *(*expected)[i]);
+    }
+  return rows;
+}
+
+const std::vector<std::optional<ExpectedPoints>>* label_expected_of(
+    const std::vector<std::vector<std::optional<ExpectedPoints>>>& table, std::size_t frame) {
+  return frame < table.size() && !table[frame].empty() ? &table[frame] : nullptr;
+}
+
+std::string points_inside_text(const Object& label, const LidarLabelRow& r) {
+  char buf[200];
+  if (!r.has_expected) {
+    std::snprintf(buf, sizeof buf, "points inside %u", r.n_in);
+    return buf;
+  }
+  const int occl = std::max(label.occluded, 0);
+  if (r.expected_empirical)
+    std::snprintf(buf, sizeof buf, "points inside %u (%ss %d-%d m, occl %d: %.0f-%.0f in this dataset)",
+                  r.n_in, label.type.c_str(), r.expected_range_lo, r.expected_range_hi, occl,
+                  r.expected_lo, r.expected_hi);
+  else
+    std::snprintf(buf, sizeof buf,
+                  "points inside %u (%ss like it at %.1f m, occl %d: %.0f-%.0f in this dataset)",
+                  r.n_in, label.type.c_str(), label.distance(), occl, r.expected_lo,
+                  r.expected_hi);
+  return buf;
 }
 
 const char* overflow_face_name(int face) {

@@ -2,13 +2,18 @@
 // clusters are unlabelled (drawn as boxes of their own colour in the 3D and camera views) and
 // the inspector's per-label lidar rows. GL-free; computed on the loader thread or in tests.
 //
-// Expected point counts need the dataset-wide LidarModel (needle/lidar_witness.h), which the
-// viewer does not build (it needs every frame's scan); the rows then carry has_expected = false
-// and the inspector shows the counts alone. A caller holding a model passes it in.
+// Expected point counts need the dataset-wide LidarModel (needle/lidar_witness.h), which only the
+// ranking builds (it needs every frame's scan): the pipeline hands its expectations per label to
+// the viewer (PipelineResult::label_expected -> RankingData::label_expected), and the rows take
+// them from there; without them (no lidar in the ranking, or not ranked yet) has_expected = false
+// and the inspector shows the counts alone.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "needle/lidar.h"
@@ -47,6 +52,8 @@ struct LidarLabelRow {
   std::uint32_t n_shell = 0;    // non-ground points in the shell around it
   bool has_expected = false;    // expected range known (a LidarModel was given)
   double expected_lo = 0, expected_hi = 0;  // 10% - 90% expected count, points
+  bool expected_empirical = false;  // from labels of the same cell and 5 m range bin
+  int expected_range_lo = 0, expected_range_hi = 0;  // that bin, metres (empirical only)
   bool below_expected = false;  // n_in < expected_lo
   double ground_offset = 0;     // box bottom above the local ground, metres (+ = floats)
   bool ground_seen = false;     // the ground under it was observed (not interpolated)
@@ -61,6 +68,19 @@ struct LidarLabelRow {
 std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
                                             const FrameLidar& lidar,
                                             const LidarModel* model = nullptr);
+// The same with the ranking's expectations for this frame's labels (`expected`[label], may be
+// null or shorter than the labels).
+std::vector<LidarLabelRow> lidar_label_rows(
+    const std::vector<Object>& labels, const FrameLidar& lidar,
+    const std::vector<std::optional<ExpectedPoints>>* expected);
+// The ranking's expectations for frame `frame` (null when it has none).
+const std::vector<std::optional<ExpectedPoints>>* label_expected_of(
+    const std::vector<std::vector<std::optional<ExpectedPoints>>>& table, std::size_t frame);
+
+// The inspector's line for a label: "points inside 312 (Cars 10-15 m, occl 0: 180-900 in this
+// dataset)"; without an empirical bin "points inside 4 (Cars like it at 47.2 m, occl 1: 2-30 in
+// this dataset)"; without expectations "points inside 312".
+std::string points_inside_text(const Object& label, const LidarLabelRow& row);
 
 // Name of an overflow face index ("front", "back", "left", "right", "top"; "-" otherwise).
 const char* overflow_face_name(int face);
