@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <utility>
@@ -362,4 +364,42 @@ TEST_CASE("expected points: the inspector's line", "[lidar_view]") {
   const std::vector<std::vector<std::optional<ExpectedPoints>>> table(2);
   CHECK(view::label_expected_of(table, 1) == nullptr);
   CHECK(view::label_expected_of(table, 5) == nullptr);
+}
+
+// Time to the first usable list against the final ranking on a dataset given by
+// NEEDLE_INTERIM_BENCH_DIR (hidden: run it by its tag; bench/RESULTS.md "#8 interim ranking").
+TEST_CASE("interim ranking: time to the first interim and to the final", "[.interim_bench]") {
+  const char* dir = std::getenv("NEEDLE_INTERIM_BENCH_DIR");
+  if (!dir) {
+    test::skip_or_fail("NEEDLE_INTERIM_BENCH_DIR not set");
+    return;
+  }
+  const auto ds = std::make_shared<const DatasetIndex>(
+      scan_dataset(dir, default_prediction_sets(dir)));
+  PipelineOptions o;
+  o.lidar_cache = std::getenv("NEEDLE_INTERIM_BENCH_CACHE") != nullptr;
+  const auto t0 = Clock::now();
+  view::RankingJob job(ds, names_of(*ds), o);
+  double first = -1, fin = -1;
+  std::size_t last_count = 0;
+  std::vector<std::pair<double, std::size_t>> refreshes;
+  while (true) {
+    const double t = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (job.done()) {
+      fin = t;
+      break;
+    }
+    if (job.interims_published() != last_count) {
+      last_count = job.interims_published();
+      const auto d = job.latest_interim();
+      if (first < 0) first = t;
+      refreshes.emplace_back(t, d->lidar_done);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::printf("frames %zu, cache %s: first interim %.2f s, final %.2f s, %zu interims:",
+              ds->frames.size(), o.lidar_cache ? "on" : "off", first, fin, refreshes.size());
+  for (const auto& [t, done] : refreshes) std::printf(" %.1fs@%zu", t, done);
+  std::printf("\n");
+  CHECK(fin > 0);
 }
