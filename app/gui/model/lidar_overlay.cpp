@@ -6,6 +6,20 @@
 
 namespace needle::view {
 
+const char* shape_rejection(const LidarCluster& cl) {
+  const double length = std::max(cl.box.l, cl.box.w), width = std::min(cl.box.l, cl.box.w);
+  if (length > kMaxObjectLength) return "too long";
+  if (length < kMinObjectLength) return "too small";
+  if (width < kMinObjectWidth && length > kMaxThinLength) return "thin strip";
+  if (width < kMinObjectDepth) return "flat";
+  if (cl.box.h < kMinObjectHeight) return "too low";
+  if (cl.box.h > kMaxObjectHeight) return "too tall";
+  if (cl.box.h > kMaxPersonHeight && length < kMinTallVehicleSide) return "tall and narrow";
+  if (cl.bottom_gap > kMaxStandingGap) return "not standing";
+  if (cl.n_above > kMaxPointsAbove) return "points above";
+  return nullptr;
+}
+
 std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
                                     const std::vector<std::vector<std::uint32_t>>& label_points) {
   std::vector<int> out;
@@ -20,13 +34,7 @@ std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
     }
   for (std::size_t c = 0; c < lidar.clusters.size(); ++c) {
     const LidarCluster& cl = lidar.clusters[c];
-    if (cl.label >= 0 || cl.in_dontcare) continue;
-    const double length = std::max(cl.box.l, cl.box.w), width = std::min(cl.box.l, cl.box.w);
-    const bool thin_strip = width < kMinObjectWidth && length > kMaxThinLength;
-    if (length > kMaxObjectLength || length < kMinObjectLength || thin_strip ||
-        cl.box.h < kMinObjectHeight || cl.box.h > kMaxObjectHeight ||
-        cl.bottom_gap > kMaxStandingGap || cl.n_above > kMaxPointsAbove)
-      continue;
+    if (cl.label >= 0 || cl.in_dontcare || !object_shaped(cl)) continue;
     bool touches = false;
     for (std::uint32_t i : cl.points)
       if (i < in_label.size() && in_label[i]) {

@@ -25,12 +25,16 @@ namespace needle::view {
 // a DontCare region, none of their points inside any label box (`label_points`: indices of the
 // scan points inside each label box, as LoadedFrame::label_points), and shaped like an object:
 // footprint no longer than kMaxObjectLength and no shorter than kMinObjectLength, not a thin strip
-// (shorter side < kMinObjectWidth with the longer > kMaxThinLength), kMinObjectHeight to
-// kMaxObjectHeight tall, standing within
+// (shorter side < kMinObjectWidth with the longer > kMaxThinLength), not flat (shorter side
+// >= kMinObjectDepth), kMinObjectHeight to kMaxObjectHeight tall (beyond kMaxPersonHeight only
+// on a vehicle's footprint, longer side >= kMinTallVehicleSide), standing within
 // kMaxStandingGap of the ground, with at most kMaxPointsAbove points above its top (a facade
 // goes on above the clustered height, a trunk has its crown; an object has sky). Walls, facades,
 // trees and signs are not drawn. Ascending indices.
-inline constexpr double kMaxObjectLength = 12.0;  // m: KITTI's longest Truck/Tram labels ~12-15 m
+// KITTI's Truck labels are 10.1 +- 2.4 m long (the class statistics the demo draws from,
+// core/src/demo/scene.cpp): 16 m is ~2.5 sigma above, so long trucks are kept (12 m dropped the
+// demo's 12.5 m truck, whose cluster measures 12.9 m).
+inline constexpr double kMaxObjectLength = 16.0;  // m
 inline constexpr double kMinObjectLength = 0.4;   // m: thinner slivers are poles, facade strips
 inline constexpr double kMinObjectHeight = 0.4;   // m: below this a cluster is kerb or clutter
 inline constexpr double kMaxStandingGap = 1.0;    // m: lowest point above ground (raised: signs)
@@ -41,6 +45,22 @@ inline constexpr std::uint32_t kMaxPointsAbove = 10;  // LidarCluster::n_above: 
 inline constexpr double kMinObjectWidth = 0.3;      // m: shorter footprint side
 inline constexpr double kMaxThinLength = 2.5;       // m: longer side beyond which thin means wall
 inline constexpr double kMaxObjectHeight = 4.5;     // m: KITTI's tallest Truck labels ~4 m
+// A single vertical surface (wall, fence panel, hedge face, sign board) scans as a cluster with
+// almost no depth across its principal direction, while a road object seen from one side still
+// has some (a car's rear: bumper, lights and sloped rear window, >= ~0.3 m; a person's body
+// >= ~0.2 m). The analysis clamps box sides at 0.1 m: this is "flat within the lidar's noise".
+// On the real KITTI sample it removes 42 of 218 drawn clusters (frames 000000-000009).
+inline constexpr double kMinObjectDepth = 0.15;  // m: shorter footprint side
+// Taller than any person or cyclist needs a vehicle's footprint: KITTI's Pedestrian and Cyclist
+// labels are at most ~2.0 m tall, and what is taller on the road (vans, trucks, trams) is at
+// least ~1.6 m wide even seen end-on; trees, poles and sign posts are tall on a small footprint.
+// On the KITTI sample it removes a further 33 (tree trunks with crowns, poles, pillars).
+inline constexpr double kMaxPersonHeight = 2.1;     // m: box height
+inline constexpr double kMinTallVehicleSide = 1.5;  // m: longer footprint side when taller
+// The shape tests alone (size, flatness, height, standing, nothing above): null when the cluster
+// passes them all, else the first it fails ("too long", "flat", ...).
+const char* shape_rejection(const LidarCluster& c);
+inline bool object_shaped(const LidarCluster& c) { return shape_rejection(c) == nullptr; }
 std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
                                     const std::vector<std::vector<std::uint32_t>>& label_points);
 
