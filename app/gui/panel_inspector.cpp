@@ -58,6 +58,15 @@ void draw_lidar_section(AppState& s, const LoadedFrame& f) {
   const RankingData* rank = s.session ? s.session->rank() : nullptr;
   const std::vector<LidarLabelRow> rows = lidar_label_rows(
       labels, f.lidar, rank ? label_expected_of(rank->label_expected, f.index) : nullptr);
+  // The selected label's count against what its class has at that range in this dataset (first,
+  // above the table, so it is in view).
+  if (s.selection.label >= 0 && static_cast<std::size_t>(s.selection.label) < rows.size() &&
+      rows[static_cast<std::size_t>(s.selection.label)].valid) {
+    const auto i = static_cast<std::size_t>(s.selection.label);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::Text("label %zu: %s", i, points_inside_text(labels[i], rows[i]).c_str());
+    ImGui::PopTextWrapPos();
+  }
   if (!rows.empty() && ImGui::BeginTable("##lidar", 6, kTableFlags)) {
     ImGui::TableSetupColumn("#");
     ImGui::TableSetupColumn("class");
@@ -101,14 +110,6 @@ void draw_lidar_section(AppState& s, const LoadedFrame& f) {
                     overflow_face_name(r.max_overflow_face));
     }
     ImGui::EndTable();
-  }
-  // The selected label's count against what its class has at that range in this dataset.
-  if (s.selection.label >= 0 && static_cast<std::size_t>(s.selection.label) < rows.size() &&
-      rows[static_cast<std::size_t>(s.selection.label)].valid) {
-    const auto i = static_cast<std::size_t>(s.selection.label);
-    ImGui::PushTextWrapPos(0.0f);
-    ImGui::Text("label %zu: %s", i, points_inside_text(labels[i], rows[i]).c_str());
-    ImGui::PopTextWrapPos();
   }
   for (int c : f.unlabeled_clusters) {
     const LidarCluster& cl = f.lidar.clusters[static_cast<std::size_t>(c)];
