@@ -61,7 +61,9 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   const RankingData* rank = s.session->rank();
   char detail[96];
   std::snprintf(detail, sizeof detail, "%zu frames%s", s.session->frame_count(),
-                !rank ? ", ranking..." : rank->interim ? ", interim ranking" : "");
+                !rank           ? ", ranking..."
+                : rank->interim ? ", interim ranking"
+                                : "");
   panel_header("Frames", detail);
 
   if (!rank || rank->interim) {

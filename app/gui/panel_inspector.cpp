@@ -41,9 +41,9 @@ constexpr ImGuiTableFlags kTableFlags =
     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
 
 // Per label: non-ground points inside (against the range the ranking's lidar model expects, see
-// lidar_overlay.h; the selected label's in words below the table), shell points, the bottom's height above the local
-// ground (~ interpolated ground) and the fit: the share of its cluster inside the box, that
-// cluster's points outside, and the largest overflow beyond a face.
+// lidar_overlay.h; the selected label's in words above the table), shell points, the bottom's
+// height above the local ground (~ interpolated ground) and the fit: the share of its cluster
+// inside the box, that cluster's points outside, and the largest overflow beyond a face.
 void draw_lidar_section(AppState& s, const LoadedFrame& f) {
   const auto& labels = f.data.ann.labels;
   char title[128];

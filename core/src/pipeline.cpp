@@ -135,12 +135,12 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
   for (std::size_t b = 0; b < n || b == 0; b += chunk) {
     lo.begin = b;
     lo.end = std::min(n, b + chunk);
-    if (progress)
-      lo.progress = [&, b](std::size_t d, std::size_t) { progress("lidar", b + d, n); };
+    if (progress) lo.progress = [&, b](std::size_t d, std::size_t) { progress("lidar", b + d, n); };
     LidarPassStats st;
     std::vector<FrameLidar> part = run_lidar_pass(ds, r.frames, lo, &st);
     if (cancelled(cancel)) return;
-    for (std::size_t f = lo.begin; f < lo.end && f < part.size(); ++f) lidar[f] = std::move(part[f]);
+    for (std::size_t f = lo.begin; f < lo.end && f < part.size(); ++f)
+      lidar[f] = std::move(part[f]);
     r.lidar_stats.frames += st.frames;
     r.lidar_stats.computed += st.computed;
     r.lidar_stats.from_cache += st.from_cache;
@@ -150,8 +150,8 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
     if (lo.end >= n) break;
     // An interim with what is done, when the last one is old enough (and cheap enough).
     if (opt.interim && r.lidar_stats.computed + r.lidar_stats.from_cache > 0 &&
-        seconds_since(last_interim) >= std::max(opt.interim_every_s,
-                                                kInterimCostFactor * interim_cost_s)) {
+        seconds_since(last_interim) >=
+            std::max(opt.interim_every_s, kInterimCostFactor * interim_cost_s)) {
       const auto t0 = Clock::now();
       auto model = std::make_shared<const LidarModel>(r.frames, lidar);  // a copy: lidar grows
       RankOptions ri = ro;

@@ -42,8 +42,8 @@ TEST_CASE("lidar overlay: on real KITTI frames every labelled object's cluster i
       ++labelled;
       gaps.push_back(c.bottom_gap);
       INFO("frame " << ds.frames[i].id << " " << o.type << " at " << o.distance() << " m: cluster "
-                    << c.box.l << " x " << c.box.w << " x " << c.box.h << " m, gap "
-                    << c.bottom_gap << ", " << c.n_above << " above: "
+                    << c.box.l << " x " << c.box.w << " x " << c.box.h << " m, gap " << c.bottom_gap
+                    << ", " << c.n_above << " above: "
                     << (view::shape_rejection(c) ? view::shape_rejection(c) : "passes"));
       const char* why = view::shape_rejection(c);
       const std::string reason = why ? why : "";
@@ -53,9 +53,10 @@ TEST_CASE("lidar overlay: on real KITTI frames every labelled object's cluster i
     }
   }
   std::sort(gaps.begin(), gaps.end());
-  std::printf("KITTI sample: %zu labelled clusters (%zu rejected by the older tests), bottom gap "
-              "median %.2f m, max %.2f m; %zu unlabelled clusters drawn\n",
-              labelled, rejected_by_older_tests, gaps.empty() ? 0.0 : gaps[gaps.size() / 2],
-              gaps.empty() ? 0.0 : gaps.back(), drawn);
+  std::printf(
+      "KITTI sample: %zu labelled clusters (%zu rejected by the older tests), bottom gap "
+      "median %.2f m, max %.2f m; %zu unlabelled clusters drawn\n",
+      labelled, rejected_by_older_tests, gaps.empty() ? 0.0 : gaps[gaps.size() / 2],
+      gaps.empty() ? 0.0 : gaps.back(), drawn);
   CHECK(labelled >= 10);  // the sample's well-seen labels (16 in its 10 frames)
 }

@@ -26,9 +26,10 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("e2e view: an interim ranking is shown while the lidar pass runs, scripts wait for the "
-          "final",
-          "[e2e][view][interim]") {
+TEST_CASE(
+    "e2e view: an interim ranking is shown while the lidar pass runs, scripts wait for the "
+    "final",
+    "[e2e][view][interim]") {
   if (!needle::test::have_xvfb()) return;
   const fs::path tmp = needle::test::temp_dir("e2e_interim");
   const fs::path demo = tmp / "demo";

@@ -98,9 +98,10 @@ view::RankingData ranking(std::size_t n, const std::vector<std::size_t>& order,
 
 }  // namespace
 
-TEST_CASE("interim ranking: the pipeline publishes interims before the final, which they do not "
-          "change",
-          "[interim]") {
+TEST_CASE(
+    "interim ranking: the pipeline publishes interims before the final, which they do not "
+    "change",
+    "[interim]") {
   const auto ds = demo_index();
   PipelineOptions o;
   o.lidar_cache = false;
@@ -214,10 +215,10 @@ TEST_CASE("interim ranking: a swap keeps the frame, the cursor and the finding, 
               {{1, {finding("missing_label", -1, 2), finding("spurious_label", 0)}},
                {3, {finding("label_missing", -1, 0)}}});
   // The final ranking reorders the frames and the findings of frame 1, and ranks frame 5.
-  const view::RankingData after =
-      ranking(6, {5, 4, 1, 3},
-              {{1, {finding("empty_box", 0), finding("missing_label", -1, 2),
-                    finding("spurious_label", 0)}}});
+  const view::RankingData after = ranking(
+      6, {5, 4, 1, 3},
+      {{1,
+        {finding("empty_box", 0), finding("missing_label", -1, 2), finding("spurious_label", 0)}}});
 
   SECTION("the same finding by kind, label and prediction") {
     s.frame = 1;
@@ -263,10 +264,12 @@ TEST_CASE("interim ranking: status texts", "[interim]") {
   d.interim = true;
   d.lidar_done = 10;
   d.lidar_total = 100;
-  CHECK(view::ranking_state_text(&d, {"lidar", 37, 100}) == "ranking: lidar 37% - list will refine");
+  CHECK(view::ranking_state_text(&d, {"lidar", 37, 100}) ==
+        "ranking: lidar 37% - list will refine");
   CHECK(view::ranking_state_text(&d, {"loading", 100, 100}) ==
         "ranking: lidar 10% - list will refine");
-  CHECK(view::ranking_state_text(nullptr, {"loading", 120, 1000}) == "ranking: loading 120/1000...");
+  CHECK(view::ranking_state_text(nullptr, {"loading", 120, 1000}) ==
+        "ranking: loading 120/1000...");
   CHECK(std::string(view::ranking_state_name(&d)) == "interim");
   CHECK(std::string(view::ranking_state_name(nullptr)) == "none");
   d.interim = false;
@@ -374,8 +377,8 @@ TEST_CASE("interim ranking: time to the first interim and to the final", "[.inte
     test::skip_or_fail("NEEDLE_INTERIM_BENCH_DIR not set");
     return;
   }
-  const auto ds = std::make_shared<const DatasetIndex>(
-      scan_dataset(dir, default_prediction_sets(dir)));
+  const auto ds =
+      std::make_shared<const DatasetIndex>(scan_dataset(dir, default_prediction_sets(dir)));
   PipelineOptions o;
   o.lidar_cache = std::getenv("NEEDLE_INTERIM_BENCH_CACHE") != nullptr;
   const auto t0 = Clock::now();

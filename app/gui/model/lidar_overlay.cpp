@@ -90,7 +90,8 @@ std::vector<LidarLabelRow> lidar_label_rows(const std::vector<Object>& labels,
   std::vector<LidarLabelRow> rows = rows_without_expectations(labels, lidar);
   if (model)
     for (LidarLabelRow& r : rows)
-      if (r.valid) set_expected(r, model->expected_points(labels[static_cast<std::size_t>(r.label)]));
+      if (r.valid)
+        set_expected(r, model->expected_points(labels[static_cast<std::size_t>(r.label)]));
   return rows;
 }
 
@@ -119,14 +120,14 @@ std::string points_inside_text(const Object& label, const LidarLabelRow& r) {
   }
   const int occl = std::max(label.occluded, 0);
   if (r.expected_empirical)
-    std::snprintf(buf, sizeof buf, "points inside %u (%ss %d-%d m, occl %d: %.0f-%.0f in this dataset)",
-                  r.n_in, label.type.c_str(), r.expected_range_lo, r.expected_range_hi, occl,
-                  r.expected_lo, r.expected_hi);
+    std::snprintf(buf, sizeof buf,
+                  "points inside %u (%ss %d-%d m, occl %d: %.0f-%.0f in this dataset)", r.n_in,
+                  label.type.c_str(), r.expected_range_lo, r.expected_range_hi, occl, r.expected_lo,
+                  r.expected_hi);
   else
     std::snprintf(buf, sizeof buf,
                   "points inside %u (%ss like it at %.1f m, occl %d: %.0f-%.0f in this dataset)",
-                  r.n_in, label.type.c_str(), label.distance(), occl, r.expected_lo,
-                  r.expected_hi);
+                  r.n_in, label.type.c_str(), label.distance(), occl, r.expected_lo, r.expected_hi);
   return buf;
 }
 

@@ -42,9 +42,9 @@ inline constexpr std::uint32_t kMaxPointsAbove = 10;  // LidarCluster::n_above: 
 // A long footprint this thin is a wall, fence or facade strip seen edge-on, not a road object
 // (KITTI's narrowest labelled objects, pedestrians and cyclists, are ~0.5-0.6 m wide, and they
 // are short: a 0.3 m-wide strip over 2.5 m long is a fence, hedge or facade).
-inline constexpr double kMinObjectWidth = 0.3;      // m: shorter footprint side
-inline constexpr double kMaxThinLength = 2.5;       // m: longer side beyond which thin means wall
-inline constexpr double kMaxObjectHeight = 4.5;     // m: KITTI's tallest Truck labels ~4 m
+inline constexpr double kMinObjectWidth = 0.3;   // m: shorter footprint side
+inline constexpr double kMaxThinLength = 2.5;    // m: longer side beyond which thin means wall
+inline constexpr double kMaxObjectHeight = 4.5;  // m: KITTI's tallest Truck labels ~4 m
 // A single vertical surface (wall, fence panel, hedge face, sign board) scans as a cluster with
 // almost no depth across its principal direction, while a road object seen from one side still
 // has some (a car's rear: bumper, lights and sloped rear window, >= ~0.3 m; a person's body
@@ -60,28 +60,30 @@ inline constexpr double kMinTallVehicleSide = 1.5;  // m: longer footprint side 
 // The shape tests alone (size, flatness, height, standing, nothing above): null when the cluster
 // passes them all, else the first it fails ("too long", "flat", ...).
 const char* shape_rejection(const LidarCluster& c);
-inline bool object_shaped(const LidarCluster& c) { return shape_rejection(c) == nullptr; }
+inline bool object_shaped(const LidarCluster& c) {
+  return shape_rejection(c) == nullptr;
+}
 std::vector<int> unlabeled_clusters(const FrameLidar& lidar,
                                     const std::vector<std::vector<std::uint32_t>>& label_points);
 
 // One inspector row: what the scan says about label `label`.
 struct LidarLabelRow {
   int label = -1;
-  bool valid = false;           // false: DontCare, 2D-only label or no scan analysis
-  std::uint32_t n_in = 0;       // non-ground points inside the box
-  std::uint32_t n_shell = 0;    // non-ground points in the shell around it
-  bool has_expected = false;    // expected range known (a LidarModel was given)
+  bool valid = false;                       // false: DontCare, 2D-only label or no scan analysis
+  std::uint32_t n_in = 0;                   // non-ground points inside the box
+  std::uint32_t n_shell = 0;                // non-ground points in the shell around it
+  bool has_expected = false;                // expected range known (ranking or LidarModel)
   double expected_lo = 0, expected_hi = 0;  // 10% - 90% expected count, points
-  bool expected_empirical = false;  // from labels of the same cell and 5 m range bin
+  bool expected_empirical = false;          // from labels of the same cell and 5 m range bin
   int expected_range_lo = 0, expected_range_hi = 0;  // that bin, metres (empirical only)
-  bool below_expected = false;  // n_in < expected_lo
-  double ground_offset = 0;     // box bottom above the local ground, metres (+ = floats)
-  bool ground_seen = false;     // the ground under it was observed (not interpolated)
-  int cluster = -1;             // the cluster holding most of its points, or -1
-  double cluster_share = 0;     // share of that cluster's near points inside the box
-  std::uint32_t n_out = 0;      // that cluster's points outside the box within near_out
-  double max_overflow = 0;      // largest overflow beyond a face (LabelLidarStats::overflow), m
-  int max_overflow_face = -1;   // its face: 0 front, 1 back, 2 left, 3 right, 4 top; -1 none
+  bool below_expected = false;                       // n_in < expected_lo
+  double ground_offset = 0;    // box bottom above the local ground, metres (+ = floats)
+  bool ground_seen = false;    // the ground under it was observed (not interpolated)
+  int cluster = -1;            // the cluster holding most of its points, or -1
+  double cluster_share = 0;    // share of that cluster's near points inside the box
+  std::uint32_t n_out = 0;     // that cluster's points outside the box within near_out
+  double max_overflow = 0;     // largest overflow beyond a face (LabelLidarStats::overflow), m
+  int max_overflow_face = -1;  // its face: 0 front, 1 back, 2 left, 3 right, 4 top; -1 none
 };
 
 // Rows for every label of the frame (same order as `labels`).

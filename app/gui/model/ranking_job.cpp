@@ -26,8 +26,9 @@ RankingJob::~RankingJob() {
 
 namespace {
 
-// The viewer's view of a pipeline result (final, or interim: then r's status means nothing yet): score ranges per session set, the
-// position of each frame in the list, the kinds and classes present.
+// The viewer's view of a pipeline result (final, or interim: then r's status means nothing yet):
+// score ranges per session set, the position of each frame in the list, the kinds and classes
+// present.
 RankingData ranking_data(const DatasetIndex& ds, const std::vector<std::string>& set_names,
                          const PipelineResult& r, RankResult rank, bool interim) {
   RankingData d;

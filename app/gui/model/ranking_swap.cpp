@@ -11,8 +11,7 @@ namespace needle::view {
 namespace {
 
 const std::vector<Finding>* findings_of(const RankingData* r, std::size_t frame) {
-  if (!r || frame >= r->position_of_frame.size() || r->position_of_frame[frame] < 0)
-    return nullptr;
+  if (!r || frame >= r->position_of_frame.size() || r->position_of_frame[frame] < 0) return nullptr;
   return &r->rank.frames[static_cast<std::size_t>(r->position_of_frame[frame])].findings;
 }
 
@@ -55,7 +54,8 @@ void keep_place(AppState& s, const RankingData* before, const RankingData& after
   } else if (s.rank_cursor >= 0) {
     int moved = -1;
     if (before && s.rank_cursor < static_cast<int>(before->rank.frames.size())) {
-      const std::size_t f = before->rank.frames[static_cast<std::size_t>(s.rank_cursor)].frame_index;
+      const std::size_t f =
+          before->rank.frames[static_cast<std::size_t>(s.rank_cursor)].frame_index;
       if (f < after.position_of_frame.size()) moved = after.position_of_frame[f];
     }
     s.rank_cursor = moved >= 0 ? moved : std::min(s.rank_cursor, n - 1);
@@ -87,10 +87,10 @@ std::string ranking_state_text(const RankingData* shown, const RankingProgress& 
     if (p.phase == "ranking")
       std::snprintf(buf, sizeof buf, "ranking: final ranking - list will refine");
     else
-      std::snprintf(buf, sizeof buf, "ranking: lidar %d%% - list will refine",
-                    total ? static_cast<int>(100.0 * static_cast<double>(done) /
-                                             static_cast<double>(total))
-                          : 0);
+      std::snprintf(
+          buf, sizeof buf, "ranking: lidar %d%% - list will refine",
+          total ? static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total))
+                : 0);
     return buf;
   }
   std::snprintf(buf, sizeof buf, "ranking: %s %zu/%zu...", p.phase.c_str(), p.done, p.total);

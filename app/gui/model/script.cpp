@@ -207,8 +207,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   const AppState& s = host.state();
   if (!s.session) return false;
   // Interim rankings do not count: scripts act on the final ranking (ranking_job.h).
-  if (a.command->wait == ScriptWait::InterimDrawn)
-    return s.session->rank() && host.frame_ready();
+  if (a.command->wait == ScriptWait::InterimDrawn) return s.session->rank() && host.frame_ready();
   if (!s.session->final_rank()) return false;
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
@@ -230,7 +229,7 @@ ScriptRunner::Status ScriptRunner::step(CommandHost& host) {
       if (now_s() - wait_started_ > timeout_s_) {
         error_ = file_ + ":" + std::to_string(a.line) + ": timed out waiting for the " +
                  (host.state().session && host.state().session->final_rank() ? "frame to load"
-                                                                       : "dataset/ranking");
+                                                                             : "dataset/ranking");
         return Status::Failed;
       }
       return Status::Running;
