@@ -149,6 +149,21 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       }
       s.scroll_list_to_current = false;
     }
+    // After a ranking swap: the frame that was in the first visible row goes back to the top.
+    const bool anchoring = s.scroll_list_to_top_frame;
+    if (anchoring) {
+      const auto it =
+          std::find(rows.begin(), rows.end(), static_cast<std::size_t>(s.list_top_frame));
+      if (it != rows.end()) ImGui::SetScrollY(static_cast<float>(it - rows.begin()) * row_h);
+      s.scroll_list_to_top_frame = false;
+    }
+    // The frame in the first visible row, -1 at the very top (a list at its top stays there)
+    // (not in the frame that moves the scroll: that applies next frame).
+    if (!anchoring) {
+      const float y = ImGui::GetScrollY();
+      const auto top = static_cast<std::size_t>(std::max(0.0f, y) / row_h + 0.5f);
+      s.list_top_frame = y >= 0.5f * row_h && top < rows.size() ? static_cast<long>(rows[top]) : -1;
+    }
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(rows.size()), row_h);
     while (clipper.Step()) {

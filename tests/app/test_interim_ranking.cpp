@@ -251,6 +251,20 @@ TEST_CASE("interim ranking: a swap keeps the frame, the cursor and the finding, 
     view::keep_place(s, &before, partial);
     CHECK(s.rank_cursor == 0);  // frame 4's row in `partial`
   }
+  SECTION("a list scrolled down keeps its first visible frame at the top, one at the top stays") {
+    s.frame = 1;
+    s.scroll_list_to_current = false;
+    s.list_top_frame = 4;  // the frame list's first visible row shows frame 4
+    view::keep_place(s, &before, after);
+    CHECK(s.scroll_list_to_top_frame);
+    CHECK(!s.scroll_list_to_current);
+    CHECK(s.list_top_frame == 4);
+    s.scroll_list_to_top_frame = false;
+    s.list_top_frame = -1;  // at the very top
+    view::keep_place(s, &before, after);
+    CHECK(!s.scroll_list_to_top_frame);
+    CHECK(s.scroll_list_to_current);  // only scrolls if the current row left the view
+  }
   SECTION("before the first row stays before the first row") {
     s.frame = 1;
     s.rank_cursor = -1;

@@ -117,6 +117,11 @@ struct AppState {
   ListOrder order = ListOrder::Rank;
   ListFilter filter;
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
+  // The frame in the frame list's first visible row (-1: not drawn yet, or scrolled to the very
+  // top), and a request to scroll
+  // it back to the top: after a ranking swap the list keeps its place by frame (ranking_swap.h).
+  long list_top_frame = -1;
+  bool scroll_list_to_top_frame = false;
 
   bool show_help = false;
   bool show_open_dialog = false;

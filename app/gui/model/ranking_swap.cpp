@@ -60,9 +60,13 @@ void keep_place(AppState& s, const RankingData* before, const RankingData& after
     }
     s.rank_cursor = moved >= 0 ? moved : std::min(s.rank_cursor, n - 1);
   }
-  // A filter on a kind or class the new ranking lacks would empty the list: it stays (the user
-  // chose it), the list says so. The list keeps the current frame in view.
-  s.scroll_list_to_current = true;
+  // The list keeps the frame of its first visible row at the top (where the user scrolled to),
+  // or, before it was drawn, brings the current frame into view. A filter on a kind or class the
+  // new ranking lacks empties the list: it stays (the user chose it).
+  if (s.list_top_frame >= 0)
+    s.scroll_list_to_top_frame = true;
+  else
+    s.scroll_list_to_current = true;
 }
 
 bool refresh_ranking(AppState& s) {

@@ -9,8 +9,9 @@
 //  * The selected label and prediction stay selected (they index the frame's data, which does
 //    not change). The selected finding is looked up again in the new ranking: the same kind on
 //    the same label and prediction, else a finding on the same label (or prediction), else none.
-//  * The frame list keeps the current frame in view (it scrolls only when the frame's row moved
-//    out of sight).
+//  * A frame list scrolled down keeps the frame of its first visible row at the top (the user's
+//    scroll position, by frame); one at its very top (or not drawn yet) stays there unless the
+//    current frame's row moved out of view, which it then brings into view.
 #pragma once
 
 #include <string>
