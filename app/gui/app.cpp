@@ -18,6 +18,7 @@
 #include "gui/model/commands.h"
 #include "gui/model/compare_view.h"
 #include "gui/model/keys.h"
+#include "gui/model/ranking_swap.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
 #include "backends/imgui_impl_glfw.h"
@@ -300,7 +301,8 @@ void App::poll_background() {
     }
     demo_job_.reset();
   }
-  const bool ranked = state_.session && state_.session->rank();
+  refresh_ranking(state_);  // the newest interim or final ranking, the user's place kept
+  const bool ranked = state_.session && state_.session->final_rank();
   if (ranked && !ranking_seen_done_) {
     // Show the slider ranges and prefetch in rank order as soon as the ranking arrives.
     update_prefetch(state_);
@@ -477,6 +479,9 @@ void App::draw_ui(UiContext& ui) {
   const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
   ui.layout.rank_method = rank ? rank->method_name : "";
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
+  ui.layout.ranking_state = ranking_state_name(rank);
+  ui.layout.ranking_text =
+      state_.session ? ranking_state_text(rank, state_.session->ranking->progress()) : "";
 }
 
 // [SECTION] uploads

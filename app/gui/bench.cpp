@@ -67,7 +67,7 @@ bool BenchRunner::step(App& app, GLFWwindow* window, double now_s) {
   if (key_time_ >= 0) return true;  // waiting for the new frame to be drawn
   switch (phase_) {
     case Phase::Warmup:
-      if (s.session->rank() && app.frame_ready() && ++settle_ > 30) {
+      if (s.session->final_rank() && app.frame_ready() && ++settle_ > 30) {
         phase_ = Phase::Fps;
         phase_start_ = now_s;
         settle_ = 0;

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string>
 
 #include "gui/model/actions.h"
 #include "gui/model/compare_view.h"
+#include "gui/model/ranking_swap.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -60,16 +62,20 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   const RankingData* rank = s.session->rank();
   char detail[96];
   std::snprintf(detail, sizeof detail, "%zu frames%s", s.session->frame_count(),
-                rank ? "" : ", ranking...");
+                !rank           ? ", ranking..."
+                : rank->interim ? ", interim ranking"
+                                : "");
   panel_header("Frames", detail);
 
-  if (!rank) {
-    // The pipeline's phase (loading, lidar, ranking) and how far it is.
+  if (!rank || rank->interim) {
+    // The pipeline's phase (loading, lidar, ranking) and how far it is; over an interim ranking
+    // (ranking_swap.h) that the list will refine.
     const RankingProgress p = s.session->ranking->progress();
     const float frac = p.total ? static_cast<float>(p.done) / static_cast<float>(p.total) : 0.0f;
     char overlay[96];
     std::snprintf(overlay, sizeof overlay, "ranking: %s %zu/%zu", p.phase.c_str(), p.done, p.total);
-    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    const std::string interim = rank ? ranking_state_text(rank, p) : "";
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), rank ? interim.c_str() : overlay);
   } else if (!rank->error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 100, 255));
     ImGui::TextWrapped("ranking failed: %s", rank->error.c_str());
@@ -154,6 +160,21 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
         if (y < top || y > top + h) ImGui::SetScrollY(std::max(0.0f, y - h * 0.5f));
       }
       s.scroll_list_to_current = false;
+    }
+    // After a ranking swap: the frame that was in the first visible row goes back to the top.
+    const bool anchoring = s.scroll_list_to_top_frame;
+    if (anchoring) {
+      const auto it =
+          std::find(rows.begin(), rows.end(), static_cast<std::size_t>(s.list_top_frame));
+      if (it != rows.end()) ImGui::SetScrollY(static_cast<float>(it - rows.begin()) * row_h);
+      s.scroll_list_to_top_frame = false;
+    }
+    // The frame in the first visible row, -1 at the very top (a list at its top stays there)
+    // (not in the frame that moves the scroll: that applies next frame).
+    if (!anchoring) {
+      const float y = ImGui::GetScrollY();
+      const auto top = static_cast<std::size_t>(std::max(0.0f, y) / row_h + 0.5f);
+      s.list_top_frame = y >= 0.5f * row_h && top < rows.size() ? static_cast<long>(rows[top]) : -1;
     }
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(rows.size()), row_h);

@@ -40,10 +40,10 @@ void colour_swatch(Rgb c) {
 constexpr ImGuiTableFlags kTableFlags =
     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
 
-// Per label: non-ground points inside (against the expected range when a LidarModel is known:
-// the viewer has none, see lidar_overlay.h), shell points, the bottom's height above the local
-// ground (~ interpolated ground) and the fit: the share of its cluster inside the box, that
-// cluster's points outside, and the largest overflow beyond a face.
+// Per label: non-ground points inside (against the range the ranking's lidar model expects, see
+// lidar_overlay.h; the selected label's in words above the table), shell points, the bottom's
+// height above the local ground (~ interpolated ground) and the fit: the share of its cluster
+// inside the box, that cluster's points outside, and the largest overflow beyond a face.
 void draw_lidar_section(AppState& s, const LoadedFrame& f) {
   const auto& labels = f.data.ann.labels;
   char title[128];
@@ -55,7 +55,18 @@ void draw_lidar_section(AppState& s, const LoadedFrame& f) {
   std::snprintf(title, sizeof title, "Lidar (%zu clusters, %zu unlabelled, %.0f ms)###lidar",
                 f.lidar.clusters.size(), f.unlabeled_clusters.size(), f.lidar.timings.total);
   if (!ImGui::CollapsingHeader(title, ImGuiTreeNodeFlags_DefaultOpen)) return;
-  const std::vector<LidarLabelRow> rows = lidar_label_rows(labels, f.lidar);
+  const RankingData* rank = s.session ? s.session->rank() : nullptr;
+  const std::vector<LidarLabelRow> rows = lidar_label_rows(
+      labels, f.lidar, rank ? label_expected_of(rank->label_expected, f.index) : nullptr);
+  // The selected label's count against what its class has at that range in this dataset (first,
+  // above the table, so it is in view).
+  if (s.selection.label >= 0 && static_cast<std::size_t>(s.selection.label) < rows.size() &&
+      rows[static_cast<std::size_t>(s.selection.label)].valid) {
+    const auto i = static_cast<std::size_t>(s.selection.label);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::Text("label %zu: %s", i, points_inside_text(labels[i], rows[i]).c_str());
+    ImGui::PopTextWrapPos();
+  }
   if (!rows.empty() && ImGui::BeginTable("##lidar", 6, kTableFlags)) {
     ImGui::TableSetupColumn("#");
     ImGui::TableSetupColumn("class");
@@ -78,10 +89,15 @@ void draw_lidar_section(AppState& s, const LoadedFrame& f) {
       colour_swatch(label_color(labels[i].cls));
       ImGui::TextUnformatted(labels[i].type.c_str());
       ImGui::TableNextColumn();
-      if (r.has_expected)
+      if (r.has_expected) {
+        if (r.below_expected) ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(240, 200, 90, 255));
         ImGui::Text("%u (%.0f-%.0f)", r.n_in, r.expected_lo, r.expected_hi);
-      else
+        if (r.below_expected) ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("%s", points_inside_text(labels[i], r).c_str());
+      } else {
         ImGui::Text("%u", r.n_in);
+      }
       ImGui::TableNextColumn();
       ImGui::Text("%u", r.n_shell);
       ImGui::TableNextColumn();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "needle/lidar_witness.h"
@@ -66,7 +67,44 @@ std::string resolve_compare(const std::string& compare, const std::vector<std::s
   return "";
 }
 
-// The lidar phase: the pass (cached), its problems, and the two witnesses learned from it.
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// [frame][label] expected point counts of the labels the pass has statistics for.
+std::vector<std::vector<std::optional<ExpectedPoints>>> expected_table(
+    const std::vector<FrameAnnotations>& frames, const LidarModel& model) {
+  std::vector<std::vector<std::optional<ExpectedPoints>>> t(frames.size());
+  const std::vector<FrameLidar>& lidar = model.results();
+  for (std::size_t f = 0; f < frames.size() && f < lidar.size(); ++f) {
+    if (!lidar[f].ok) continue;
+    const auto& labels = frames[f].labels;
+    t[f].resize(labels.size());
+    for (std::size_t i = 0; i < labels.size() && i < lidar[f].labels.size(); ++i)
+      if (lidar[f].labels[i].valid) t[f][i] = model.expected_points(labels[i]);
+  }
+  return t;
+}
+
+// Publishes `rank` as an interim ranking through opt.interim (r lends it its other fields).
+void publish_interim(const PipelineOptions& opt, PipelineResult& r, RankResult rank,
+                     const PipelineInterim& what, const DatasetIndex& ds,
+                     std::vector<std::vector<std::optional<ExpectedPoints>>> expected = {}) {
+  if (opt.post_rank) opt.post_rank(ds, r.frames, rank);
+  r.rank = std::move(rank);
+  r.label_expected = std::move(expected);
+  const bool used = r.lidar_used;
+  r.lidar_used = !r.label_expected.empty();
+  opt.interim(r, what);
+  r.rank = {};
+  r.label_expected.clear();
+  r.lidar_used = used;
+}
+
+// The lidar phase: the pass (cached), its problems, and the two witnesses learned from it. With
+// opt.interim the pass runs in chunks of frames and interim rankings follow some of them.
 void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
                  const PipelineProgress& progress, const CancelToken* cancel, PipelineResult& r,
                  RankOptions& ro) {
@@ -74,10 +112,47 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
   lo.threads = opt.threads;
   lo.use_cache = opt.lidar_cache;
   lo.cache_dir = opt.lidar_cache_dir;
-  if (progress) lo.progress = [&](std::size_t d, std::size_t t) { progress("lidar", d, t); };
   lo.cancel = cancel ? cancel->flag() : nullptr;
-  std::vector<FrameLidar> lidar = run_lidar_pass(ds, r.frames, lo, &r.lidar_stats);
-  if (cancelled(cancel)) return;
+  const std::size_t n = std::min(ds.frames.size(), r.frames.size());
+  const std::size_t chunks = opt.interim ? kInterimLidarChunks : 1;
+  const std::size_t chunk = std::max<std::size_t>(1, (n + chunks - 1) / chunks);
+  std::vector<FrameLidar> lidar(n);
+  r.lidar_stats = {};
+  auto last_interim = Clock::now();
+  double interim_cost_s = 0;
+  for (std::size_t b = 0; b < n || b == 0; b += chunk) {
+    lo.begin = b;
+    lo.end = std::min(n, b + chunk);
+    if (progress) lo.progress = [&, b](std::size_t d, std::size_t) { progress("lidar", b + d, n); };
+    LidarPassStats st;
+    std::vector<FrameLidar> part = run_lidar_pass(ds, r.frames, lo, &st);
+    if (cancelled(cancel)) return;
+    for (std::size_t f = lo.begin; f < lo.end && f < part.size(); ++f)
+      lidar[f] = std::move(part[f]);
+    r.lidar_stats.frames += st.frames;
+    r.lidar_stats.computed += st.computed;
+    r.lidar_stats.from_cache += st.from_cache;
+    r.lidar_stats.no_scan += st.no_scan;
+    r.lidar_stats.failed += st.failed;
+    r.lidar_stats.analysis_ms += st.analysis_ms;
+    if (lo.end >= n) break;
+    // An interim with what is done, when the last one is old enough (and cheap enough).
+    if (opt.interim && r.lidar_stats.computed + r.lidar_stats.from_cache > 0 &&
+        seconds_since(last_interim) >=
+            std::max(opt.interim_every_s, kInterimCostFactor * interim_cost_s)) {
+      const auto t0 = Clock::now();
+      auto model = std::make_shared<const LidarModel>(r.frames, lidar);  // a copy: lidar grows
+      RankOptions ri = ro;
+      ri.witnesses.push_back(lidar_label_witness(model));
+      ri.object_witnesses.push_back(lidar_object_witness(model));
+      RankResult interim = rank_frames(r.frames, r.set_names, ri);
+      if (cancelled(cancel)) return;
+      publish_interim(opt, r, std::move(interim), {"lidar", lo.end, n}, ds,
+                      expected_table(r.frames, *model));
+      interim_cost_s = seconds_since(t0);
+      last_interim = Clock::now();
+    }
+  }
   // Scan problems (NaN points, nothing in view ...) are invalid data even when no scan of the
   // dataset was usable.
   for (std::size_t f = 0; f < lidar.size(); ++f)
@@ -89,6 +164,7 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
     auto model = std::make_shared<const LidarModel>(r.frames, std::move(lidar));
     ro.witnesses.push_back(lidar_label_witness(model));
     ro.object_witnesses.push_back(lidar_object_witness(model));
+    r.label_expected = expected_table(r.frames, *model);
     r.lidar_used = true;
   } else if (opt.evidence == Evidence::Lidar) {
     r.warnings.push_back("--evidence lidar but no frame has a scan and calibration");
@@ -152,6 +228,13 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
 
     const bool use_lidar = opt.evidence != Evidence::Predictions &&
                            opt.method == RankMethod::Needle && ro.compare_old < 0;
+    if (use_lidar && opt.interim) {
+      // The list is usable at once: a ranking without the lidar before its pass.
+      if (progress) progress("lidar", 0, r.frames.size());
+      publish_interim(opt, r, rank_frames(r.frames, r.set_names, ro),
+                      {"predictions", 0, r.frames.size()}, *ds);
+      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+    }
     if (use_lidar) {
       lidar_phase(*ds, opt, progress, cancel, r, ro);
       if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);

@@ -85,8 +85,12 @@ struct Session {
   std::unique_ptr<RankingJob> ranking;
 
   std::size_t frame_count() const { return index ? index->frames.size() : 0; }
-  const RankingData* rank() const {
-    return ranking && ranking->done() ? &ranking->result() : nullptr;
+  // The ranking the panels show: an interim snapshot while the lidar pass runs, then the final
+  // (RankingJob::poll, called once per UI frame by refresh_ranking in ranking_swap.h).
+  const RankingData* rank() const { return ranking ? ranking->shown() : nullptr; }
+  // The final ranking once shown (scripts, --open and the bench wait for this one).
+  const RankingData* final_rank() const {
+    return ranking && ranking->shown_final() ? ranking->shown() : nullptr;
   }
 };
 
@@ -115,6 +119,11 @@ struct AppState {
   ListFilter filter;
   CompareViewState compare;            // compare panel and its frame-list filter (compare_view.h)
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
+  // The frame in the frame list's first visible row (-1: not drawn yet, or scrolled to the very
+  // top), and a request to scroll
+  // it back to the top: after a ranking swap the list keeps its place by frame (ranking_swap.h).
+  long list_top_frame = -1;
+  bool scroll_list_to_top_frame = false;
 
   bool show_help = false;
   bool show_open_dialog = false;

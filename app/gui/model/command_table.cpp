@@ -677,6 +677,20 @@ std::vector<Command> make_command_table() {
                  r.wait_screenshot = true;
                  return r;
                }});
+  t.push_back({.id = "script.screenshot_interim",
+               .script = "screenshot-interim",
+               .params = {{"FILE"}},
+               .help = "write the window to a PNG while the ranking shown is still interim "
+                       "(fails if the final ranking came first)",
+               .wait = ScriptWait::InterimDrawn,
+               .run = [](CommandHost& h, const P& p) {
+                 if (h.state().session && h.state().session->final_rank())
+                   return fail("the final ranking arrived before an interim one was shown");
+                 h.request_screenshot(p[0]);
+                 R r;
+                 r.wait_screenshot = true;
+                 return r;
+               }});
   t.push_back({.id = "script.key",
                .script = "key",
                .params = {{"NAME", ParamKind::KeyName}},

@@ -64,6 +64,8 @@ enum class ScriptWait {
   Nothing,     // runs at once (quit)
   Ranked,      // a dataset is open and ranked (every command by default)
   FrameDrawn,  // ... and the current frame is loaded, uploaded and drawn
+  // A ranking is shown, interim or final, and the current frame is drawn (screenshot-interim)
+  InterimDrawn,
 };
 
 using CommandParams = std::vector<std::string>;

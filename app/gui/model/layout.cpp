@@ -88,6 +88,8 @@ std::string layout_json(const LayoutReport& r) {
                     {"top_finding_kind", r.top_finding_kind}};
   j["rank_method"] = r.rank_method;
   if (!r.compare.empty()) j["compare"] = nlohmann::json::parse(r.compare);
+  j["ranking_state"] = r.ranking_state;
+  j["ranking_text"] = r.ranking_text;
   return j.dump();
 }
 

@@ -68,6 +68,8 @@ struct LayoutReport {
   int selected_finding = -1;
   std::string selected_finding_kind, top_finding_kind, rank_method;
   std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
+  // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
+  std::string ranking_state, ranking_text;
 };
 
 std::string layout_json(const LayoutReport& r);

@@ -3,12 +3,19 @@
 // the same loading, lidar pass (served from its cache when warm) and ranking as `needle rank`
 // with the same options. Progress (phase, done, total) is readable at any time, the result once
 // done() is true.
+//
+// Interim rankings: when the lidar takes part the job also publishes the pipeline's interim
+// rankings (PipelineOptions::interim: one without the lidar right after loading, then refreshed
+// ones as the lidar pass proceeds), so that a large dataset's list is usable at once. The UI
+// thread takes the newest snapshot with poll() (ranking_swap.h moves the user's place over), and
+// shown() is what the panels draw: an interim snapshot or, once polled after done(), the final.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -36,6 +43,13 @@ struct RankingData {
   double seconds = 0;
   // Compare mode: AP of both sets, regressions and fixes per class and frame (null otherwise).
   std::shared_ptr<const CompareSummary> compare;
+  // An interim snapshot (the final result has interim = false): "predictions" (before the lidar
+  // pass) or "lidar" (the lidar witnesses of the frames done so far), and how far the pass was.
+  bool interim = false;
+  std::string interim_stage;
+  std::size_t lidar_done = 0, lidar_total = 0;
+  // Per frame, per label: the lidar model's expected points inside (PipelineResult).
+  std::vector<std::vector<std::optional<ExpectedPoints>>> label_expected;
 };
 
 struct RankingProgress {
@@ -67,8 +81,28 @@ class RankingJob {
   const PipelineOptions& options() const { return opt_; }
   const RankingData& result() const { return data_; }  // only valid when done()
 
+  // Interim snapshots published so far (0 when none; the lidar takes no part, or not yet).
+  std::size_t interims_published() const {
+    std::lock_guard<std::mutex> lock(interim_mutex_);
+    return interims_;
+  }
+  // The newest interim snapshot (null when none was published), from any thread.
+  std::shared_ptr<const RankingData> latest_interim() const {
+    std::lock_guard<std::mutex> lock(interim_mutex_);
+    return interim_;
+  }
+  // UI thread: takes the newest snapshot, the final result once done(). Returns true when
+  // shown() changed; *previous then keeps the snapshot shown until now alive (null when there
+  // was none or it was the final one) so the caller can move the user's place over.
+  bool poll(std::shared_ptr<const RankingData>* previous = nullptr);
+  // UI thread: what the panels show (null: nothing yet). A finished job built from a result
+  // shows it from the start.
+  const RankingData* shown() const { return shown_; }
+  bool shown_final() const { return shown_ != nullptr && shown_ == &data_; }
+
  private:
   void run();
+  void publish_interim(const PipelineResult& r, const PipelineInterim& what);
   std::shared_ptr<const DatasetIndex> ds_;
   std::vector<std::string> set_names_;
   PipelineOptions opt_;
@@ -77,6 +111,12 @@ class RankingJob {
   CancelToken cancel_;
   mutable std::mutex progress_mutex_;
   RankingProgress progress_;
+  mutable std::mutex interim_mutex_;
+  std::shared_ptr<const RankingData> interim_;  // newest published interim
+  std::size_t interims_ = 0;
+  // UI thread only.
+  const RankingData* shown_ = nullptr;
+  std::shared_ptr<const RankingData> shown_interim_;
   std::thread thread_;
 };
 

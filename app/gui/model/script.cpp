@@ -205,7 +205,10 @@ ScriptRunner::ScriptRunner(std::vector<ScriptAction> actions, std::string file, 
 bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   if (a.command->wait == ScriptWait::Nothing) return true;
   const AppState& s = host.state();
-  if (!s.session || !s.session->rank()) return false;
+  if (!s.session) return false;
+  // Interim rankings do not count: scripts act on the final ranking (ranking_job.h).
+  if (a.command->wait == ScriptWait::InterimDrawn) return s.session->rank() && host.frame_ready();
+  if (!s.session->final_rank()) return false;
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 
@@ -225,8 +228,8 @@ ScriptRunner::Status ScriptRunner::step(CommandHost& host) {
       if (wait_started_ < 0) wait_started_ = now_s();
       if (now_s() - wait_started_ > timeout_s_) {
         error_ = file_ + ":" + std::to_string(a.line) + ": timed out waiting for the " +
-                 (host.state().session && host.state().session->rank() ? "frame to load"
-                                                                       : "dataset/ranking");
+                 (host.state().session && host.state().session->final_rank() ? "frame to load"
+                                                                             : "dataset/ranking");
         return Status::Failed;
       }
       return Status::Running;

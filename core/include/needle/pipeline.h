@@ -8,6 +8,14 @@
 //              the cache when warm; what is normal is learned from it and becomes two witnesses
 //   "ranking"  rank_frames (or the compare ranking), then the post_rank hook
 //
+// Interim rankings (PipelineOptions::interim, used by the viewer so that its list is usable at
+// once on a large dataset): when the lidar takes part, a ranking without it is published right
+// after loading (stage "predictions"), then, while the lidar pass runs in chunks of frames,
+// rankings with the lidar witnesses learned from the frames done so far (stage "lidar"), and
+// finally the result itself. Interims never change the final result: the pass is only split
+// into frame ranges, each frame's analysis is independent, and the model is learned once more
+// from every frame at the end. Interims carry no scan problems (invalid_data from the pass).
+//
 // Contracts:
 //  * Cancellation is cooperative and part of the contract: when the token is set, the pipeline
 //    stops at the next chunk of frames (loading, lidar) or at the next phase boundary (ranking)
@@ -23,6 +31,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +40,7 @@
 #include "needle/enum_names.h"
 #include "needle/eval.h"
 #include "needle/lidar_pass.h"
+#include "needle/lidar_witness.h"
 #include "needle/ranking.h"
 
 namespace needle {
@@ -54,6 +64,14 @@ class CancelToken {
   std::atomic<bool> flag_{false};
 };
 
+struct PipelineResult;
+
+// What an interim ranking is (PipelineOptions::interim).
+struct PipelineInterim {
+  const char* stage = "";  // "predictions" (after loading, no lidar yet) or "lidar"
+  std::size_t lidar_done = 0, lidar_total = 0;  // frames of the lidar pass finished, in the pass
+};
+
 struct PipelineOptions {
   RankMethod method = RankMethod::Needle;
   Evidence evidence = Evidence::All;
@@ -66,7 +84,21 @@ struct PipelineOptions {
   // the place for steps that adjust a ranking after the engine (e.g. a review store's verdicts).
   std::function<void(const DatasetIndex&, const std::vector<FrameAnnotations>&, RankResult&)>
       post_rank;
+  // Called on the pipeline's thread with each interim ranking (in `result.rank`; the rest of
+  // `result` as far as it is built: set_names, frames, method_name, label_expected for stage
+  // "lidar"). Only when the lidar takes part. Empty: no interims, the pass runs in one piece.
+  std::function<void(const PipelineResult& result, const PipelineInterim&)> interim;
+  // Least time between two "lidar" interims, seconds; the pipeline also waits kInterimCostFactor
+  // times what the last interim cost, so that interims never take much of the lidar pass's time.
+  double interim_every_s = 2.0;
 };
+
+// An interim costs a model fit and a ranking while the lidar workers wait: the next one is
+// published no sooner than this many times that cost after it (<= ~1/(1+4) = 20% of the pass).
+inline constexpr double kInterimCostFactor = 4.0;
+// The lidar pass runs in this many chunks of frames when interims are wanted (5% each): an
+// interim can follow any chunk, and the workers idle only at the chunk's tail (one frame each).
+inline constexpr std::size_t kInterimLidarChunks = 20;
 
 // Called from worker threads, serialised within a phase. phase: "loading", "lidar", "ranking".
 using PipelineProgress =
@@ -92,6 +124,10 @@ struct PipelineResult {
   std::vector<FrameProblem> lidar_problems;  // problems the lidar pass found, frame order
   bool lidar_used = false;                   // the lidar witnesses took part in the ranking
   LidarPassStats lidar_stats;
+  // What the lidar model expects per label (the inspector's "points inside 312 (Cars 10-15 m,
+  // occl 0: 180-900 in this dataset)"): [frame][label], empty when the lidar took no part;
+  // nullopt for labels the pass has no statistics for (DontCare, no scan).
+  std::vector<std::vector<std::optional<ExpectedPoints>>> label_expected;
   std::vector<std::string> warnings;  // e.g. evidence lidar but no frame has a scan
   double seconds = 0;
 };
