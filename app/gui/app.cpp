@@ -17,6 +17,8 @@
 #include "gui/model/actions.h"
 #include "gui/model/commands.h"
 #include "gui/model/keys.h"
+#include "gui/model/review_actions.h"
+#include "gui/crop_textures.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
 #include "backends/imgui_impl_glfw.h"
@@ -75,6 +77,7 @@ App::App(const ViewOptions& opt) : opt_(opt), window_(window_options(opt)) {
   }
   if (!opt_.script.empty()) script_ = std::make_unique<ScriptRunner>(opt_.script, opt_.script_file);
   if (opt_.bench) bench_ = std::make_unique<BenchRunner>(opt_.bench_next_frame);
+  crops_ = std::make_unique<CropTextures>();
 }
 
 App::~App() = default;
@@ -90,6 +93,7 @@ void App::request_screenshot(const std::string& path) {
 
 void App::start_dataset() {
   state_.rank_options = opt_.rank;
+  state_.review_options = opt_.review;
   if (!opt_.dataset.empty()) {
     std::string err;
     if (!open_dataset(state_, opt_.dataset, opt_.preds, &err)) {
@@ -307,9 +311,12 @@ void App::poll_background() {
     if (opt_.open_first_label_error) {  // --open first-label-error: once, on the first ranking
       opt_.open_first_label_error = false;
       go_to_first_label_error(state_);
+    } else if (state_.review_options.resume && opt_.frame.empty()) {
+      review_resume(state_);  // reopening a dataset continues its QA session (once)
     }
   }
   ranking_seen_done_ = ranked;
+  review_tick(state_, now_s(), frame_ready());
 }
 
 void App::update_title() {
@@ -457,6 +464,8 @@ void App::draw_ui(UiContext& ui) {
 
   draw_help_window(state_);
   draw_goto_popup(state_);
+  draw_issues_panel(ui);
+  draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
 

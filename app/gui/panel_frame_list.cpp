@@ -6,6 +6,7 @@
 #include <set>
 
 #include "gui/model/actions.h"
+#include "gui/model/review_actions.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -101,6 +102,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       ImGui::EndCombo();
     }
   }
+  draw_review_filters(s);
   ImGui::PopItemWidth();
   ImGui::EndDisabled();
 
@@ -108,6 +110,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   std::vector<std::size_t> rows;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
+    if (!review_row_passes(s, frame)) return false;
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;
@@ -174,14 +177,15 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
         else
           ImGui::TextDisabled("-");
         ImGui::TableNextColumn();
+        std::set<std::string> seen;
         if (fr) {
-          std::set<std::string> seen;
           for (const Finding& f : fr->findings) {
-            if (!seen.insert(f.kind).second) continue;
+            if (finding_hidden(s, fr->frame, f) || !seen.insert(f.kind).second) continue;
             if (seen.size() > 1) ImGui::SameLine(0.0f, 3.0f);
             finding_tag(f.kind);
           }
         }
+        draw_review_marks(s, frame, !seen.empty());
       }
     }
     ImGui::EndTable();

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gui/model/actions.h"
+#include "gui/model/review_actions.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -33,6 +34,7 @@ void draw_status_bar(UiContext& ui, const Rect& r) {
       std::snprintf(buf, sizeof buf, "   ranking: %s %zu/%zu...", p.phase.c_str(), p.done, p.total);
     }
     text += buf;
+    if (const std::string review = review_status_text(s); !review.empty()) text += "   " + review;
     if (s.current) {
       std::snprintf(buf, sizeof buf, "   loaded in %.1f ms", s.current->load_ms);
       text += buf;

@@ -81,7 +81,7 @@ struct Command {
   std::vector<Param> params = {};
   const char* help = nullptr;  // one line for the help window, the README and `needle help`
   std::vector<Chord> chords = {};
-  const char* menu = nullptr;  // "File", "Go", "View" or "Help"; null: in no menu
+  const char* menu = nullptr;  // "File", "Go", "View", "Review" or "Help"; null: in no menu
   const char* menu_label = nullptr;
   bool menu_separator_before = false;
   bool (*applies)(const AppState&) = nullptr;  // null: always; keys skip it, menus grey it
@@ -96,6 +96,8 @@ struct Command {
 const std::vector<Command>& commands();
 // Builds the table (command_table.cpp); commands() builds it once.
 std::vector<Command> make_command_table();
+// The review commands (review_commands.cpp), appended by make_command_table.
+void add_review_commands(std::vector<Command>& table);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();
