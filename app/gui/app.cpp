@@ -156,6 +156,7 @@ int App::run() {
     refresh_current(state_);
     adopt_prerendered_scene();  // before the panels take the 3D view's texture
     UiContext ui{state_};
+    ui.crops = crops_.get();
     draw_ui(ui);
     refresh_current(state_);
     upload_changed();
@@ -483,6 +484,8 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.top_finding_kind = findings.empty() ? "" : findings.front().kind;
   const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
   ui.layout.rank_method = rank ? rank->method_name : "";
+  ui.layout.review_tags = review_frame_tags(state_);
+  ui.layout.review_status = review_status_text(state_);
 }
 
 // [SECTION] uploads

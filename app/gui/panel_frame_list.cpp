@@ -126,6 +126,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       if (passes(i)) rows.push_back(i);
   }
   if (by_rank && rows.empty() && !s.filter.active()) ImGui::TextDisabled("No suspicious frames.");
+  ui.layout.list_rows = rows.size();
 
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;

@@ -71,6 +71,7 @@ using CommandParams = std::vector<std::string>;
 struct CommandResult {
   std::string error;             // non-empty: the command could not run (why)
   int wait_frames = 0;           // scripts: UI frames to let pass before the next line
+  double wait_seconds = 0;       // scripts: seconds to let pass before the next line
   bool wait_screenshot = false;  // scripts: wait until the requested screenshot is written
   bool finish = false;           // scripts: the script ends here
 };

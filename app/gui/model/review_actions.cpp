@@ -354,6 +354,16 @@ std::string review_status_text(const AppState& s) {
          " suspicious";
 }
 
+std::vector<std::string> review_frame_tags(const AppState& s) {
+  std::vector<std::string> out;
+  const ReviewSession* r = review_of(s);
+  if (!r) return out;
+  const auto it = r->snapshot().tags_by_frame.find(frame_id_of(s, s.frame));
+  if (it == r->snapshot().tags_by_frame.end()) return out;
+  for (const TagRecord& t : it->second) out.push_back(t.tag + " " + t.object.ref.to_string());
+  return out;
+}
+
 const char* verdict_tag(VerdictKind v) {
   switch (v) {
     case VerdictKind::LabelError:

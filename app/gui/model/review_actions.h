@@ -72,6 +72,9 @@ ReviewProgress review_progress(const AppState& s);
 // "reviewed 120 of 400 suspicious"; "" without a ranking or a review.
 std::string review_status_text(const AppState& s);
 
+// The current frame's tags and its objects' as "TAG REF" (the layout report of tests).
+std::vector<std::string> review_frame_tags(const AppState& s);
+
 // Short verdict names for tags in the list and the inspector ("LABEL", "MODEL", "AMBIG", "OK").
 const char* verdict_tag(VerdictKind v);
 

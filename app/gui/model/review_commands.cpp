@@ -1,6 +1,7 @@
 // The review commands of the command table (commands.h): tags, issues and their triage, verdicts
 // on findings and the QA session. They run the actions of review_actions.h; a failure is both the
 // command's error (scripts stop on it) and the status bar's message (keys show it).
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -311,6 +312,21 @@ void add_review_commands(std::vector<Command>& t) {
                  if (!r) return result("no dataset open");
                  r->refresh(true);
                  return result(r->error());
+               }});
+
+  t.push_back({.id = "script.wait_seconds",
+               .script = "wait-seconds",
+               .params = {{"S", ParamKind::PositiveNumber}},
+               .help = "let S seconds pass (e.g. for another process's change to show)",
+               .wait = ScriptWait::Nothing,
+               .run = [](CommandHost&, const P& p) {
+                 R r;
+                 try {
+                   r.wait_seconds = std::stod(p[0]);
+                 } catch (const std::exception&) {
+                   r.error = "expected a number";
+                 }
+                 return r;
                }});
 
   // Frame list filters of the review.
