@@ -376,3 +376,33 @@ TEST_CASE("review commands run through the command table", "[review][commands]")
   CHECK(command_for_chord(keys::letter('T'), 0) == find_command("review.tag_dialog"));
   CHECK(command_for_chord(keys::k0 + 4, 0) == find_command("review.verdict_not_an_error"));
 }
+
+TEST_CASE("a store file that appears half-made is reported only when it stays unreadable",
+          "[review]") {
+  ReviewFixture f;
+  const fs::path path = f.dir / "store.sqlite";
+  f.open(1);
+  review_tick(f.s, 0.0, false);
+  CHECK(f.s.status_message.empty());
+  // Another process has just created the file (0 bytes before its first commit).
+  needle::test::write_file(path, "");
+  double t = 0.0;
+  for (int poll = 1; poll < 3; ++poll) {  // kOpenAttempts polls: quiet
+    t += 1.01 * kReviewPollSeconds;
+    review_tick(f.s, t, false);
+    CHECK(f.review().error().empty());
+    CHECK(f.s.status_message.empty());
+  }
+  t += 1.01 * kReviewPollSeconds;
+  review_tick(f.s, t, false);
+  CHECK_FALSE(f.review().error().empty());
+  CHECK(f.s.status_message.find("is not a needle review store") != std::string::npos);
+  // It becomes a store: the message goes.
+  fs::remove(path);
+  { ReviewStore::open(path, {}).add_tag({"000001", "", -1}, "late"); }
+  t += 1.01 * kReviewPollSeconds;
+  review_tick(f.s, t, false);
+  CHECK(f.review().error().empty());
+  CHECK(f.s.status_message.empty());
+  CHECK(f.review().snapshot().tags_in_use == std::vector<std::string>{"late"});
+}

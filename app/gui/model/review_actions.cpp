@@ -250,6 +250,7 @@ void review_tick(AppState& s, double now_s, bool frame_drawn) {
   if (!r) return;
   r->poll(now_s);
   if (r->error() != r->error_shown) {  // a store error (also one from opening) shows once
+    if (r->error().empty() && s.status_message == r->error_shown) s.status_message.clear();
     r->error_shown = r->error();
     if (!r->error().empty()) s.status_message = r->error();
   }

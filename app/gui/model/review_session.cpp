@@ -88,7 +88,14 @@ bool ReviewSession::refresh(bool force) {
       snap_.change = 0;
       return changed;
     }
-    if (!try_open(ReviewStore::Mode::Existing)) return false;
+    if (!try_open(ReviewStore::Mode::Existing)) {
+      // A store another process is creating looks foreign until its first transaction commits
+      // (a few ms): a file that appears while the viewer runs is reported only when it stays
+      // unreadable for kOpenAttempts polls. One there from the start is reported at once.
+      if (snap_.change >= 0 && ++open_failures_ < kOpenAttempts) error_.clear();
+      return false;
+    }
+    open_failures_ = 0;
     force = true;
   }
   try {
@@ -116,10 +123,10 @@ std::string ReviewSession::write(Action action) {
   try {
     action(*store_);
   } catch (const StoreError& e) {
-    // A usage error (a bad reference) is the user's; anything else is the store's.
-    error_ = e.kind() == StoreError::Kind::Usage
-                 ? std::string(e.what())
-                 : std::string("review store ") + path_.string() + ": " + e.what();
+    // A usage error (a bad reference, an unknown issue) is the user's, not the store's: it is
+    // returned but does not mark the store as failing.
+    if (e.kind() == StoreError::Kind::Usage) return e.what();
+    error_ = std::string("review store ") + path_.string() + ": " + e.what();
     return error_;
   } catch (const std::exception& e) {
     error_ = std::string("review store ") + path_.string() + ": " + e.what();

@@ -123,6 +123,9 @@ class ReviewSession {
   ReviewSnapshot snap_;
   std::string error_;
   double last_poll_ = -1e300;
+  // Polls a newly appeared store file may fail to open before it is reported (see refresh()).
+  static constexpr int kOpenAttempts = 3;
+  int open_failures_ = 0;
 };
 
 }  // namespace needle::view
