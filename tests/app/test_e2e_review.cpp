@@ -193,3 +193,58 @@ TEST_CASE("e2e review: a tag written by the CLI while the viewer runs shows with
   CHECK(layouts[0].at("review").at("tags").empty());
   CHECK(layouts[1].at("review").at("tags") == json::array({"from_cli 000005"}));
 }
+
+TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, add, verdict)",
+          "[e2e][review]") {
+  if (!needle::test::have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_review_keys");
+  const fs::path demo = make_demo(tmp);
+  // Frame 000003 tagged "occluded" by the script verb; on frame 000004 the tag dialog (T)
+  // completes "occ" to it with Tab. Shift+I names a new issue, I adds the selected finding's
+  // object, 1 gives it the verdict label_error, M marks the frame reviewed.
+  const std::string script =
+      "frame 000003\n"
+      "tag add occluded\n"
+      "frame 000004\n"
+      "wait-loaded\n"
+      "key T\n"
+      "type occ\n"
+      "key Tab\n"
+      "wait-frames 2\n"
+      "screenshot tag_dialog.png\n"
+      "key Enter\n"
+      "key Shift+I\n"
+      "type keyed\n"
+      "key Enter\n"
+      "select finding 0\n"
+      "key I\n"
+      "key 1\n"
+      "key M\n"
+      "wait-frames 4\n"
+      "screenshot keys.png\n"
+      "quit\n";
+  std::string args = q(demo.string());
+  args.append(" --script ").append(q(write_script(tmp, "keys.txt", script).string()));
+  const needle::test::ViewRun run = needle::test::run_view(args, tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  REQUIRE(run.layouts.size() == 2);
+  const std::string kind = run.layouts[1].at("selection").at("finding_kind");
+
+  const json tags = review_json(demo, "tags");
+  REQUIRE(tags.size() == 2);
+  CHECK(tags[0]["ref"] == "000003");
+  CHECK(tags[1]["ref"] == "000004");
+  CHECK(tags[1]["tag"] == "occluded");  // completed from "occ"
+  const json issue = review_json(demo, "issue show keyed");
+  REQUIRE(issue.at("elements").size() == 1);
+  CHECK(frame_of(issue["elements"][0]["ref"]) == "000004");
+  bool verdict = false, reviewed = false;
+  for (const json& h : review_json(demo, "history")) {
+    if (h["action"] == "verdict" && h["detail"] == kind + " label_error") verdict = true;
+    if (h["action"] == "reviewed" && h["ref"] == "000004") reviewed = true;
+  }
+  CHECK(verdict);
+  CHECK(reviewed);
+  CHECK(run.layouts[1].at("review").at("tags") == json::array({"occluded 000004"}));
+}
