@@ -152,9 +152,8 @@ void draw_issues_panel(UiContext& ui) {
   const int per_row = std::max(1, static_cast<int>(avail / step));
   for (int i = 0; i < n; ++i) {
     if (i % per_row != 0) ImGui::SameLine(0.0f, ImGui::GetStyle().ItemSpacing.x + 4.0f);
-    const int click =
-        draw_tile(*s.session->index, ui.crops, d->elements[static_cast<std::size_t>(i)], i,
-                  i == cursor);
+    const int click = draw_tile(*s.session->index, ui.crops,
+                                d->elements[static_cast<std::size_t>(i)], i, i == cursor);
     if (click >= 1) r->element_cursor = i;
     if (click == 2) review_open_element(s);
     if (i == cursor && cursor != last_cursor_shown && !ImGui::IsItemVisible())

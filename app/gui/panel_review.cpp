@@ -152,8 +152,9 @@ void draw_review_section(AppState& s) {
     std::string last;
     for (const TagRecord& t : it->second) {
       const std::string who = t.object.orphaned ? t.object.ref.to_string() + " (orphaned)"
-                              : t.object.ref.is_frame() ? std::string("frame")
-                                                        : t.object.ref.to_string().substr(id.size() + 1);
+                              : t.object.ref.is_frame()
+                                  ? std::string("frame")
+                                  : t.object.ref.to_string().substr(id.size() + 1);
       if (who != last) {
         const bool is_target = !t.object.orphaned && t.object.ref == target;
         if (is_target) ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 230, 120, 255));
@@ -170,8 +171,9 @@ void draw_review_section(AppState& s) {
   }
   if (auto it = snap.verdicts_by_frame.find(id); it != snap.verdicts_by_frame.end()) {
     for (const VerdictRecord& v : it->second) {
-      const std::string who =
-          v.object.ref.is_frame() ? std::string("frame") : v.object.ref.to_string().substr(id.size() + 1);
+      const std::string who = v.object.ref.is_frame()
+                                  ? std::string("frame")
+                                  : v.object.ref.to_string().substr(id.size() + 1);
       chip(verdict_tag(v.verdict), verdict_color(v.verdict), verdict_name(v.verdict));
       ImGui::SameLine(0.0f, 4.0f);
       ImGui::Text("%s %s: %s (%s)", who.c_str(), v.kind.c_str(), verdict_name(v.verdict),

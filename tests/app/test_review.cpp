@@ -4,6 +4,9 @@
 // verdicts hiding findings, filters, the QA session (dwell, next unreviewed, resume) and triage.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -235,8 +238,9 @@ TEST_CASE("a not_an_error verdict hides its finding, and a frame left with none,
   ReviewFixture f;
   f.s.order = ListOrder::Rank;
   f.open(3);
-  CHECK(review_verdict(f.s, VerdictKind::NotAnError) == "select a finding first (click one in "
-                                                        "the inspector)");
+  CHECK(review_verdict(f.s, VerdictKind::NotAnError) ==
+        "select a finding first (click one in "
+        "the inspector)");
   f.s.selection.finding = 0;  // frame 3's only finding: poor_overlap on label 0
   REQUIRE(review_verdict(f.s, VerdictKind::NotAnError).empty());
   const Finding& fd = current_findings(f.s)[0];
@@ -280,8 +284,7 @@ TEST_CASE("tag and issue filters keep the frames holding them", "[review]") {
   CHECK_FALSE(review_new_issue(f.s, "boxes").empty());  // exists already
 }
 
-TEST_CASE("a frame shown long enough is reviewed; next-unreviewed and resume skip it",
-          "[review]") {
+TEST_CASE("a frame shown long enough is reviewed; next-unreviewed and resume skip it", "[review]") {
   ReviewFixture f;
   f.s.review_options.dwell_s = kReviewDwellSeconds;
   f.open(1);
@@ -315,8 +318,7 @@ TEST_CASE("resume opens the top unreviewed suspicious frame once", "[review]") {
   f.open(1);
   REQUIRE(review_mark_reviewed(f.s).empty());
   // Reopening the dataset: a new review session on the same store.
-  f.s.session->review =
-      open_review_session(f.s.review_options, f.dir / "data", f.s.session->index);
+  f.s.session->review = open_review_session(f.s.review_options, f.dir / "data", f.s.session->index);
   f.open(0);
   CHECK(review_resume(f.s));
   CHECK(f.s.frame == 3);  // rank 2: rank 1 (frame 1) is reviewed
@@ -324,8 +326,7 @@ TEST_CASE("resume opens the top unreviewed suspicious frame once", "[review]") {
   CHECK_FALSE(review_resume(f.s));  // once per dataset
 }
 
-TEST_CASE("triage sets the cursor's element and moves on to the next unsorted one",
-          "[review]") {
+TEST_CASE("triage sets the cursor's element and moves on to the next unsorted one", "[review]") {
   ReviewFixture f;
   REQUIRE(review_new_issue(f.s, "wrong").empty());
   for (std::size_t i : {1, 3, 4}) {
@@ -405,4 +406,46 @@ TEST_CASE("a store file that appears half-made is reported only when it stays un
   CHECK(f.review().error().empty());
   CHECK(f.s.status_message.empty());
   CHECK(f.review().snapshot().tags_in_use == std::vector<std::string>{"late"});
+}
+
+TEST_CASE("review bench: a poll and a full re-read of a large store", "[.][review-bench]") {
+  // 2,000 frame tags, 5,000 reviewed frames and one issue of 2,000 elements: more than a QA
+  // session of the 7,481 KITTI training frames would gather in a day.
+  const fs::path dir = needle::test::temp_dir("review_bench");
+  const fs::path path = dir / "store.sqlite";
+  {
+    ReviewStore st = ReviewStore::open(path, {});
+    st.create_issue("big", "");
+    std::vector<ObjectRef> refs;
+    for (int i = 0; i < 5000; ++i) {
+      const ObjectRef r{test::frame_id(static_cast<std::size_t>(i)), "", -1};
+      if (i < 2000) {
+        st.add_tag(r, i % 2 ? "odd" : "even");
+        refs.push_back(r);
+      }
+      st.mark_reviewed(r.frame);
+    }
+    st.add_to_issue("big", refs);
+  }
+  ReviewSession r(path, {});
+  REQUIRE(r.error().empty());
+  auto median_ms = [](auto&& f) {
+    std::vector<double> ms;
+    for (int k = 0; k < 15; ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      f();
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+  };
+  double t = 0;
+  const double poll = median_ms([&] {
+    t += 2 * kReviewPollSeconds;
+    CHECK_FALSE(r.poll(t));  // nothing changed: the counter alone
+  });
+  const double reread = median_ms([&] { CHECK(r.refresh(true)); });
+  std::printf("review bench: poll (no change) %.3f ms, full re-read %.1f ms (median of 15)\n", poll,
+              reread);
 }

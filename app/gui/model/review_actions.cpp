@@ -86,9 +86,8 @@ const ElementRecord* cursor_element(const AppState& s, std::string* err) {
 
 std::unique_ptr<ReviewSession> open_review_session(const ReviewOptions& opt, const fs::path& root,
                                                    std::shared_ptr<const DatasetIndex> index) {
-  const fs::path path = !opt.store.empty() && same_folder(root, opt.store_for)
-                            ? opt.store
-                            : default_store_path(root);
+  const fs::path path =
+      !opt.store.empty() && same_folder(root, opt.store_for) ? opt.store : default_store_path(root);
   // The index outlives every call: the source holds it.
   ObjectSource files = dataset_object_source(*index);
   ObjectSource source = [index, files](const std::string& frame, const std::string& set) {
@@ -328,7 +327,8 @@ bool review_row_passes(const AppState& s, std::size_t index) {
   if (f.unreviewed && snap.reviewed.count(id)) return false;
   // In rank order a frame whose every finding is hidden leaves the list (id order lists frames).
   const RankingData* rank = ranking(s);
-  if (!f.suppressed && rank && s.order == ListOrder::Rank && index < rank->position_of_frame.size()) {
+  if (!f.suppressed && rank && s.order == ListOrder::Rank &&
+      index < rank->position_of_frame.size()) {
     const int pos = rank->position_of_frame[index];
     if (pos >= 0 && fully_suppressed(s, rank->rank.frames[static_cast<std::size_t>(pos)]))
       return false;

@@ -106,40 +106,42 @@ void add_review_commands(std::vector<Command>& t) {
                  r.wait_frames = kFramesAfterPopup;
                  return r;
                }});
-  t.push_back({.id = "review.tag_add",
-               .script = "tag add",
-               .params = {{"TAG"}},
-               .help = "tag the selected object, or the frame when nothing is selected",
-               .applies = has_review,
-               .wait = ScriptWait::FrameDrawn,
-               .run = [](CommandHost& h, const P& p) { return result(review_tag(h.state(), p[0])); }});
-  t.push_back({.id = "review.tag_rm",
-               .script = "tag rm",
-               .params = {{"TAG"}},
-               .help = "remove a tag from the selected object, or from the frame",
-               .applies = has_review,
-               .wait = ScriptWait::FrameDrawn,
-               .run = [](CommandHost& h, const P& p) {
-                 return result(review_untag(h.state(), p[0]));
-               }});
+  t.push_back(
+      {.id = "review.tag_add",
+       .script = "tag add",
+       .params = {{"TAG"}},
+       .help = "tag the selected object, or the frame when nothing is selected",
+       .applies = has_review,
+       .wait = ScriptWait::FrameDrawn,
+       .run = [](CommandHost& h, const P& p) { return result(review_tag(h.state(), p[0])); }});
+  t.push_back(
+      {.id = "review.tag_rm",
+       .script = "tag rm",
+       .params = {{"TAG"}},
+       .help = "remove a tag from the selected object, or from the frame",
+       .applies = has_review,
+       .wait = ScriptWait::FrameDrawn,
+       .run = [](CommandHost& h, const P& p) { return result(review_untag(h.state(), p[0])); }});
 
   // Issues.
-  t.push_back({.id = "review.issues_panel",
-               .script = "toggle issues",
-               .params = {},
-               .help = "issues panel: the current issue's elements as a gallery, triage keys",
-               .chords = {{keys::kF1 + 1}},
-               .menu = "Review",
-               .menu_label = "Issues panel",
-               .menu_separator_before = true,
-               .applies = has_review,
-               .checked = [](const AppState& s) { return has_review(s) && review_of(s)->show_issues; },
-               .run = [](CommandHost& h, const P&) {
-                 ReviewSession* r = review_of(h.state());
-                 if (!r) return result("no dataset open");
-                 r->show_issues = !r->show_issues;
-                 return R{};
-               }});
+  t.push_back(
+      {.id = "review.issues_panel",
+       .script = "toggle issues",
+       .params = {},
+       .help = "issues panel: the current issue's elements as a gallery, triage keys",
+       .chords = {{keys::kF1 + 1}},
+       .menu = "Review",
+       .menu_label = "Issues panel",
+       .menu_separator_before = true,
+       .applies = has_review,
+       .checked = [](const AppState& s) { return has_review(s) && review_of(s)->show_issues; },
+       .run =
+           [](CommandHost& h, const P&) {
+             ReviewSession* r = review_of(h.state());
+             if (!r) return result("no dataset open");
+             r->show_issues = !r->show_issues;
+             return R{};
+           }});
   t.push_back({.id = "review.issue_dialog",
                .script = "issue-dialog",
                .params = {},
@@ -173,36 +175,33 @@ void add_review_commands(std::vector<Command>& t) {
                .run = [](CommandHost& h, const P& p) {
                  return result(review_open_issue(h.state(), p[0]));
                }});
-  t.push_back({.id = "review.issue_add",
-               .script = "issue add",
-               .params = {},
-               .help = "add the selected object, or the frame, to the current issue",
-               .chords = {{letter('I')}},
-               .menu = "Review",
-               .menu_label = "Add to current issue",
-               .applies = has_issue,
-               .wait = ScriptWait::FrameDrawn,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_add_to_issue(h.state()));
-               }});
-  t.push_back({.id = "review.element_next",
-               .script = "element next",
-               .params = {},
-               .help = "issues panel: next element",
-               .chords = {{letter('K'), 0, true}},
-               .applies = has_issue,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_move_cursor(h.state(), 1));
-               }});
-  t.push_back({.id = "review.element_prev",
-               .script = "element prev",
-               .params = {},
-               .help = "issues panel: previous element",
-               .chords = {{letter('J'), 0, true}},
-               .applies = has_issue,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_move_cursor(h.state(), -1));
-               }});
+  t.push_back(
+      {.id = "review.issue_add",
+       .script = "issue add",
+       .params = {},
+       .help = "add the selected object, or the frame, to the current issue",
+       .chords = {{letter('I')}},
+       .menu = "Review",
+       .menu_label = "Add to current issue",
+       .applies = has_issue,
+       .wait = ScriptWait::FrameDrawn,
+       .run = [](CommandHost& h, const P&) { return result(review_add_to_issue(h.state())); }});
+  t.push_back(
+      {.id = "review.element_next",
+       .script = "element next",
+       .params = {},
+       .help = "issues panel: next element",
+       .chords = {{letter('K'), 0, true}},
+       .applies = has_issue,
+       .run = [](CommandHost& h, const P&) { return result(review_move_cursor(h.state(), 1)); }});
+  t.push_back(
+      {.id = "review.element_prev",
+       .script = "element prev",
+       .params = {},
+       .help = "issues panel: previous element",
+       .chords = {{letter('J'), 0, true}},
+       .applies = has_issue,
+       .run = [](CommandHost& h, const P&) { return result(review_move_cursor(h.state(), -1)); }});
   t.push_back({.id = "review.element_added",
                .script = "element added",
                .params = {},
@@ -229,15 +228,14 @@ void add_review_commands(std::vector<Command>& t) {
                .run = [](CommandHost& h, const P&) {
                  return result(review_triage(h.state(), ElementState::Unsorted));
                }});
-  t.push_back({.id = "review.element_open",
-               .script = "element open",
-               .params = {},
-               .help = "issues panel: open the element's frame, its object selected",
-               .chords = {{letter('O')}},
-               .applies = has_issue,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_open_element(h.state()));
-               }});
+  t.push_back(
+      {.id = "review.element_open",
+       .script = "element open",
+       .params = {},
+       .help = "issues panel: open the element's frame, its object selected",
+       .chords = {{letter('O')}},
+       .applies = has_issue,
+       .run = [](CommandHost& h, const P&) { return result(review_open_element(h.state())); }});
 
   // Verdicts on the selected finding.
   t.push_back(verdict_command("review.verdict_label_error", "verdict label_error",
@@ -256,30 +254,28 @@ void add_review_commands(std::vector<Command>& t) {
       VerdictKind::NotAnError, "Verdict: not an error"));
 
   // The QA session.
-  t.push_back({.id = "review.mark",
-               .script = "mark-reviewed",
-               .params = {},
-               .help = "mark the frame reviewed (a frame shown for 2 s is marked by itself)",
-               .chords = {{letter('M')}},
-               .menu = "Review",
-               .menu_label = "Mark reviewed",
-               .menu_separator_before = true,
-               .applies = has_review,
-               .wait = ScriptWait::FrameDrawn,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_mark_reviewed(h.state()));
-               }});
-  t.push_back({.id = "review.next_unreviewed",
-               .script = "next-unreviewed",
-               .params = {},
-               .help = "next suspicious frame not yet reviewed (rank order)",
-               .chords = {{letter('N'), kModShift, true}},
-               .menu = "Review",
-               .menu_label = "Next unreviewed",
-               .applies = has_review,
-               .run = [](CommandHost& h, const P&) {
-                 return result(review_next_unreviewed(h.state()));
-               }});
+  t.push_back(
+      {.id = "review.mark",
+       .script = "mark-reviewed",
+       .params = {},
+       .help = "mark the frame reviewed (a frame shown for 2 s is marked by itself)",
+       .chords = {{letter('M')}},
+       .menu = "Review",
+       .menu_label = "Mark reviewed",
+       .menu_separator_before = true,
+       .applies = has_review,
+       .wait = ScriptWait::FrameDrawn,
+       .run = [](CommandHost& h, const P&) { return result(review_mark_reviewed(h.state())); }});
+  t.push_back(
+      {.id = "review.next_unreviewed",
+       .script = "next-unreviewed",
+       .params = {},
+       .help = "next suspicious frame not yet reviewed (rank order)",
+       .chords = {{letter('N'), kModShift, true}},
+       .menu = "Review",
+       .menu_label = "Next unreviewed",
+       .applies = has_review,
+       .run = [](CommandHost& h, const P&) { return result(review_next_unreviewed(h.state())); }});
   t.push_back({.id = "review.resume",
                .script = "review resume",
                .params = {},

@@ -29,9 +29,10 @@ Image crop_pixels(const Image& img, const Box2D& region) {
   out.rgb.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
   const std::size_t row = static_cast<std::size_t>(out.width) * 3;
   for (int y = 0; y < out.height; ++y) {
-    const std::size_t src = (static_cast<std::size_t>(y1 + y) * static_cast<std::size_t>(img.width) +
-                             static_cast<std::size_t>(x1)) *
-                            3;
+    const std::size_t src =
+        (static_cast<std::size_t>(y1 + y) * static_cast<std::size_t>(img.width) +
+         static_cast<std::size_t>(x1)) *
+        3;
     std::copy_n(img.rgb.begin() + static_cast<long>(src), row,
                 out.rgb.begin() + static_cast<long>(static_cast<std::size_t>(y) * row));
   }
@@ -91,8 +92,8 @@ ElementCrop make_element_crop(const FrameData& data, const std::vector<std::stri
   for (std::size_t i = 0; i < ann.labels.size(); ++i) {
     const Object& o = ann.labels[i];
     if (!overlaps(o.box2d, c.region)) continue;
-    c.boxes.push_back({to_crop(o.box2d, c.region), label_color(o.cls), false,
-                       element == &o && ref.is_label()});
+    c.boxes.push_back(
+        {to_crop(o.box2d, c.region), label_color(o.cls), false, element == &o && ref.is_label()});
   }
   for (std::size_t s = 0; s < ann.preds.size(); ++s)
     for (const Object& o : ann.preds[s].objects) {

@@ -21,10 +21,10 @@ inline constexpr double kCropMargin = 0.25;
 inline constexpr double kCropMinMarginPx = 12.0;
 
 struct CropBox {
-  Box2D box;              // crop pixels
-  Rgb colour;             // label or prediction colour of its class (overlay_style.h)
+  Box2D box;   // crop pixels
+  Rgb colour;  // label or prediction colour of its class (overlay_style.h)
   bool prediction = false;
-  bool element = false;   // the element's own object
+  bool element = false;  // the element's own object
 };
 
 struct ElementCrop {

@@ -38,8 +38,8 @@ inline constexpr double kReviewPollSeconds = 1.0;
 
 // Which store a dataset uses and how the QA session behaves (`needle view --store PATH`).
 struct ReviewOptions {
-  std::filesystem::path store;      // --store: overrides default_store_path for `store_for`
-  std::filesystem::path store_for;  // the dataset given on the command line
+  std::filesystem::path store;           // --store: overrides default_store_path for `store_for`
+  std::filesystem::path store_for;       // the dataset given on the command line
   double dwell_s = kReviewDwellSeconds;  // <= 0: frames are marked reviewed only by the key
   bool resume = true;  // once ranked, open the next unreviewed suspicious frame (if any reviewed)
 };
@@ -57,8 +57,8 @@ struct ReviewFilter {
 // What the store held at the last read, indexed for the panels.
 struct ReviewSnapshot {
   std::int64_t change = -1;  // the store's change counter when read; -1 = never read
-  std::map<std::string, std::vector<TagRecord>> tags_by_frame;  // frame and object tags
-  std::vector<std::string> tags_in_use;                         // sorted, unique
+  std::map<std::string, std::vector<TagRecord>> tags_by_frame;          // frame and object tags
+  std::vector<std::string> tags_in_use;                                 // sorted, unique
   std::map<std::string, std::vector<VerdictRecord>> verdicts_by_frame;  // resolved ones only
   std::map<std::string, ReviewedRecord> reviewed;                       // by frame id
   std::vector<IssueDetail> issues;                                      // by name
@@ -92,8 +92,7 @@ class ReviewSession {
   std::string remove_tag(const ObjectRef& ref, const std::string& tag);
   std::string create_issue(const std::string& name);
   std::string add_to_issue(const std::string& issue, const ObjectRef& ref);
-  std::string set_element_state(const std::string& issue, const ObjectRef& ref,
-                                ElementState state);
+  std::string set_element_state(const std::string& issue, const ObjectRef& ref, ElementState state);
   std::string set_verdict(const ObjectRef& ref, const std::string& kind, VerdictKind verdict);
   std::string mark_reviewed(const std::string& frame);
 
@@ -103,8 +102,8 @@ class ReviewSession {
   int element_cursor = 0;     // selected element of the current issue's gallery
   bool show_issues = false;   // the issues panel is open
   bool show_tag_popup = false, show_issue_popup = false;  // requests: open these popups
-  bool resumed = false;       // the QA session was resumed (once per dataset)
-  std::string error_shown;  // the store error last put in the status bar
+  bool resumed = false;                     // the QA session was resumed (once per dataset)
+  std::string error_shown;                  // the store error last put in the status bar
   std::optional<ObjectRef> pending_select;  // an opened element: selected once its frame loads
   // Dwell timer: the frame on screen and since when it has been drawn (-1: not yet).
   std::string dwell_frame;
