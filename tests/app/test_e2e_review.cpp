@@ -248,3 +248,31 @@ TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, a
   CHECK(reviewed);
   CHECK(run.layouts[1].at("review").at("tags") == json::array({"occluded 000004"}));
 }
+
+TEST_CASE("e2e review: --store at a file that is not a store shows the error, never writes it",
+          "[e2e][review]") {
+  if (!needle::test::have_xvfb()) return;
+  const fs::path tmp = needle::test::temp_dir("e2e_review_bad_store");
+  const fs::path demo = make_demo(tmp);
+  const fs::path bad = tmp / "notes.sqlite";
+  const std::string notes = "these are my notes, not a database\n";
+  needle::test::write_file(bad, notes);
+  // M (mark reviewed) through the key: a failed action is a message, not a script error.
+  const std::string script =
+      "frame 000002\nwait-loaded\nkey M\nwait-frames 3\nscreenshot bad.png\nquit\n";
+  std::string args = q(demo.string());
+  args.append(" --store ").append(q(bad.string()));
+  args.append(" --script ").append(q(write_script(tmp, "bad.txt", script).string()));
+  const needle::test::ViewRun run = needle::test::run_view(args, tmp);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  std::ifstream in(bad, std::ios::binary);
+  std::stringstream now;
+  now << in.rdbuf();
+  CHECK(now.str() == notes);
+  CHECK_FALSE(fs::exists(demo / ".needle"));  // the default store was not used either
+  REQUIRE(run.layouts.size() == 1);
+  CHECK(run.layouts[0].at("review").at("status") ==
+        "reviewed 0 of " + std::to_string(run.layouts[0].at("review").at("list_rows").get<int>()) +
+            " suspicious");
+}

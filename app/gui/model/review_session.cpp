@@ -34,6 +34,14 @@ std::optional<VerdictKind> ReviewSnapshot::verdict_of(const ObjectRef& o,
 
 // [SECTION] opening and reading
 
+namespace {
+// "review store: MESSAGE", naming the file when the message does not (core's messages do).
+std::string store_message(const fs::path& path, const std::string& what) {
+  if (what.find(path.string()) != std::string::npos) return "review store: " + what;
+  return "review store " + path.string() + ": " + what;
+}
+}  // namespace
+
 ReviewSession::ReviewSession(fs::path store_path, ObjectSource source, std::string user)
     : path_(std::move(store_path)), source_(std::move(source)), user_(std::move(user)) {
   refresh(true);
@@ -47,7 +55,7 @@ bool ReviewSession::try_open(ReviewStore::Mode mode) {
     return true;
   } catch (const std::exception& e) {
     store_.reset();
-    error_ = std::string("review store ") + path_.string() + ": " + e.what();
+    error_ = store_message(path_, e.what());
     return false;
   }
 }
@@ -104,7 +112,7 @@ bool ReviewSession::refresh(bool force) {
     error_.clear();
     return true;
   } catch (const std::exception& e) {
-    error_ = std::string("review store ") + path_.string() + ": " + e.what();
+    error_ = store_message(path_, e.what());
     return false;
   }
 }
@@ -126,10 +134,10 @@ std::string ReviewSession::write(Action action) {
     // A usage error (a bad reference, an unknown issue) is the user's, not the store's: it is
     // returned but does not mark the store as failing.
     if (e.kind() == StoreError::Kind::Usage) return e.what();
-    error_ = std::string("review store ") + path_.string() + ": " + e.what();
+    error_ = store_message(path_, e.what());
     return error_;
   } catch (const std::exception& e) {
-    error_ = std::string("review store ") + path_.string() + ": " + e.what();
+    error_ = store_message(path_, e.what());
     return error_;
   }
   error_.clear();
