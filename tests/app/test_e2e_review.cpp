@@ -222,6 +222,10 @@ TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, a
       "key M\n"
       "wait-frames 4\n"
       "screenshot keys.png\n"
+      "frame 000006\n"
+      "wait-loaded\n"
+      "review dwell 0.5\n"
+      "wait-seconds 1.5\n"
       "quit\n";
   std::string args = q(demo.string());
   args.append(" --script ").append(q(write_script(tmp, "keys.txt", script).string()));
@@ -239,13 +243,15 @@ TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, a
   const json issue = review_json(demo, "issue show keyed");
   REQUIRE(issue.at("elements").size() == 1);
   CHECK(frame_of(issue["elements"][0]["ref"]) == "000004");
-  bool verdict = false, reviewed = false;
+  bool verdict = false, reviewed = false, dwelt = false;
   for (const json& h : review_json(demo, "history")) {
     if (h["action"] == "verdict" && h["detail"] == kind + " label_error") verdict = true;
     if (h["action"] == "reviewed" && h["ref"] == "000004") reviewed = true;
+    if (h["action"] == "reviewed" && h["ref"] == "000006") dwelt = true;
   }
   CHECK(verdict);
   CHECK(reviewed);
+  CHECK(dwelt);  // shown for longer than the dwell time: reviewed without a key
   CHECK(run.layouts[1].at("review").at("tags") == json::array({"occluded 000004"}));
 }
 

@@ -30,6 +30,10 @@ bool has_issue(const AppState& s) {
   const ReviewSession* r = review_of(s);
   return r && r->snapshot().issue(r->current_issue) != nullptr;
 }
+// The gallery keys act on what the panel shows: only while it is open.
+bool gallery_shown(const AppState& s) {
+  return has_issue(s) && review_of(s)->show_issues;
+}
 bool finding_selected(const AppState& s) {
   return has_review(s) && s.selection.finding >= 0;
 }
@@ -192,7 +196,7 @@ void add_review_commands(std::vector<Command>& t) {
        .params = {},
        .help = "issues panel: next element",
        .chords = {{letter('K'), 0, true}},
-       .applies = has_issue,
+       .applies = gallery_shown,
        .run = [](CommandHost& h, const P&) { return result(review_move_cursor(h.state(), 1)); }});
   t.push_back(
       {.id = "review.element_prev",
@@ -200,14 +204,14 @@ void add_review_commands(std::vector<Command>& t) {
        .params = {},
        .help = "issues panel: previous element",
        .chords = {{letter('J'), 0, true}},
-       .applies = has_issue,
+       .applies = gallery_shown,
        .run = [](CommandHost& h, const P&) { return result(review_move_cursor(h.state(), -1)); }});
   t.push_back({.id = "review.element_added",
                .script = "element added",
                .params = {},
                .help = "issues panel: the element is added (then on to the next unsorted one)",
                .chords = {{letter('A')}},
-               .applies = has_issue,
+               .applies = gallery_shown,
                .run = [](CommandHost& h, const P&) {
                  return result(review_triage(h.state(), ElementState::Added));
                }});
@@ -216,7 +220,7 @@ void add_review_commands(std::vector<Command>& t) {
                .params = {},
                .help = "issues panel: the element is discarded (then on to the next unsorted one)",
                .chords = {{letter('X')}},
-               .applies = has_issue,
+               .applies = gallery_shown,
                .run = [](CommandHost& h, const P&) {
                  return result(review_triage(h.state(), ElementState::Discarded));
                }});
@@ -224,7 +228,7 @@ void add_review_commands(std::vector<Command>& t) {
                .script = "element unsorted",
                .params = {},
                .help = "issues panel: the element goes back to unsorted",
-               .applies = has_issue,
+               .applies = gallery_shown,
                .run = [](CommandHost& h, const P&) {
                  return result(review_triage(h.state(), ElementState::Unsorted));
                }});
@@ -234,7 +238,7 @@ void add_review_commands(std::vector<Command>& t) {
        .params = {},
        .help = "issues panel: open the element's frame, its object selected",
        .chords = {{letter('O')}},
-       .applies = has_issue,
+       .applies = gallery_shown,
        .run = [](CommandHost& h, const P&) { return result(review_open_element(h.state())); }});
 
   // Verdicts on the selected finding.
