@@ -94,6 +94,8 @@ void App::request_screenshot(const std::string& path) {
 void App::start_dataset() {
   state_.rank_options = opt_.rank;
   state_.review_options = opt_.review;
+  // A bare `needle view --store PATH` means the demo dataset's store.
+  if (opt_.dataset.empty()) state_.review_options.store_for = demo_dataset_dir();
   if (!opt_.dataset.empty()) {
     std::string err;
     if (!open_dataset(state_, opt_.dataset, opt_.preds, &err)) {
