@@ -16,6 +16,7 @@
 #include "gl/frame_ops.h"
 #include "gui/model/actions.h"
 #include "gui/model/commands.h"
+#include "gui/model/compare_view.h"
 #include "gui/model/keys.h"
 #include "gui/model/review_actions.h"
 #include "gui/crop_textures.h"
@@ -466,6 +467,7 @@ void App::draw_ui(UiContext& ui) {
   ImGui::End();
 
   draw_help_window(state_);
+  draw_compare_window(ui);
   draw_goto_popup(state_);
   draw_issues_panel(ui);
   draw_review_popups(state_);
@@ -488,6 +490,7 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.rank_method = rank ? rank->method_name : "";
   ui.layout.review_tags = review_frame_tags(state_);
   ui.layout.review_status = review_status_text(state_);
+  if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
 }
 
 // [SECTION] uploads

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "gl/imgui_draw_state.h"
+#include "gui/model/compare_view.h"
 #include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
@@ -78,8 +79,8 @@ ImVec2 to_screen(const ImageViewport& vp, double u, double v) {
 // scores of several prediction sets on one object do not overlap.
 void draw_object(const Painter& pt, const ImageViewport& vp, const Object& o, const Calib* calib,
                  int iw, int ih, Rgb color, bool dashed, bool selected, const DisplaySettings& d,
-                 const std::optional<double>& score, int score_slot = 0) {
-  const float w = d.camera_line_width;
+                 const std::optional<double>& score, int score_slot = 0, float width_scale = 1.0f) {
+  const float w = d.camera_line_width * width_scale;
   const ImU32 col = to_imu32(color), halo = to_imu32(kHighlight);
   const bool wire = o.has_3d() && calib && d.camera_boxes != CameraBoxStyle::Box2D;
   const bool box2d = !o.has_3d() || !calib || d.camera_boxes != CameraBoxStyle::Wireframe3D;
@@ -208,8 +209,10 @@ void draw_camera_panel(UiContext& ui, const Rect& r) {
       if (!d.prediction_visible(set, o)) continue;
       const bool sel =
           s.selection.pred_set == static_cast<int>(set) && s.selection.pred == static_cast<int>(i);
-      draw_object(pt, vp, o, calib, img.width, img.height, prediction_color(o.cls), true, sel, d,
-                  o.score, static_cast<int>(set));
+      const std::optional<SetStyle> cs = compare_style(s, set);  // compare mode: OLD / NEW
+      draw_object(pt, vp, o, calib, img.width, img.height, cs ? cs->color : prediction_color(o.cls),
+                  cs ? cs->dashed : true, sel, d, o.score, static_cast<int>(set),
+                  cs ? cs->width_scale : 1.0f);
     }
   }
   if (d.show_labels) {
@@ -236,6 +239,7 @@ void draw_camera_panel(UiContext& ui, const Rect& r) {
                 d.camera_line_width, false);
     }
   }
+  draw_compare_legend(dl, p1.x - 8.0f, p0.y + 6.0f, s);
   dl->PopClipRect();
 
   const std::string calib_problems = f->problems_of("calib");

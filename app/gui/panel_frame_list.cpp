@@ -7,6 +7,7 @@
 
 #include "gui/model/actions.h"
 #include "gui/model/review_actions.h"
+#include "gui/model/compare_view.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -105,12 +106,19 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   draw_review_filters(s);
   ImGui::PopItemWidth();
   ImGui::EndDisabled();
+  if (s.compare.filter.active && compare_summary(s)) {
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.3f, 1.0f), "%s",
+                       compare_filter_text(s.compare.filter).c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("x##compare_filter")) clear_compare_filter(s);
+  }
 
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
     if (!review_row_passes(s, frame)) return false;
+    if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;
@@ -118,7 +126,11 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       return finding_passes(f, s.filter, s.session->set_names);
     });
   };
-  if (by_rank) {
+  if (by_rank && s.compare.filter.active && compare_summary(s)) {
+    // A compare summary row: its frames in rank order, then those without findings (a fix).
+    for (std::size_t f : compare_filtered_frames(s))
+      if (passes(f)) rows.push_back(f);
+  } else if (by_rank) {
     for (const FrameRank& fr : rank->rank.frames)
       if (passes(fr.frame_index)) rows.push_back(fr.frame_index);
   } else {

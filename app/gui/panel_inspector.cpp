@@ -178,6 +178,8 @@ void draw_inspector(UiContext& ui, const Rect& r) {
     }
   }
 
+  draw_compare_section(s);  // compare mode: per label OLD's and NEW's match (panel_compare.cpp)
+
   // Labels.
   std::snprintf(title, sizeof title, "Labels (%zu)%s###labels", ann.labels.size(),
                 ann.has_labels ? "" : " - no label file");

@@ -145,7 +145,7 @@ void draw_review_section(AppState& s) {
   if (auto it = snap.reviewed.find(id); it != snap.reviewed.end())
     ImGui::Text("reviewed by %s at %s", it->second.user.c_str(), it->second.time.c_str());
   else
-    ImGui::TextDisabled("not reviewed (M marks it)");
+    ImGui::TextDisabled("not reviewed (V marks it)");
   // Tags: the frame's, then each object's; the selected target's first word in bold colour.
   const ObjectRef target = review_target(s);
   if (auto it = snap.tags_by_frame.find(id); it != snap.tags_by_frame.end()) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "gui/model/actions.h"
+#include "gui/model/compare_view.h"
 #include "gui/model/overlay_style.h"
 #include "gui/panels.h"
 #include "imgui.h"
@@ -113,7 +114,9 @@ void draw_settings(UiContext& ui, const Rect& r) {
         ImGui::PushID(static_cast<int>(i));
         bool on = d.show_pred[i] != 0;
         char label[128];
-        std::snprintf(label, sizeof label, "%s (dashed)", s.session->set_names[i].c_str());
+        const std::optional<SetStyle> cs = compare_style(s, i);  // compare mode: OLD / NEW
+        std::snprintf(label, sizeof label, "%s (%s%s)", s.session->set_names[i].c_str(),
+                      cs ? cs->role : "", cs ? (cs->dashed ? ", dashed" : ", solid") : "dashed");
         if (ImGui::Checkbox(label, &on)) d.show_pred[i] = on ? 1 : 0;
         float hi = 1.0f;
         if (rank && i < rank->score_range.size())

@@ -78,6 +78,8 @@ void draw_view3d_panel(UiContext& ui, const Rect& r) {
     dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   }
 
+  // Below the line of point count and colour ramp, which can reach the right edge.
+  draw_compare_legend(dl, p1.x - 8.0f, p0.y + ImGui::GetTextLineHeightWithSpacing() + 10.0f, s);
   ImGui::SetCursorScreenPos(ImVec2(p0.x + 8.0f, p0.y + 6.0f));
   if (!s.session) {
     ImGui::TextDisabled("No dataset open");

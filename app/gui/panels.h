@@ -6,6 +6,8 @@
 #include "gui/model/app_state.h"
 #include "gui/model/layout.h"
 
+struct ImDrawList;
+
 namespace needle::view {
 
 class CropTextures;
@@ -44,6 +46,11 @@ void draw_review_filters(AppState& s);      // frame list: tag, issue, verdict, 
 void draw_review_marks(const AppState& s, std::size_t frame, bool same_line);
 void draw_review_section(AppState& s);      // inspector: reviewed, tags, verdicts
 void draw_finding_verdict(const AppState& s, const Finding& f);  // inspector: a finding's verdict
+// Compare mode (panel_compare.cpp): the Compare window, the two sets' legend (its top-right
+// corner at right_x, top_y) and the inspector's per-label OLD/NEW table.
+void draw_compare_window(UiContext& ui);
+void draw_compare_legend(ImDrawList* dl, float right_x, float top_y, const AppState& s);
+void draw_compare_section(AppState& s);
 // Returns a folder to open when the user confirmed one (empty otherwise).
 std::string draw_open_dialog(AppState& s);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gl/image_points_renderer.h"
+#include "gui/model/compare_view.h"
 #include "gui/model/overlay_style.h"
 #include "needle/box3d.h"
 
@@ -95,7 +96,9 @@ void build_box_lines(const AppState& s, const Selection& selection, const Loaded
       if (!o.has_3d() || !d.prediction_visible(set, o)) continue;
       const bool sel =
           selection.pred_set == static_cast<int>(set) && selection.pred == static_cast<int>(i);
-      add_box(out, corners_velo(o, calib), prediction_color(o.cls), w, kDashPx, sel,
+      const std::optional<SetStyle> cs = compare_style(s, set);  // compare mode: OLD / NEW
+      add_box(out, corners_velo(o, calib), cs ? cs->color : prediction_color(o.cls),
+              cs ? w * cs->width_scale : w, cs && !cs->dashed ? 0.0f : kDashPx, sel,
               d.heading_marker);
     }
   }

@@ -201,7 +201,7 @@ TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, a
   const fs::path demo = make_demo(tmp);
   // Frame 000003 tagged "occluded" by the script verb; on frame 000004 the tag dialog (T)
   // completes "occ" to it with Tab. Shift+I names a new issue, I adds the selected finding's
-  // object, 1 gives it the verdict label_error, M marks the frame reviewed.
+  // object, 1 gives it the verdict label_error, V marks the frame reviewed.
   const std::string script =
       "frame 000003\n"
       "tag add occluded\n"
@@ -219,7 +219,7 @@ TEST_CASE("e2e review: the review keys and dialogs (tag completion, new issue, a
       "select finding 0\n"
       "key I\n"
       "key 1\n"
-      "key M\n"
+      "key V\n"
       "wait-frames 4\n"
       "screenshot keys.png\n"
       "frame 000006\n"
@@ -263,9 +263,9 @@ TEST_CASE("e2e review: --store at a file that is not a store shows the error, ne
   const fs::path bad = tmp / "notes.sqlite";
   const std::string notes = "these are my notes, not a database\n";
   needle::test::write_file(bad, notes);
-  // M (mark reviewed) through the key: a failed action is a message, not a script error.
+  // V (mark reviewed) through the key: a failed action is a message, not a script error.
   const std::string script =
-      "frame 000002\nwait-loaded\nkey M\nwait-frames 3\nscreenshot bad.png\nquit\n";
+      "frame 000002\nwait-loaded\nkey V\nwait-frames 3\nscreenshot bad.png\nquit\n";
   std::string args = q(demo.string());
   args.append(" --store ").append(q(bad.string()));
   args.append(" --script ").append(q(write_script(tmp, "bad.txt", script).string()));

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "gui/model/compare_view.h"
+
 namespace needle::view {
 
 namespace {
@@ -40,6 +42,8 @@ bool open_dataset(AppState& s, const std::filesystem::path& root,
     s.display.show_pred.assign(s.session->set_names.size(), 1);
     s.display.min_score.assign(s.session->set_names.size(), 0.0f);
     s.filter = {};
+    s.compare.filter = {};  // the compare panel stays open; its rows and pickers are new
+    s.compare.selected_row = s.compare.pick_old = s.compare.pick_new = -1;
     s.rank_cursor = -1;
     s.frame = 0;
     s.status_message.clear();
@@ -99,6 +103,7 @@ void last_frame(AppState& s) {
 }
 
 void next_suspicious(AppState& s) {
+  if (step_compare_filtered(s, +1)) return;  // a compare summary row is the list
   const RankingData* r = ranking(s);
   if (!r || r->rank.frames.empty()) return;
   const int n = static_cast<int>(r->rank.frames.size());
@@ -108,6 +113,7 @@ void next_suspicious(AppState& s) {
 }
 
 void prev_suspicious(AppState& s) {
+  if (step_compare_filtered(s, -1)) return;
   const RankingData* r = ranking(s);
   if (!r || r->rank.frames.empty()) return;
   const int pos = std::max(s.rank_cursor - 1, 0);
@@ -144,6 +150,8 @@ void set_rank_options(AppState& s, const PipelineOptions& opt) {
       std::make_unique<RankingJob>(s.session->index, s.session->set_names, s.rank_options);
   s.rank_cursor = -1;
   s.filter = {};
+  s.compare.filter = {};  // its rows change with the ranking
+  s.compare.selected_row = -1;
   s.selection = {};
   s.pending_finding = -1;
   update_prefetch(s);

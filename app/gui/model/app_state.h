@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gui/model/camera_math.h"
+#include "gui/model/compare_state.h"
 #include "gui/model/frame_loader.h"
 #include "gui/model/ranking_job.h"
 #include "gui/model/review_session.h"
@@ -115,6 +116,7 @@ struct AppState {
 
   ListOrder order = ListOrder::Rank;
   ListFilter filter;
+  CompareViewState compare;            // compare panel and its frame-list filter (compare_view.h)
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
 
   bool show_help = false;

@@ -87,6 +87,16 @@ R rerank_with(CommandHost& h, Edit edit) {
 std::vector<std::string> rank_method_choices(const AppState&) {
   return {"needle", "mistakenness", "objectlab"};
 }
+// "OLD,NEW" for every ordered pair of the session's sets, then "off".
+std::vector<std::string> compare_choices(const AppState& s) {
+  std::vector<std::string> out;
+  if (!s.session) return out;
+  for (const std::string& a : s.session->set_names)
+    for (const std::string& b : s.session->set_names)
+      if (a != b) out.push_back(a + "," + b);
+  out.push_back("off");
+  return out;
+}
 std::vector<std::string> evidence_choices(const AppState&) {
   return {"all", "lidar", "predictions"};
 }
@@ -322,6 +332,10 @@ std::vector<Command> make_command_table() {
                .script = "rank compare",
                .params = {{"OLD,NEW"}},
                .help = "re-rank by regressions of set NEW against OLD; 'off' ends compare mode",
+               .menu = "Go",
+               .menu_label = "Compare sets",
+               .applies = has_session,
+               .menu_choices = compare_choices,
                .run = [](CommandHost& h, const P& p) {
                  return rerank_with(h, [&](PipelineOptions& o) -> std::string {
                    if (p[0] == "off") {
@@ -370,6 +384,8 @@ std::vector<Command> make_command_table() {
                .run = [](CommandHost& h, const P&) {
                  return rerank_with(h, [](PipelineOptions&) { return std::string(); });
                }});
+
+  add_compare_commands(t);  // compare_commands.cpp
 
   // 3D view.
   t.push_back({.id = "view.toggle_bev",

@@ -99,6 +99,8 @@ const std::vector<Command>& commands();
 std::vector<Command> make_command_table();
 // The review commands (review_commands.cpp), appended by make_command_table.
 void add_review_commands(std::vector<Command>& table);
+// The compare panel's commands (compare_commands.cpp), appended by make_command_table.
+void add_compare_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();

@@ -90,6 +90,7 @@ std::string layout_json(const LayoutReport& r) {
   j["review"] = {{"list_rows", r.list_rows},
                  {"tags", r.review_tags},
                  {"status", r.review_status}};
+  if (!r.compare.empty()) j["compare"] = nlohmann::json::parse(r.compare);
   return j.dump();
 }
 

@@ -72,6 +72,7 @@ struct LayoutReport {
   std::size_t list_rows = 0;
   std::vector<std::string> review_tags;
   std::string review_status;
+  std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
 };
 
 std::string layout_json(const LayoutReport& r);

@@ -4,6 +4,8 @@
 #include <limits>
 #include <set>
 
+#include "gui/model/compare_summary.h"
+
 namespace needle::view {
 
 RankingJob::RankingJob(std::shared_ptr<const DatasetIndex> ds, std::vector<std::string> set_names,
@@ -58,6 +60,8 @@ void RankingJob::run() {
             range.second = std::max(range.second, *o.score);
           }
       }
+    if (r.compare_old >= 0 && r.compare_new >= 0)
+      d.compare = std::make_shared<const CompareSummary>(build_compare_summary(r, opt_.threads));
     d.rank = std::move(r.rank);
     std::set<std::string> kinds, classes;
     for (std::size_t p = 0; p < d.rank.frames.size(); ++p) {

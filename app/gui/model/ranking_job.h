@@ -20,6 +20,8 @@
 
 namespace needle::view {
 
+struct CompareSummary;  // compare_summary.h
+
 struct RankingData {
   RankResult rank;
   std::vector<int> position_of_frame;  // frame index -> position in rank.frames, -1 = not ranked
@@ -32,6 +34,8 @@ struct RankingData {
   bool lidar_used = false;  // the lidar witnesses took part
   std::vector<std::string> warnings;
   double seconds = 0;
+  // Compare mode: AP of both sets, regressions and fixes per class and frame (null otherwise).
+  std::shared_ptr<const CompareSummary> compare;
 };
 
 struct RankingProgress {

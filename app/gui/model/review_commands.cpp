@@ -263,7 +263,7 @@ void add_review_commands(std::vector<Command>& t) {
        .script = "mark-reviewed",
        .params = {},
        .help = "mark the frame reviewed (a frame shown for 2 s is marked by itself)",
-       .chords = {{letter('M')}},
+       .chords = {{letter('V')}},
        .menu = "Review",
        .menu_label = "Mark reviewed",
        .menu_separator_before = true,
