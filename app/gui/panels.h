@@ -41,10 +41,10 @@ void draw_goto_popup(AppState& s);
 // new-issue popups, and the review parts of the list, the inspector and the status bar.
 void draw_issues_panel(UiContext& ui);
 void draw_review_popups(AppState& s);
-void draw_review_filters(AppState& s);      // frame list: tag, issue, verdict, ... filters
+void draw_review_filters(AppState& s);  // frame list: tag, issue, verdict, ... filters
 // Frame list: reviewed, verdict and tag chips of a frame (same_line: after other items).
 void draw_review_marks(const AppState& s, std::size_t frame, bool same_line);
-void draw_review_section(AppState& s);      // inspector: reviewed, tags, verdicts
+void draw_review_section(AppState& s);  // inspector: reviewed, tags, verdicts
 void draw_finding_verdict(const AppState& s, const Finding& f);  // inspector: a finding's verdict
 // Compare mode (panel_compare.cpp): the Compare window, the two sets' legend (its top-right
 // corner at right_x, top_y) and the inspector's per-label OLD/NEW table.
