@@ -19,6 +19,8 @@
 #include "gui/model/compare_view.h"
 #include "gui/model/keys.h"
 #include "gui/model/ranking_swap.h"
+#include "gui/model/review_actions.h"
+#include "gui/crop_textures.h"
 #include "gui/bench.h"
 #include "gui/panels.h"
 #include "backends/imgui_impl_glfw.h"
@@ -77,6 +79,7 @@ App::App(const ViewOptions& opt) : opt_(opt), window_(window_options(opt)) {
   }
   if (!opt_.script.empty()) script_ = std::make_unique<ScriptRunner>(opt_.script, opt_.script_file);
   if (opt_.bench) bench_ = std::make_unique<BenchRunner>(opt_.bench_next_frame);
+  crops_ = std::make_unique<CropTextures>();
 }
 
 App::~App() = default;
@@ -92,6 +95,9 @@ void App::request_screenshot(const std::string& path) {
 
 void App::start_dataset() {
   state_.rank_options = opt_.rank;
+  state_.review_options = opt_.review;
+  // A bare `needle view --store PATH` means the demo dataset's store.
+  if (opt_.dataset.empty()) state_.review_options.store_for = demo_dataset_dir();
   if (!opt_.dataset.empty()) {
     std::string err;
     if (!open_dataset(state_, opt_.dataset, opt_.preds, &err)) {
@@ -154,6 +160,7 @@ int App::run() {
     refresh_current(state_);
     adopt_prerendered_scene();  // before the panels take the 3D view's texture
     UiContext ui{state_};
+    ui.crops = crops_.get();
     draw_ui(ui);
     refresh_current(state_);
     upload_changed();
@@ -310,9 +317,12 @@ void App::poll_background() {
     if (opt_.open_first_label_error) {  // --open first-label-error: once, on the first ranking
       opt_.open_first_label_error = false;
       go_to_first_label_error(state_);
+    } else if (state_.review_options.resume && opt_.frame.empty()) {
+      review_resume(state_);  // reopening a dataset continues its QA session (once)
     }
   }
   ranking_seen_done_ = ranked;
+  review_tick(state_, now_s(), frame_ready());
 }
 
 void App::update_title() {
@@ -461,6 +471,8 @@ void App::draw_ui(UiContext& ui) {
   draw_help_window(state_);
   draw_compare_window(ui);
   draw_goto_popup(state_);
+  draw_issues_panel(ui);
+  draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
 
@@ -478,6 +490,8 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.top_finding_kind = findings.empty() ? "" : findings.front().kind;
   const RankingData* rank = state_.session ? state_.session->rank() : nullptr;
   ui.layout.rank_method = rank ? rank->method_name : "";
+  ui.layout.review_tags = review_frame_tags(state_);
+  ui.layout.review_status = review_status_text(state_);
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
   ui.layout.ranking_state = ranking_state_name(rank);
   ui.layout.ranking_text =

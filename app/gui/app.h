@@ -29,6 +29,7 @@ struct ViewOptions {
   std::string frame;                     // --frame ID: open this frame first
   bool open_first_label_error = false;   // --open first-label-error: once ranked, open it
   PipelineOptions rank;                  // --method --evidence --compare --min-score --no-cache
+  ReviewOptions review;                  // --store; the QA session's dwell time and resume
   std::string screenshot;                // --screenshot FILE: render, write PNG, exit
   int width = 1600, height = 900;        // --size WxH
   std::string script_file;               // --script FILE
@@ -42,6 +43,7 @@ struct ViewOptions {
 };
 
 class BenchRunner;
+class CropTextures;
 
 class App final : public CommandHost {
  public:
@@ -109,6 +111,7 @@ class App final : public CommandHost {
   std::unique_ptr<DemoJob> demo_job_;
   std::unique_ptr<ScriptRunner> script_;
   std::unique_ptr<BenchRunner> bench_;
+  std::unique_ptr<CropTextures> crops_;  // the issues gallery's image crops (GL textures)
   bool ranking_seen_done_ = false;
   std::string titled_root_;    // dataset folder the window title names
   ViewerConfig saved_config_;  // what is on disk, to save only changes

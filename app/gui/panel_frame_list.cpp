@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gui/model/actions.h"
+#include "gui/model/review_actions.h"
 #include "gui/model/compare_view.h"
 #include "gui/model/ranking_swap.h"
 #include "gui/panels.h"
@@ -108,6 +109,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       ImGui::EndCombo();
     }
   }
+  draw_review_filters(s);
   ImGui::PopItemWidth();
   ImGui::EndDisabled();
   if (s.compare.filter.active && compare_summary(s)) {
@@ -121,6 +123,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   std::vector<std::size_t> rows;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
+    if (!review_row_passes(s, frame)) return false;
     if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
@@ -141,6 +144,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       if (passes(i)) rows.push_back(i);
   }
   if (by_rank && rows.empty() && !s.filter.active()) ImGui::TextDisabled("No suspicious frames.");
+  ui.layout.list_rows = rows.size();
 
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
@@ -207,14 +211,15 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
         else
           ImGui::TextDisabled("-");
         ImGui::TableNextColumn();
+        std::set<std::string> seen;
         if (fr) {
-          std::set<std::string> seen;
           for (const Finding& f : fr->findings) {
-            if (!seen.insert(f.kind).second) continue;
+            if (finding_hidden(s, fr->frame, f) || !seen.insert(f.kind).second) continue;
             if (seen.size() > 1) ImGui::SameLine(0.0f, 3.0f);
             finding_tag(f.kind);
           }
         }
+        draw_review_marks(s, frame, !seen.empty());
       }
     }
     ImGui::EndTable();

@@ -151,6 +151,8 @@ void draw_inspector(UiContext& ui, const Rect& r) {
     ImGui::Separator();
   }
 
+  draw_review_section(s);
+
   // Findings.
   const auto& findings = current_findings(s);
   char title[96];
@@ -175,6 +177,7 @@ void draw_inspector(UiContext& ui, const Rect& r) {
           select_finding(s, static_cast<int>(i));
         ImGui::TableNextColumn();
         finding_tag(fd.kind);
+        draw_finding_verdict(s, fd);
         ImGui::TableNextColumn();
         ImGui::Text("%.2f", fd.score);
         ImGui::TableNextColumn();

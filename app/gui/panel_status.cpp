@@ -4,6 +4,7 @@
 
 #include "gui/model/actions.h"
 #include "gui/model/ranking_swap.h"
+#include "gui/model/review_actions.h"
 #include "gui/panels.h"
 #include "imgui.h"
 
@@ -36,6 +37,7 @@ void draw_status_bar(UiContext& ui, const Rect& r) {
     text += buf;
     if (const RankingData* rank = s.session->rank(); rank && rank->interim)
       text += "   " + ranking_state_text(rank, s.session->ranking->progress());
+    if (const std::string review = review_status_text(s); !review.empty()) text += "   " + review;
     if (s.current) {
       std::snprintf(buf, sizeof buf, "   loaded in %.1f ms", s.current->load_ms);
       text += buf;

@@ -10,6 +10,8 @@ struct ImDrawList;
 
 namespace needle::view {
 
+class CropTextures;
+
 struct UiContext {
   explicit UiContext(AppState& s) : state(s) {}
   AppState& state;
@@ -24,6 +26,7 @@ struct UiContext {
   int view3d_want_w = 0, view3d_want_h = 0;  // FBO size the 3D panel needs
   Mat4 view3d_mvp;                           // velodyne -> clip used for this frame
   LayoutReport layout;
+  CropTextures* crops = nullptr;  // image crops of the issues gallery (null: none drawn)
 };
 
 void draw_frame_list(UiContext& ui, const Rect& r);
@@ -34,6 +37,15 @@ void draw_settings(UiContext& ui, const Rect& r);
 void draw_status_bar(UiContext& ui, const Rect& r);
 void draw_help_window(AppState& s);
 void draw_goto_popup(AppState& s);
+// Review (panel_issues.cpp, panel_review.cpp): the issues panel with its gallery, the tag and
+// new-issue popups, and the review parts of the list, the inspector and the status bar.
+void draw_issues_panel(UiContext& ui);
+void draw_review_popups(AppState& s);
+void draw_review_filters(AppState& s);  // frame list: tag, issue, verdict, ... filters
+// Frame list: reviewed, verdict and tag chips of a frame (same_line: after other items).
+void draw_review_marks(const AppState& s, std::size_t frame, bool same_line);
+void draw_review_section(AppState& s);  // inspector: reviewed, tags, verdicts
+void draw_finding_verdict(const AppState& s, const Finding& f);  // inspector: a finding's verdict
 // Compare mode (panel_compare.cpp): the Compare window, the two sets' legend (its top-right
 // corner at right_x, top_y) and the inspector's per-label OLD/NEW table.
 void draw_compare_window(UiContext& ui);

@@ -1,7 +1,7 @@
 // needle view [DATASET] [--pred [NAME=]DIR ...] [--frame ID] [--screenshot FILE] [--size WxH]
 //             [--script FILE] [--check-gl] [--print-layout FILE|-] [--bench [--bench-to ID]]
 //             [--open first-label-error] [--method M] [--evidence E] [--compare OLD,NEW]
-//             [--min-score S] [--threads N] [--no-cache]
+//             [--min-score S] [--threads N] [--no-cache] [--store PATH]
 // A bare `needle` (no DATASET) opens the demo dataset, generating it on first use.
 #include <CLI/CLI.hpp>
 
@@ -48,6 +48,10 @@ int cmd_view(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--no-cache", no_cache,
                "neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");
+  cli.add_option("--store", opt.review.store,
+                 "review store (tags, issues, verdicts, reviewed frames) of DATASET (default: "
+                 "DATASET/.needle/review.sqlite, or under $XDG_DATA_HOME/needle/stores/ when "
+                 "DATASET is not writable)");
   cli.add_option("--screenshot", opt.screenshot,
                  "render --frame with the default layout, write this PNG, exit");
   cli.add_option("--size", size, "window size WxH (default 1600x900)");
@@ -138,6 +142,11 @@ int cmd_view(int argc, char** argv) {
   // they run (and measure) as fast as the machine allows.
   const bool automated = !opt.script.empty() || opt.bench;
   opt.persist = !automated;
+  opt.review.store_for = opt.dataset;
+  if (automated) {  // frames are marked reviewed only when a script says so
+    opt.review.dwell_s = 0;
+    opt.review.resume = false;
+  }
   opt.vsync = !automated;
   return view::run_viewer(opt);
 }

@@ -62,8 +62,9 @@ TEST_CASE("no two commands share a key chord", "[commands]") {
     }
   // N P Right Left Home End G Escape B R C L Ctrl+O F1 ? Ctrl+Q: the keys the viewer had before
   // the table, each still bound; then U (unlabelled clusters) and E (ground estimate), issue 8;
-  // M (compare panel), issue 10.
-  CHECK(chords == 19);
+  // M (compare panel), issue 10; the review's 15 (issue 11): T F2 Shift+I I J K A X O 1 2 3 4 V
+  // Shift+N.
+  CHECK(chords == 34);
 }
 
 TEST_CASE("every command has an id, help text and a script verb, each unique", "[commands]") {
@@ -200,11 +201,13 @@ TEST_CASE("a chord finds its command only with exactly its modifiers", "[command
   const Command* n = command_for_chord(keys::letter('N'), 0);
   REQUIRE(n != nullptr);
   CHECK(std::string(n->id) == "frame.next_suspicious");
-  CHECK(command_for_chord(keys::letter('N'), keys::kModShift) == nullptr);
+  CHECK(command_for_chord(keys::letter('N'), keys::kModControl) == nullptr);
+  CHECK(std::string(command_for_chord(keys::letter('N'), keys::kModShift)->id) ==
+        "review.next_unreviewed");
   REQUIRE(command_for_chord(keys::letter('O'), keys::kModControl) != nullptr);
   CHECK(std::string(command_for_chord(keys::letter('O'), keys::kModControl)->id) ==
         "dataset.open_dialog");
-  CHECK(command_for_chord(keys::letter('O'), 0) == nullptr);
+  CHECK(command_for_chord(keys::letter('O'), keys::kModShift) == nullptr);
   CHECK(std::string(command_for_chord(keys::kSlash, keys::kModShift)->id) == "help.toggle");
 }
 

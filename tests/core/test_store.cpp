@@ -520,6 +520,38 @@ TEST_CASE("apply_verdicts: not_an_error findings are suppressed and counted", "[
   }
 }
 
+TEST_CASE("store: the change counter moves with every action of any connection", "[store]") {
+  const fs::path dir = test::temp_dir("store_counter");
+  FakeFiles ff;
+  ff.files["000001"]["label"] = {car(0, 10)};
+  ReviewStore a = ReviewStore::open(dir / "s.sqlite", ff.source());
+  ReviewStore b = ReviewStore::open(dir / "s.sqlite", ff.source());
+  CHECK(a.change_counter() == 0);  // nothing done yet
+  a.add_tag({"000001", "label", 0}, "x");
+  const std::int64_t after_one = a.change_counter();
+  CHECK(after_one > 0);
+  CHECK(b.change_counter() == after_one);  // the other connection sees it
+  CHECK_FALSE(b.add_tag({"000001", "label", 0}, "x"));  // no change: no history entry
+  CHECK(a.change_counter() == after_one);
+  b.mark_reviewed("000001");
+  CHECK(a.change_counter() > after_one);
+}
+
+TEST_CASE("finding_object names a finding by its label, else its prediction, else the frame",
+          "[store][rank]") {
+  Finding f;
+  f.frame = "000007";
+  f.kind = "poor_overlap";
+  f.label = 2;
+  f.prediction_set = "det";
+  f.prediction = 5;
+  CHECK(finding_object(f) == ObjectRef{"000007", "label", 2});
+  f.label = -1;
+  CHECK(finding_object(f) == ObjectRef{"000007", "det", 5});
+  f.prediction = -1;
+  CHECK(finding_object(f) == ObjectRef{"000007", "", -1});
+}
+
 TEST_CASE("default store location", "[store]") {
   const fs::path dir = test::temp_dir("store_loc");
   fs::create_directories(dir / "ds");

@@ -1,4 +1,5 @@
 #include "gui/model/actions.h"
+#include "gui/model/review_actions.h"
 
 #include <algorithm>
 #include <exception>
@@ -36,6 +37,7 @@ bool open_dataset(AppState& s, const std::filesystem::path& root,
     for (const auto& p : index->pred_sets) session->set_names.push_back(p.name);
     session->loader = std::make_unique<FrameLoader>(index, 16, 2, s.on_frame_loaded);
     session->ranking = std::make_unique<RankingJob>(index, session->set_names, s.rank_options);
+    session->review = open_review_session(s.review_options, root, index);
     s.session = std::move(session);  // the old session's threads are joined here
     s.display.show_pred.assign(s.session->set_names.size(), 1);
     s.display.min_score.assign(s.session->set_names.size(), 0.0f);

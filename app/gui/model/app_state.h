@@ -14,6 +14,7 @@
 #include "gui/model/compare_state.h"
 #include "gui/model/frame_loader.h"
 #include "gui/model/ranking_job.h"
+#include "gui/model/review_session.h"
 #include "needle/dataset.h"
 #include "needle/findings.h"
 #include "needle/pipeline.h"
@@ -83,6 +84,7 @@ struct Session {
   std::vector<std::string> set_names;
   std::unique_ptr<FrameLoader> loader;
   std::unique_ptr<RankingJob> ranking;
+  std::unique_ptr<ReviewSession> review;  // the dataset's review store (review_actions.h)
 
   std::size_t frame_count() const { return index ? index->frames.size() : 0; }
   // The ranking the panels show: an interim snapshot while the lidar pass runs, then the final
@@ -114,6 +116,7 @@ struct AppState {
   // The options every ranking job of this app runs with (`needle view --method ...`, the
   // Ranking section of the settings panel, the `rank ...` script verbs).
   PipelineOptions rank_options;
+  ReviewOptions review_options;  // `needle view --store`, the QA session's dwell time
 
   ListOrder order = ListOrder::Rank;
   ListFilter filter;

@@ -592,6 +592,9 @@ std::vector<Command> make_command_table() {
                  return ok();
                }});
 
+  // Review: tags, issues, verdicts, the QA session (review_commands.cpp).
+  add_review_commands(t);
+
   // Datasets, layout, help, quit.
   t.push_back({.id = "dataset.open_dialog",
                .script = "open-dialog",

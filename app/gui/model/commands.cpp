@@ -16,7 +16,7 @@ const std::vector<Command>& commands() {
 }
 
 const std::vector<const char*>& menu_names() {
-  static const std::vector<const char*> kMenus = {"File", "Go", "View", "Help"};
+  static const std::vector<const char*> kMenus = {"File", "Go", "View", "Review", "Help"};
   return kMenus;
 }
 

@@ -73,6 +73,7 @@ using CommandParams = std::vector<std::string>;
 struct CommandResult {
   std::string error;             // non-empty: the command could not run (why)
   int wait_frames = 0;           // scripts: UI frames to let pass before the next line
+  double wait_seconds = 0;       // scripts: seconds to let pass before the next line
   bool wait_screenshot = false;  // scripts: wait until the requested screenshot is written
   bool finish = false;           // scripts: the script ends here
 };
@@ -83,7 +84,7 @@ struct Command {
   std::vector<Param> params = {};
   const char* help = nullptr;  // one line for the help window, the README and `needle help`
   std::vector<Chord> chords = {};
-  const char* menu = nullptr;  // "File", "Go", "View" or "Help"; null: in no menu
+  const char* menu = nullptr;  // "File", "Go", "View", "Review" or "Help"; null: in no menu
   const char* menu_label = nullptr;
   bool menu_separator_before = false;
   bool (*applies)(const AppState&) = nullptr;  // null: always; keys skip it, menus grey it
@@ -98,6 +99,8 @@ struct Command {
 const std::vector<Command>& commands();
 // Builds the table (command_table.cpp); commands() builds it once.
 std::vector<Command> make_command_table();
+// The review commands (review_commands.cpp), appended by make_command_table.
+void add_review_commands(std::vector<Command>& table);
 // The compare panel's commands (compare_commands.cpp), appended by make_command_table.
 void add_compare_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);

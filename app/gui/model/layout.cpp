@@ -87,6 +87,7 @@ std::string layout_json(const LayoutReport& r) {
                     {"finding_kind", r.selected_finding_kind},
                     {"top_finding_kind", r.top_finding_kind}};
   j["rank_method"] = r.rank_method;
+  j["review"] = {{"list_rows", r.list_rows}, {"tags", r.review_tags}, {"status", r.review_status}};
   if (!r.compare.empty()) j["compare"] = nlohmann::json::parse(r.compare);
   j["ranking_state"] = r.ranking_state;
   j["ranking_text"] = r.ranking_text;

@@ -67,6 +67,11 @@ struct LayoutReport {
   // of the frame's top finding ("" when the frame has none or is unranked), the ranking method.
   int selected_finding = -1;
   std::string selected_finding_kind, top_finding_kind, rank_method;
+  // The review: rows the frame list shows (after every filter), the current frame's tags ("TAG
+  // REF" each) and the status bar's review text ("reviewed 1 of 16 suspicious").
+  std::size_t list_rows = 0;
+  std::vector<std::string> review_tags;
+  std::string review_status;
   std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
   // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
   std::string ranking_state, ranking_text;

@@ -222,6 +222,10 @@ ScriptRunner::Status ScriptRunner::step(CommandHost& host) {
       --wait_frames_;
       return Status::Running;
     }
+    if (wait_until_ >= 0) {
+      if (now_s() < wait_until_) return Status::Running;
+      wait_until_ = -1;
+    }
     if (next_ >= actions_.size()) return Status::Finished;
     const ScriptAction& a = actions_[next_];
     if (!ready_for(a, host)) {
@@ -243,6 +247,7 @@ ScriptRunner::Status ScriptRunner::step(CommandHost& host) {
     }
     if (r.finish) return Status::Finished;
     wait_frames_ = r.wait_frames;
+    if (r.wait_seconds > 0) wait_until_ = now_s() + r.wait_seconds;
     waiting_shot_ = r.wait_screenshot;
   }
 }

@@ -53,6 +53,7 @@ class ScriptRunner {
   std::size_t next_ = 0;
   bool waiting_shot_ = false;
   int wait_frames_ = 0;
+  double wait_until_ = -1;  // seconds, steady clock; -1 = no timed wait
   double timeout_s_;
   double wait_started_ = -1;  // seconds, steady clock
   std::string error_;

@@ -175,6 +175,9 @@ class ReviewStore {
   std::vector<VerdictRecord> verdicts(const std::optional<ObjectRef>& ref = {});
   std::vector<ReviewedRecord> reviewed();
   std::vector<HistoryRecord> history(const std::optional<ObjectRef>& ref = {});
+  // The id of the newest history entry (0 when none). Every action of any process appends one,
+  // so a change of this number means the store changed: one indexed lookup, cheap enough to poll.
+  std::int64_t change_counter();
 
   struct Impl;
 
@@ -184,6 +187,9 @@ class ReviewStore {
 };
 
 // ---- Ranking hook ----------------------------------------------------------------------------
+// The object a finding is named by (see apply_verdicts): its label, else its prediction, else
+// the frame. `f.frame` must be set.
+ObjectRef finding_object(const Finding& f);
 struct Verdict {
   ObjectRef ref;     // where the object is now
   std::string kind;  // finding kind

@@ -120,4 +120,9 @@ std::vector<HistoryRecord> ReviewStore::history(const std::optional<ObjectRef>& 
   return out;
 }
 
+std::int64_t ReviewStore::change_counter() {
+  Stmt s(impl_->db, "SELECT coalesce(max(id), 0) FROM history");
+  return s.step() ? s.col_int(0) : 0;
+}
+
 }  // namespace needle

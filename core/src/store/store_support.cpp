@@ -142,14 +142,12 @@ ObjectSource dataset_object_source(const DatasetIndex& ds) {
 }
 
 // ---- Ranking hook ----------------------------------------------------------------------------
-namespace {
 ObjectRef finding_object(const Finding& f) {
   if (f.label >= 0) return {f.frame, "label", f.label};
   if (f.prediction >= 0 && !f.prediction_set.empty())
     return {f.frame, f.prediction_set, f.prediction};
   return {f.frame, "", -1};
 }
-}  // namespace
 
 void apply_verdicts(RankResult& result, const std::vector<Verdict>& verdicts,
                     bool keep_suppressed) {
