@@ -10,6 +10,7 @@
 //   [SECTION] Command
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -118,6 +119,21 @@ SimilarSpace label_subspace(const SimilarSpace& sp) {
   return out;
 }
 
+// The space with the dimensions [offset, offset + count) zeroed and each vector made unit length
+// again: what the other parts alone find (built-in vectors only).
+SimilarSpace without_part(const SimilarSpace& sp, std::size_t offset, std::size_t count) {
+  SimilarSpace out = sp;
+  for (std::size_t i = 0; i < out.items.size(); ++i) {
+    float* v = out.vectors.data() + i * out.dim;
+    for (std::size_t d = offset; d < offset + count && d < out.dim; ++d) v[d] = 0;
+    double n2 = 0;
+    for (std::size_t d = 0; d < out.dim; ++d) n2 += double(v[d]) * v[d];
+    if (n2 > 0)
+      for (std::size_t d = 0; d < out.dim; ++d) v[d] = static_cast<float>(v[d] / std::sqrt(n2));
+  }
+  return out;
+}
+
 // The share of each query's top `k` that has its class, against the class frequency (the share
 // a random pick of k other labels would have).
 json class_agreement(const SimilarSpace& sp, const SimilarIndex& index, std::size_t k) {
@@ -214,7 +230,6 @@ int evaluate(const SimilarSpaces& spaces, const SimilarBuildStats& build, double
   out["index_build_ms_median"] = median(builds);
   out["query_ms_median"] = median(queries);
   {
-    std::vector<double> fb;
     const auto t0 = Clock::now();
     SimilarIndex frames(spaces.frames);
     out["frame_index_build_ms"] = ms_since(t0);
@@ -224,6 +239,11 @@ int evaluate(const SimilarSpaces& spaces, const SimilarBuildStats& build, double
   const SimilarIndex label_index(labels);
   out["labels"] = labels.items.size();
   out["class_top10"] = class_agreement(labels, label_index, 10);
+  const bool builtin = spaces.objects.dim == kObjectVectorDims && spaces.source == "built-in";
+  if (builtin) {
+    const SimilarSpace no_class = without_part(labels, kOffsetClass, kClassDims);
+    out["class_top10_without_class_part"] = class_agreement(no_class, SimilarIndex(no_class), 10);
+  }
   if (truth_file) {
     std::vector<InjectedError> truth;
     try {
@@ -232,6 +252,11 @@ int evaluate(const SimilarSpaces& spaces, const SimilarBuildStats& build, double
       return data_error(e.what());
     }
     out["injected_top20"] = injected_neighbours(labels, label_index, truth, 20);
+    if (builtin) {
+      const SimilarSpace no_findings = without_part(labels, kOffsetFindings, kFindingDims);
+      out["injected_top20_without_findings_part"] =
+          injected_neighbours(no_findings, SimilarIndex(no_findings), truth, 20);
+    }
   }
   if (format == "json") {
     std::printf("%s\n", out.dump(2).c_str());
@@ -248,11 +273,19 @@ int evaluate(const SimilarSpaces& spaces, const SimilarBuildStats& build, double
   std::printf("top-10 same class: %.3f (class frequency %.3f) over %ld labels\n",
               c["same_class_share"].get<double>(), c["class_frequency_share"].get<double>(),
               c["queries"].get<long>());
-  if (out.contains("injected_top20"))
-    for (const auto& [kind, v] : out["injected_top20"].items())
+  if (out.contains("class_top10_without_class_part")) {
+    const json& d = out["class_top10_without_class_part"];
+    std::printf("top-10 same class without the class part: %.3f (class frequency %.3f)\n",
+                d["same_class_share"].get<double>(), d["class_frequency_share"].get<double>());
+  }
+  for (const char* key : {"injected_top20", "injected_top20_without_findings_part"}) {
+    if (!out.contains(key)) continue;
+    std::printf("%s:\n", key);
+    for (const auto& [kind, v] : out[key].items())
       std::printf("  %-15s errors %2ld: same kind in top 20 %.2f (random %.2f)\n", kind.c_str(),
                   v["errors"].get<long>(), v["same_kind_in_top"].get<double>(),
                   v["random"].get<double>());
+  }
   return 0;
 }
 

@@ -69,6 +69,17 @@ constexpr std::size_t kClassDims = 10;       // ObjectClass values
 inline constexpr const char* kSimilarFindingKinds[] = {
     "unmatched_prediction", "unmatched_label", "class_mismatch", "poor_overlap", "heading_flip"};
 constexpr std::size_t kFindingDims = 6;
+// Where each part lies in the object vector (object_vector's order), and its length.
+constexpr std::size_t kOffsetShape = 0;
+constexpr std::size_t kOffsetDims = kOffsetShape + kShapeDims;
+constexpr std::size_t kOffsetIntensity = kOffsetDims + 3;
+constexpr std::size_t kOffsetColour = kOffsetIntensity + kIntensityDims;
+constexpr std::size_t kOffsetPatch = kOffsetColour + kColourDims;
+constexpr std::size_t kOffsetClass = kOffsetPatch + kPatchDims;
+constexpr std::size_t kOffsetRange = kOffsetClass + kClassDims;
+constexpr std::size_t kOffsetOcclusion = kOffsetRange + 1;
+constexpr std::size_t kOffsetFindings = kOffsetOcclusion + 2;
+constexpr std::size_t kObjectVectorDims = kOffsetFindings + kFindingDims;
 
 // Weights of the parts in the object vector (each part has unit length, or a value in [0, 1] per
 // scalar, before weighting). Chosen by hand, not tuned: shape, size, class and findings are what a
