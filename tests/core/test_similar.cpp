@@ -437,3 +437,23 @@ TEST_CASE("similar: needle similar on the KITTI sample", "[similar][cli][kitti]"
     CHECK(line.substr(0, line.find(' ')) == e["class"].get<std::string>());
   }
 }
+
+TEST_CASE("similar: the background job builds the spaces and their indexes", "[similar]") {
+  const fs::path d = tiny_dataset("similar_job");
+  SimilarBuildOptions opt;
+  opt.cache_dir = test::temp_dir("similar_job_cache");
+  std::size_t calls = 0;
+  opt.progress = [&](const char*, std::size_t, std::size_t) { ++calls; };
+  SimilarBuildJob job(scan_dataset(d, {}), opt);
+  SimilarBuildJob::Result r = job.take();  // waits
+  CHECK(job.done());
+  CHECK(calls > 0);
+  CHECK(job.progress() == Approx(1.0));
+  REQUIRE(r.spaces.objects.items.size() == 3);
+  CHECK(r.objects.size() == 3);
+  CHECK(r.frames.size() == 2);
+  // The nearest object to the first car is the other car (same class, similar size).
+  const auto hits = r.objects.query(r.spaces.objects.row(0), 1, 0);
+  REQUIRE(hits.size() == 1);
+  CHECK(r.spaces.objects.items[hits[0].item].ref.to_string() == "000000/label/1");
+}
