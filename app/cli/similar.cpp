@@ -139,7 +139,7 @@ SimilarSpace without_part(const SimilarSpace& sp, std::size_t offset, std::size_
 json class_agreement(const SimilarSpace& sp, const SimilarIndex& index, std::size_t k) {
   std::map<std::string, long> freq;
   for (const SimilarItem& it : sp.items) ++freq[it.cls];
-  double same = 0, expected = 0;
+  double same = 0, expected = 0, ceiling = 0;
   long queries = 0;
   const double n = double(sp.items.size());
   for (std::size_t i = 0; i < sp.items.size(); ++i) {
@@ -149,6 +149,9 @@ json class_agreement(const SimilarSpace& sp, const SimilarIndex& index, std::siz
     for (const Neighbour& h : hits) s += sp.items[h.item].cls == sp.items[i].cls;
     same += double(s) / double(hits.size());
     expected += double(freq[sp.items[i].cls] - 1) / (n - 1);
+    // The best any vectors could do: a class with fewer than k other members cannot fill k.
+    ceiling +=
+        std::min(double(hits.size()), double(freq[sp.items[i].cls] - 1)) / double(hits.size());
     ++queries;
   }
   json j;
@@ -156,6 +159,7 @@ json class_agreement(const SimilarSpace& sp, const SimilarIndex& index, std::siz
   j["k"] = k;
   j["same_class_share"] = queries ? same / double(queries) : 0.0;
   j["class_frequency_share"] = queries ? expected / double(queries) : 0.0;
+  j["ceiling"] = queries ? ceiling / double(queries) : 0.0;
   return j;
 }
 
@@ -267,12 +271,14 @@ int evaluate(const SimilarSpaces& spaces, const SimilarBuildStats& build, double
               spaces.objects.dim);
   std::printf("descriptors: %.2f s (%zu frames computed, %zu from the cache)\n", build_ms / 1000,
               build.computed, build.from_cache);
-  std::printf("index build (objects): %.2f ms median of 3; query (top %zu): %.3f ms median of %zu\n",
-              median(builds), kTimedTop, median(queries), queries.size());
+  std::printf(
+      "index build (objects): %.2f ms median of 3; query (top %zu): %.3f ms median of %zu\n",
+      median(builds), kTimedTop, median(queries), queries.size());
   const json& c = out["class_top10"];
-  std::printf("top-10 same class: %.3f (class frequency %.3f) over %ld labels\n",
-              c["same_class_share"].get<double>(), c["class_frequency_share"].get<double>(),
-              c["queries"].get<long>());
+  std::printf(
+      "top-10 same class: %.3f (class frequency %.3f, best possible %.3f) over %ld labels\n",
+      c["same_class_share"].get<double>(), c["class_frequency_share"].get<double>(),
+      c["ceiling"].get<double>(), c["queries"].get<long>());
   if (out.contains("class_top10_without_class_part")) {
     const json& d = out["class_top10_without_class_part"];
     std::printf("top-10 same class without the class part: %.3f (class frequency %.3f)\n",
@@ -306,7 +312,9 @@ int cmd_similar(int argc, char** argv) {
   unsigned threads = 0;
   app.add_option("DATASET", dataset, "Dataset folder")->required();
   app.add_option("REF", ref_text, "FRAME | FRAME/label/N | FRAME/pred/SET/N");
-  app.add_option("--top", top, "How many results")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--top", top, "How many results")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--embeddings", embeddings,
                  "Your own vectors: CSV (ref,v0,v1,...) or .npy with --keys");
   app.add_option("--keys", keys, "Key file of a .npy: one ref per line");
@@ -368,8 +376,8 @@ int cmd_similar(int argc, char** argv) {
   const auto t0 = Clock::now();
   if (!embeddings.empty()) {
     try {
-      spaces = load_embeddings(embeddings,
-                               keys.empty() ? std::nullopt : std::optional<fs::path>(keys), ds, ann);
+      spaces = load_embeddings(
+          embeddings, keys.empty() ? std::nullopt : std::optional<fs::path>(keys), ds, ann);
     } catch (const std::exception& e) {
       progress.finish();
       return data_error(e.what());
@@ -386,7 +394,9 @@ int cmd_similar(int argc, char** argv) {
   }
   const double build_ms = ms_since(t0);
   progress.finish();
-  if (eval) return evaluate(spaces, stats, build_ms, truth.empty() ? std::nullopt : std::optional<fs::path>(truth), format);
+  if (eval)
+    return evaluate(spaces, stats, build_ms,
+                    truth.empty() ? std::nullopt : std::optional<fs::path>(truth), format);
 
   const SimilarSpace& sp = ref.is_frame() ? spaces.frames : spaces.objects;
   const auto qi = sp.find(ref);

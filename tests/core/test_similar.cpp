@@ -23,7 +23,8 @@ namespace {
 
 double cosine(const std::vector<float>& a, const std::vector<float>& b) {
   double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];
+  for (std::size_t i = 0; i < a.size(); ++i)
+    ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];
   return ab / std::sqrt(aa * bb);
 }
 
@@ -71,9 +72,8 @@ Run run(const std::string& args, const std::string& env = "") {
   const fs::path err_file = fs::path(NEEDLE_TEST_TMP) / ("similar_err_" + std::to_string(getpid()) +
                                                          "_" + std::to_string(n++) + ".txt");
   Run r;
-  r.rc = test::run_command(env + " " + test::needle_binary() + " " + args + " 2>" +
-                               err_file.string(),
-                           &r.out);
+  r.rc = test::run_command(
+      env + " " + test::needle_binary() + " " + args + " 2>" + err_file.string(), &r.out);
   std::ifstream e(err_file);
   std::ostringstream s;
   s << e.rdbuf();
@@ -247,8 +247,9 @@ TEST_CASE("similar: embeddings from CSV and .npy, and errors that name file and 
   const auto ann = load_all_annotations(ds, false, 1);
 
   const fs::path ok = d / "ok.csv";
-  test::write_file(ok, "ref,v0,v1\n000000/label/0,1,0\n000000/label/1,0.8,0.6\n"
-                       "000001/label/0,0,2\n000000,1,1\n000001,3,4\n");
+  test::write_file(ok,
+                   "ref,v0,v1\n000000/label/0,1,0\n000000/label/1,0.8,0.6\n"
+                   "000001/label/0,0,2\n000000,1,1\n000001,3,4\n");
   const SimilarSpaces s = load_embeddings(ok, std::nullopt, ds, ann);
   REQUIRE(s.objects.items.size() == 3);
   REQUIRE(s.frames.items.size() == 2);
@@ -257,8 +258,8 @@ TEST_CASE("similar: embeddings from CSV and .npy, and errors that name file and 
   const SimilarIndex idx(s.objects);
   const auto hits = idx.query(s.objects.row(0), 1, 0);
   REQUIRE(hits.size() == 1);
-  CHECK(hits[0].item == 1);                      // (0.8, 0.6) is nearer (1, 0) than (0, 1)
-  CHECK(hits[0].similarity == Approx(0.8));      // the cosine
+  CHECK(hits[0].item == 1);                  // (0.8, 0.6) is nearer (1, 0) than (0, 1)
+  CHECK(hits[0].similarity == Approx(0.8));  // the cosine
 
   auto error_of = [&](const fs::path& f, const std::optional<fs::path>& keys) {
     try {
@@ -295,7 +296,8 @@ TEST_CASE("similar: embeddings from CSV and .npy, and errors that name file and 
   CHECK(error_of(dup, std::nullopt).line == 3);
   const fs::path badset = d / "badset.csv";
   test::write_file(badset, "000000/pred/nope/0,1,0\n");
-  CHECK_THAT(error_of(badset, std::nullopt).message, Catch::Contains("'nope' is not in the dataset"));
+  CHECK_THAT(error_of(badset, std::nullopt).message,
+             Catch::Contains("'nope' is not in the dataset"));
 
   // .npy (float32 3 x 2) with a key file.
   const fs::path npy = d / "emb.npy";
@@ -313,7 +315,8 @@ TEST_CASE("similar: embeddings from CSV and .npy, and errors that name file and 
   CHECK(p.line == 2);
   const fs::path short_keys = d / "short_keys.txt";
   test::write_file(short_keys, "000000/label/0\n000001/label/0\n");
-  CHECK_THAT(error_of(npy, short_keys).message, Catch::Contains("2 keys") && Catch::Contains("3 rows"));
+  CHECK_THAT(error_of(npy, short_keys).message,
+             Catch::Contains("2 keys") && Catch::Contains("3 rows"));
   CHECK_THAT(error_of(npy, std::nullopt).message, Catch::Contains("key file"));
   const fs::path truncated = d / "trunc.npy";
   write_npy(truncated, 4, 2, {1, 0, 0, 1});
@@ -428,9 +431,8 @@ TEST_CASE("similar: needle similar on the KITTI sample", "[similar][cli][kitti]"
   // Each result's class is the one its label or prediction line says (read here from the file).
   for (const auto& e : nlohmann::json::parse(r.out)["results"]) {
     const ObjectRef ref = parse_object_ref(e["ref"].get<std::string>());
-    const fs::path file = ref.is_label()
-                              ? kitti / "training/label_2" / (ref.frame + ".txt")
-                              : kitti / "pred" / ref.source / (ref.frame + ".txt");
+    const fs::path file = ref.is_label() ? kitti / "training/label_2" / (ref.frame + ".txt")
+                                         : kitti / "pred" / ref.source / (ref.frame + ".txt");
     std::ifstream in(file);
     std::string line;
     for (int i = 0; i <= ref.index; ++i) std::getline(in, line);

@@ -13,7 +13,8 @@
 //   class      one-hot over ObjectClass
 //   range      ground distance / kRangeScaleM, clamped to 1
 //   occlusion  occluded / 3 and truncated, clamped to [0, 1]
-//   findings   per finding kind (kSimilarFindingKinds, + "other"), the highest score of the object's
+//   findings   per finding kind (kSimilarFindingKinds, + "other"), the highest score of the
+//   object's
 //              findings of that kind (rank_frames, needle method, label/prediction evidence)
 // Built-in frame descriptor: class counts (log1p), the image's colour histogram and 8x4 patch,
 // finding counts per kind (log1p).
@@ -57,14 +58,14 @@ namespace needle {
 constexpr int kSimilarParamsVersion = 1;
 
 // Part sizes.
-constexpr std::size_t kShapeDims = 80;       // ESF's 10 histograms, each rebinned 64 -> 8
-constexpr std::size_t kIntensityDims = 5;    // mean, std, p10, p50, p90 of reflectance
-constexpr std::size_t kColourBins = 8;       // per channel
+constexpr std::size_t kShapeDims = 80;     // ESF's 10 histograms, each rebinned 64 -> 8
+constexpr std::size_t kIntensityDims = 5;  // mean, std, p10, p50, p90 of reflectance
+constexpr std::size_t kColourBins = 8;     // per channel
 constexpr std::size_t kColourDims = 3 * kColourBins;
-constexpr std::size_t kPatchSide = 8;        // object patch: 8x8 grey
+constexpr std::size_t kPatchSide = 8;  // object patch: 8x8 grey
 constexpr std::size_t kPatchDims = kPatchSide * kPatchSide;
 constexpr std::size_t kFramePatchW = 8, kFramePatchH = 4;  // frame patch (KITTI images ~3.3:1)
-constexpr std::size_t kClassDims = 10;       // ObjectClass values
+constexpr std::size_t kClassDims = 10;                     // ObjectClass values
 // Finding kinds with a slot of their own; every other kind shares one "other" slot.
 inline constexpr const char* kSimilarFindingKinds[] = {
     "unmatched_prediction", "unmatched_label", "class_mismatch", "poor_overlap", "heading_flip"};
@@ -102,8 +103,8 @@ constexpr double kRangeScaleM = 80.0;
 
 // The parts that need the scan or the image (what the cache holds). Empty vectors: not available.
 struct ObjectRawParts {
-  std::uint32_t n_points = 0;  // points inside the box above kGroundClearanceM
-  std::vector<float> shape;    // kShapeDims, unit length; empty: fewer than kMinShapePoints
+  std::uint32_t n_points = 0;    // points inside the box above kGroundClearanceM
+  std::vector<float> shape;      // kShapeDims, unit length; empty: fewer than kMinShapePoints
   std::vector<float> intensity;  // kIntensityDims; empty: no points
   std::vector<float> colour;     // kColourDims, unit length; empty: no image or empty crop
   std::vector<float> patch;      // kPatchDims, unit length (zero for a flat crop); empty: none

@@ -39,7 +39,9 @@ SimilarIndex::SimilarIndex(const SimilarSpace& space) : impl_(std::make_unique<I
   impl_->index->buildIndex();
 }
 
-std::size_t SimilarIndex::size() const { return impl_ ? impl_->rows : 0; }
+std::size_t SimilarIndex::size() const {
+  return impl_ ? impl_->rows : 0;
+}
 
 std::vector<Neighbour> SimilarIndex::query(const float* v, std::size_t k,
                                            std::optional<std::size_t> exclude) const {

@@ -59,7 +59,8 @@ std::vector<float> colour_histogram(const Image& img, const Box2D& region_px) {
   if (r.empty()) return {};
   std::vector<float> h(kColourDims, 0.0f);
   for (int y = r.y0; y < r.y1; ++y) {
-    const std::uint8_t* p = img.rgb.data() + (std::size_t(y) * std::size_t(img.width) + std::size_t(r.x0)) * 3;
+    const std::uint8_t* p =
+        img.rgb.data() + (std::size_t(y) * std::size_t(img.width) + std::size_t(r.x0)) * 3;
     for (int x = r.x0; x < r.x1; ++x, p += 3)
       for (std::size_t c = 0; c < 3; ++c) h[c * kColourBins + p[c] * kColourBins / 256] += 1.0f;
   }
@@ -80,7 +81,8 @@ std::vector<float> grey_patch(const Image& img, const Box2D& region_px, std::siz
   const double sx = double(r.x1 - r.x0) / double(w), sy = double(r.y1 - r.y0) / double(h);
   for (int y = r.y0; y < r.y1; ++y) {
     const std::size_t cy = std::min(h - 1, static_cast<std::size_t>((y - r.y0) / sy));
-    const std::uint8_t* p = img.rgb.data() + (std::size_t(y) * std::size_t(img.width) + std::size_t(r.x0)) * 3;
+    const std::uint8_t* p =
+        img.rgb.data() + (std::size_t(y) * std::size_t(img.width) + std::size_t(r.x0)) * 3;
     for (int x = r.x0; x < r.x1; ++x, p += 3) {
       const std::size_t cx = std::min(w - 1, static_cast<std::size_t>((x - r.x0) / sx));
       // ITU-R BT.601 luma weights.
@@ -163,8 +165,8 @@ ObjectRawParts object_raw_parts(const Object& o, const PointCloud* cloud_velo, c
     const long long iw = static_cast<long long>(std::floor(p.z / cell_w));
     const long long key = ((il + 64) * 256 + (ih + 64)) * 256 + (iw + 64);
     if (!seen.insert(key).second) continue;
-    resampled.push_back({(double(il) + 0.5) * cell_l, (double(ih) + 0.5) * cell_h,
-                         (double(iw) + 0.5) * cell_w});
+    resampled.push_back(
+        {(double(il) + 0.5) * cell_l, (double(ih) + 0.5) * cell_h, (double(iw) + 0.5) * cell_w});
   }
   const std::vector<float> esf = esf_descriptor(resampled);
   if (esf.size() != kEsfDims) return raw;
@@ -248,7 +250,8 @@ std::vector<float> frame_vector(const std::vector<Object>& objects, const FrameR
   std::vector<float> v;
   std::vector<float> cls(kClassDims, 0.0f);
   for (const Object& o : objects)
-    if (!o.is_dontcare()) cls[std::min<std::size_t>(static_cast<std::size_t>(o.cls), kClassDims - 1)] += 1.0f;
+    if (!o.is_dontcare())
+      cls[std::min<std::size_t>(static_cast<std::size_t>(o.cls), kClassDims - 1)] += 1.0f;
   // log1p of the counts: one car more matters less in a street of ten than in a street of one.
   for (float& c : cls) c = std::log1p(c);
   put(v, cls, kClassDims, kWeightClass);

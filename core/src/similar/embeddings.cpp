@@ -64,14 +64,14 @@ std::string check_ref(const ObjectRef& ref, const DatasetIndex& ds,
     if (s >= a.preds.size() || a.preds[s].status == PredStatus::Missing)
       return "prediction set " + ref.source + " has no file for frame " + ref.frame;
     if (ref.index < 0 || std::size_t(ref.index) >= n)
-      return "prediction index " + std::to_string(ref.index) + " is past the end of " +
-             ref.frame + "'s " + ref.source + " file (" + std::to_string(n) + " objects)";
+      return "prediction index " + std::to_string(ref.index) + " is past the end of " + ref.frame +
+             "'s " + ref.source + " file (" + std::to_string(n) + " objects)";
     return "";
   }
   std::string names;
   for (const PredictionSetSpec& s : ds.pred_sets) names += (names.empty() ? "" : ", ") + s.name;
-  return "prediction set '" + ref.source + "' is not in the dataset (sets: " +
-         (names.empty() ? "none" : names) + ")";
+  return "prediction set '" + ref.source +
+         "' is not in the dataset (sets: " + (names.empty() ? "none" : names) + ")";
 }
 
 namespace {
@@ -142,8 +142,9 @@ std::vector<Row> read_csv(const fs::path& file, const DatasetIndex& ds,
       dim = r.v.size();
       dim_line = no;
     } else if (r.v.size() != dim) {
-      fail(file, no, "", std::to_string(r.v.size()) + " values, but line " +
-                             std::to_string(dim_line) + " has " + std::to_string(dim));
+      fail(file, no, "",
+           std::to_string(r.v.size()) + " values, but line " + std::to_string(dim_line) + " has " +
+               std::to_string(dim));
     }
     rows.push_back(std::move(r));
   }
@@ -204,15 +205,18 @@ std::vector<std::vector<float>> read_npy(const fs::path& file) {
   else if (descr == "'<f8'" || descr == "'float64'")
     item = 8;
   else
-    fail(file, 0, "descr", "dtype " + descr + " (expected little-endian float32 '<f4' or float64 '<f8')");
-  if (fortran != "False") fail(file, 0, "fortran_order", "Fortran order is not supported (use C order)");
+    fail(file, 0, "descr",
+         "dtype " + descr + " (expected little-endian float32 '<f4' or float64 '<f8')");
+  if (fortran != "False")
+    fail(file, 0, "fortran_order", "Fortran order is not supported (use C order)");
   std::size_t rows = 0, cols = 0;
   if (std::sscanf(shape.c_str(), "(%zu, %zu)", &rows, &cols) != 2 || rows == 0 || cols == 0)
     fail(file, 0, "shape", "shape " + shape + " (expected a 2-D array (N, D) with N, D > 0)");
   const std::size_t data = hstart + hlen;
   if (cols > (b.size() / item) || rows > (b.size() - data) / (cols * item))
-    fail(file, 0, "data", "the file holds fewer than " + std::to_string(rows) + " x " +
-                              std::to_string(cols) + " values (truncated)");
+    fail(file, 0, "data",
+         "the file holds fewer than " + std::to_string(rows) + " x " + std::to_string(cols) +
+             " values (truncated)");
   std::vector<std::vector<float>> out(rows, std::vector<float>(cols));
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t c = 0; c < cols; ++c) {
@@ -226,8 +230,8 @@ std::vector<std::vector<float>> read_npy(const fs::path& file) {
         std::memcpy(&v, p, 8);
       }
       if (!std::isfinite(v))
-        fail(file, 0, "data", "row " + std::to_string(r) + " column " + std::to_string(c) +
-                                  " is not finite");
+        fail(file, 0, "data",
+             "row " + std::to_string(r) + " column " + std::to_string(c) + " is not finite");
       out[r][c] = static_cast<float>(v);
     }
   return out;
@@ -255,8 +259,9 @@ std::vector<Row> read_npy_with_keys(const fs::path& file, const fs::path& keys,
     rows.push_back(std::move(r));
   }
   if (rows.size() != matrix.size())
-    fail(keys, 0, "", std::to_string(rows.size()) + " keys, but the array has " +
-                          std::to_string(matrix.size()) + " rows");
+    fail(keys, 0, "",
+         std::to_string(rows.size()) + " keys, but the array has " + std::to_string(matrix.size()) +
+             " rows");
   return rows;
 }
 

@@ -358,7 +358,8 @@ SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const SimilarBuildOpt
     auto add_object = [&](const Object& o, const std::string& source, int index,
                           const std::string& set, std::size_t record_index) {
       if (o.is_dontcare() || record_index >= rec.objects.size()) return;
-      const std::vector<float> v = object_vector(o, rec.objects[record_index], findings_of(set, index));
+      const std::vector<float> v =
+          object_vector(o, rec.objects[record_index], findings_of(set, index));
       out.objects.items.push_back({ObjectRef{id, source, index}, o.type});
       out.objects.vectors.insert(out.objects.vectors.end(), v.begin(), v.end());
       out.objects.dim = v.size();
@@ -394,8 +395,7 @@ SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const SimilarBuildOpt
     stats->from_cache = from_cache;
     stats->objects = out.objects.items.size();
     stats->cache_written = written;
-    stats->seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return out;
 }
