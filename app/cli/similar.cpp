@@ -135,14 +135,18 @@ SimilarSpace without_part(const SimilarSpace& sp, std::size_t offset, std::size_
 }
 
 // The share of each query's top `k` that has its class, against the class frequency (the share
-// a random pick of k other labels would have).
+// a random pick of k other labels would have). Queries: every item, or an even sample of
+// kMaxClassQueries on large sets.
 json class_agreement(const SimilarSpace& sp, const SimilarIndex& index, std::size_t k) {
   std::map<std::string, long> freq;
   for (const SimilarItem& it : sp.items) ++freq[it.cls];
   double same = 0, expected = 0, ceiling = 0;
   long queries = 0;
   const double n = double(sp.items.size());
-  for (std::size_t i = 0; i < sp.items.size(); ++i) {
+  // At most kMaxClassQueries queries, evenly spread over the items (every item on small sets).
+  constexpr std::size_t kMaxClassQueries = 2000;
+  const std::size_t step = std::max<std::size_t>(1, sp.items.size() / kMaxClassQueries);
+  for (std::size_t i = 0; i < sp.items.size(); i += step) {
     const auto hits = index.query(sp.row(i), k, i);
     if (hits.empty()) continue;
     long s = 0;
