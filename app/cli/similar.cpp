@@ -72,35 +72,29 @@ std::string csv_text(const std::string& s) {
   return o + "\"";
 }
 
-void print_results(const std::string& format, const std::string& query, const SimilarSpace& sp,
-                   const std::vector<Neighbour>& hits) {
+void print_results(const std::string& format, const std::string& query,
+                   const std::vector<SimilarResult>& hits) {
   if (format == "json") {
     json j;
     j["query"] = query;
     j["results"] = json::array();
-    for (const Neighbour& n : hits) {
-      const SimilarItem& it = sp.items[n.item];
-      j["results"].push_back({{"ref", it.ref.to_string()},
-                              {"frame", it.ref.frame},
-                              {"class", it.cls},
-                              {"similarity", std::round(n.similarity * 1e6) / 1e6}});
-    }
+    for (const SimilarResult& r : hits)
+      j["results"].push_back({{"ref", r.ref.to_string()},
+                              {"frame", r.ref.frame},
+                              {"class", r.cls},
+                              {"similarity", std::round(r.similarity * 1e6) / 1e6}});
     std::printf("%s\n", j.dump(2).c_str());
   } else if (format == "csv") {
     std::printf("ref,frame,class,similarity\n");
-    for (const Neighbour& n : hits) {
-      const SimilarItem& it = sp.items[n.item];
-      std::printf("%s,%s,%s,%.6f\n", csv_text(it.ref.to_string()).c_str(),
-                  csv_text(it.ref.frame).c_str(), csv_text(it.cls).c_str(), n.similarity);
-    }
+    for (const SimilarResult& r : hits)
+      std::printf("%s,%s,%s,%.6f\n", csv_text(r.ref.to_string()).c_str(),
+                  csv_text(r.ref.frame).c_str(), csv_text(r.cls).c_str(), r.similarity);
   } else {
     std::printf("most similar to %s:\n", query.c_str());
     int rank = 0;
-    for (const Neighbour& n : hits) {
-      const SimilarItem& it = sp.items[n.item];
-      std::printf("%3d  %-28s %-14s %.4f\n", ++rank, it.ref.to_string().c_str(),
-                  it.cls.empty() ? "-" : it.cls.c_str(), n.similarity);
-    }
+    for (const SimilarResult& r : hits)
+      std::printf("%3d  %-28s %-14s %.4f\n", ++rank, r.ref.to_string().c_str(),
+                  r.cls.empty() ? "-" : r.cls.c_str(), r.similarity);
   }
 }
 
@@ -402,17 +396,19 @@ int cmd_similar(int argc, char** argv) {
     return evaluate(spaces, stats, build_ms,
                     truth.empty() ? std::nullopt : std::optional<fs::path>(truth), format);
 
-  const SimilarSpace& sp = ref.is_frame() ? spaces.frames : spaces.objects;
-  const auto qi = sp.find(ref);
-  if (!qi) {
+  // Only the index the query needs is built.
+  static const SimilarSpace kNone;
+  const SimilarIndex objects_index(ref.is_frame() ? kNone : spaces.objects);
+  const SimilarIndex frames_index(ref.is_frame() ? spaces.frames : kNone);
+  const auto hits = find_similar(spaces, objects_index, frames_index, ref, top);
+  if (!hits) {
     if (!embeddings.empty())
       return usage_error(ref.to_string() + " has no vector in " + embeddings);
     if (!ref.is_frame() && !ref.is_label() && no_predictions)
       return usage_error(ref.to_string() + " is a prediction and --no-predictions is set");
     return usage_error(ref.to_string() + " is a DontCare region, not an object");
   }
-  const SimilarIndex index(sp);
-  print_results(format, ref.to_string(), sp, index.query(sp.row(*qi), top, *qi));
+  print_results(format, ref.to_string(), *hits);
   return 0;
 }
 

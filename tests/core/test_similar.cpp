@@ -458,4 +458,15 @@ TEST_CASE("similar: the background job builds the spaces and their indexes", "[s
   const auto hits = r.objects.query(r.spaces.objects.row(0), 1, 0);
   REQUIRE(hits.size() == 1);
   CHECK(r.spaces.objects.items[hits[0].item].ref.to_string() == "000000/label/1");
+  // find_similar: the same answer by ref; frames for a frame; nothing for a DontCare line.
+  const auto by_ref = r.query(ObjectRef{"000000", "label", 0}, 5);
+  REQUIRE(by_ref);
+  REQUIRE(by_ref->size() == 2);
+  CHECK(by_ref->front().ref.to_string() == "000000/label/1");
+  CHECK(by_ref->front().cls == "Car");
+  const auto frames = r.query(ObjectRef{"000001", "", -1}, 5);
+  REQUIRE(frames);
+  REQUIRE(frames->size() == 1);
+  CHECK(frames->front().ref.to_string() == "000000");
+  CHECK_FALSE(r.query(ObjectRef{"000000", "label", 2}, 5));  // DontCare
 }

@@ -186,6 +186,21 @@ class SimilarIndex {
   std::unique_ptr<Impl> impl_;
 };
 
+// One answer of find_similar.
+struct SimilarResult {
+  ObjectRef ref;
+  std::string cls;  // class name as written in the file; "" for a frame
+  double similarity = 0;
+};
+// The k items most similar to `ref`, most similar first, `ref` itself left out: objects for an
+// object ref (searched in `objects_index`, built from spaces.objects), frames for a frame ref.
+// nullopt when `ref` has no vector (not in the dataset, a DontCare line, not in the embeddings).
+// The one query path of the CLI and the viewer.
+std::optional<std::vector<SimilarResult>> find_similar(const SimilarSpaces& spaces,
+                                                       const SimilarIndex& objects_index,
+                                                       const SimilarIndex& frames_index,
+                                                       const ObjectRef& ref, std::size_t k);
+
 // ---- Building the built-in spaces ------------------------------------------------------------
 // $XDG_CACHE_HOME/needle/similar, else $HOME/.cache/needle/similar, else ./.needle-cache/similar.
 std::filesystem::path default_similar_cache_dir();
@@ -231,6 +246,10 @@ class SimilarBuildJob {
     SimilarSpaces spaces;
     SimilarIndex objects, frames;
     SimilarBuildStats stats;
+    // find_similar on these spaces and indexes.
+    std::optional<std::vector<SimilarResult>> query(const ObjectRef& ref, std::size_t k) const {
+      return find_similar(spaces, objects, frames, ref, k);
+    }
   };
   Result take();
 

@@ -31,6 +31,20 @@ std::optional<std::size_t> SimilarSpace::find(const ObjectRef& ref) const {
   return std::nullopt;
 }
 
+std::optional<std::vector<SimilarResult>> find_similar(const SimilarSpaces& spaces,
+                                                       const SimilarIndex& objects_index,
+                                                       const SimilarIndex& frames_index,
+                                                       const ObjectRef& ref, std::size_t k) {
+  const SimilarSpace& sp = ref.is_frame() ? spaces.frames : spaces.objects;
+  const SimilarIndex& index = ref.is_frame() ? frames_index : objects_index;
+  const auto qi = sp.find(ref);
+  if (!qi) return std::nullopt;
+  std::vector<SimilarResult> out;
+  for (const Neighbour& n : index.query(sp.row(*qi), k, *qi))
+    out.push_back({sp.items[n.item].ref, sp.items[n.item].cls, n.similarity});
+  return out;
+}
+
 namespace {
 
 // ============================================================================================
