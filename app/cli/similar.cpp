@@ -360,8 +360,9 @@ int cmd_similar(int argc, char** argv) {
   if (!open_dataset("needle similar", dataset, specs, ds)) return 1;
 
   ProgressBar progress("needle similar");
+  // With calibration: the built-in point parts need it (one load for the check and the build).
   const std::vector<FrameAnnotations> ann = load_all_annotations(
-      ds, false, threads, [&](std::size_t d, std::size_t t) { progress.update(d, t, "loading"); });
+      ds, true, threads, [&](std::size_t d, std::size_t t) { progress.update(d, t, "loading"); });
   if (!eval) {
     if (const std::string why = check_ref(ref, ds, ann); !why.empty()) {
       progress.finish();
@@ -388,7 +389,7 @@ int cmd_similar(int argc, char** argv) {
     opt.progress = [&](const char* phase, std::size_t d, std::size_t t) {
       progress.update(d, t, phase);
     };
-    spaces = build_builtin_spaces(ds, opt, &stats);
+    spaces = build_builtin_spaces(ds, ann, opt, &stats);
   }
   const double build_ms = ms_since(t0);
   progress.finish();

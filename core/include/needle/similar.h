@@ -224,6 +224,12 @@ struct SimilarBuildStats {
 // on bad data: an unreadable scan or image leaves those parts empty.
 SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const SimilarBuildOptions& opt = {},
                                    SimilarBuildStats* stats = nullptr);
+// The same on annotations already loaded (load_all_annotations(ds, true): with calibration, which
+// the point parts need); the "loading" phase is skipped.
+SimilarSpaces build_builtin_spaces(const DatasetIndex& ds,
+                                   const std::vector<FrameAnnotations>& annotations,
+                                   const SimilarBuildOptions& opt = {},
+                                   SimilarBuildStats* stats = nullptr);
 
 // The cache file of a dataset (for tests and tools).
 std::filesystem::path similar_cache_file(const DatasetIndex& ds,

@@ -296,15 +296,28 @@ fs::path similar_cache_file(const DatasetIndex& ds, const fs::path& cache_dir) {
 
 SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const SimilarBuildOptions& opt,
                                    SimilarBuildStats* stats) {
+  const std::vector<FrameAnnotations> ann = load_all_annotations(
+      ds, true, opt.threads,
+      [&](std::size_t d, std::size_t t) {
+        if (opt.progress) opt.progress("loading", d, t);
+      },
+      opt.cancel);
+  if (opt.cancel && opt.cancel->load()) {
+    SimilarSpaces none;
+    none.source = "built-in";
+    return none;
+  }
+  return build_builtin_spaces(ds, ann, opt, stats);
+}
+
+SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const std::vector<FrameAnnotations>& ann,
+                                   const SimilarBuildOptions& opt, SimilarBuildStats* stats) {
   const auto t0 = std::chrono::steady_clock::now();
   auto progress = [&](const char* phase, std::size_t d, std::size_t t) {
     if (opt.progress) opt.progress(phase, d, t);
   };
   const bool preds = opt.predictions;
-  const std::vector<FrameAnnotations> ann = load_all_annotations(
-      ds, true, opt.threads, [&](std::size_t d, std::size_t t) { progress("loading", d, t); },
-      opt.cancel);
-  const std::size_t n = ds.frames.size();
+  const std::size_t n = std::min(ds.frames.size(), ann.size());
   SimilarSpaces out;
   out.source = "built-in";
   if (opt.cancel && opt.cancel->load()) return out;
