@@ -21,7 +21,7 @@
 namespace needle {
 
 constexpr std::size_t kEsfDims = 640;     // 10 histograms of 64 bins (PCL's ESFSignature640)
-constexpr std::size_t kEsfMinPoints = 8;  // below this the histograms are mostly empty bins
+constexpr std::size_t kEsfMinPoints = 8;  // chosen by hand: ESF needs 3 distinct points
 
 // ESF of the points (any frame, metres); kEsfDims values in PCL's order, or empty.
 std::vector<float> esf_descriptor(const std::vector<Vec3>& points);
