@@ -12,4 +12,5 @@ int cmd_help(int argc, char** argv);  // help --keys | --script (the viewer's co
 int cmd_lidar(int argc, char** argv);
 int cmd_view(int argc, char** argv);  // also the bare `needle`
 int cmd_review(int argc, char** argv);  // tags, issues, verdicts (the review store)
+int cmd_similar(int argc, char** argv);  // the most similar objects or frames
 }  // namespace needle::cli
