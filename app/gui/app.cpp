@@ -323,6 +323,7 @@ void App::poll_background() {
   }
   ranking_seen_done_ = ranked;
   review_tick(state_, now_s(), frame_ready());
+  similar_tick(state_);
 }
 
 void App::update_title() {
@@ -472,6 +473,7 @@ void App::draw_ui(UiContext& ui) {
   draw_compare_window(ui);
   draw_goto_popup(state_);
   draw_issues_panel(ui);
+  draw_similar_window(ui);
   draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
@@ -492,6 +494,11 @@ void App::draw_ui(UiContext& ui) {
   ui.layout.rank_method = rank ? rank->method_name : "";
   ui.layout.review_tags = review_frame_tags(state_);
   ui.layout.review_status = review_status_text(state_);
+  if (similar_ready(state_)) {
+    ui.layout.similar_query = state_.similar.query->to_string();
+    for (const SimilarResult& row : state_.similar.rows)
+      ui.layout.similar_results.push_back(row.ref.to_string());
+  }
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
   ui.layout.ranking_state = ranking_state_name(rank);
   ui.layout.ranking_text =

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gui/crop_textures.h"
+#include "gui/gallery.h"
 #include "gui/model/actions.h"
 #include "gui/model/review_actions.h"
 #include "gui/panels.h"
@@ -18,11 +19,6 @@
 namespace needle::view {
 
 namespace {
-
-// Gallery tile: the crop is scaled to fit this box (pixels), aspect kept.
-constexpr float kTileW = 168.0f, kTileH = 112.0f;
-// Frame around a tile showing its state; the cursor's is thicker.
-constexpr float kStateBorder = 2.0f, kCursorBorder = 3.5f;
 
 ImU32 state_color(ElementState st) {
   switch (st) {
@@ -46,58 +42,6 @@ void draw_counts(const IssueDetail& d) {
     ImGui::SameLine(0.0f, 18.0f);
   }
   ImGui::NewLine();
-}
-
-// One tile; returns 1 when clicked, 2 when double-clicked.
-int draw_tile(const DatasetIndex& ds, CropTextures* crops, const ElementRecord& e, int index,
-              bool cursor) {
-  ImGui::PushID(index);
-  const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float caption_h = 2.0f * ImGui::GetTextLineHeightWithSpacing();
-  ImGui::InvisibleButton("##tile", ImVec2(kTileW, kTileH + caption_h));
-  int clicked = 0;
-  if (ImGui::IsItemClicked()) clicked = 1;
-  if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) clicked = 2;
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(p, ImVec2(p.x + kTileW, p.y + kTileH), IM_COL32(18, 20, 24, 255));
-  const CropTextures::Entry* entry =
-      crops && !e.object.orphaned ? crops->get(ds, e.object.ref) : nullptr;
-  std::string caption = e.object.ref.to_string();
-  if (e.object.orphaned) {
-    dl->AddText(ImVec2(p.x + 6, p.y + 6), IM_COL32(255, 140, 120, 255), "orphaned");
-  } else if (!entry) {
-    dl->AddText(ImVec2(p.x + 6, p.y + 6), IM_COL32(150, 150, 160, 255), "loading...");
-  } else if (entry->texture.empty()) {
-    dl->AddText(ImVec2(p.x + 6, p.y + 6), IM_COL32(255, 140, 120, 255),
-                entry->crop.problem.c_str());
-  } else {
-    const ElementCrop& c = entry->crop;
-    const float iw = static_cast<float>(c.image.width), ih = static_cast<float>(c.image.height);
-    const float scale = std::min(kTileW / iw, kTileH / ih);
-    const ImVec2 o(p.x + (kTileW - iw * scale) * 0.5f, p.y + (kTileH - ih * scale) * 0.5f);
-    dl->AddImage(entry->texture.imgui_id(), o, ImVec2(o.x + iw * scale, o.y + ih * scale));
-    dl->PushClipRect(o, ImVec2(o.x + iw * scale, o.y + ih * scale), true);
-    for (const CropBox& b : c.boxes) {
-      const ImVec2 a(o.x + static_cast<float>(b.box.x1) * scale,
-                     o.y + static_cast<float>(b.box.y1) * scale);
-      const ImVec2 z(o.x + static_cast<float>(b.box.x2) * scale,
-                     o.y + static_cast<float>(b.box.y2) * scale);
-      dl->AddRect(a, z, to_imu32(b.colour), 0.0f, 0, b.element ? 2.5f : 1.0f);
-    }
-    dl->PopClipRect();
-    caption = e.object.ref.frame + "  " + c.caption;
-  }
-  dl->AddRect(ImVec2(p.x - 1, p.y - 1), ImVec2(p.x + kTileW + 1, p.y + kTileH + 1),
-              cursor ? IM_COL32(255, 255, 0, 255) : state_color(e.state), 0.0f, 0,
-              cursor ? kCursorBorder : kStateBorder);
-  const float line = ImGui::GetTextLineHeightWithSpacing();
-  dl->PushClipRect(ImVec2(p.x, p.y + kTileH), ImVec2(p.x + kTileW, p.y + kTileH + caption_h), true);
-  dl->AddText(ImVec2(p.x + 2, p.y + kTileH + 2), IM_COL32(220, 222, 228, 255), caption.c_str());
-  dl->AddText(ImVec2(p.x + 2, p.y + kTileH + 2 + line), state_color(e.state),
-              element_state_name(e.state));
-  dl->PopClipRect();
-  ImGui::PopID();
-  return clicked;
 }
 
 }  // namespace
@@ -147,13 +91,17 @@ void draw_issues_panel(UiContext& ui) {
   if (n == 0) ImGui::TextDisabled("No elements yet: I adds the selected object or the frame.");
   const int cursor = std::clamp(r->element_cursor, 0, std::max(n - 1, 0));
   static int last_cursor_shown = -1;
-  const float avail = ImGui::GetContentRegionAvail().x;
-  const float step = kTileW + ImGui::GetStyle().ItemSpacing.x + 4.0f;
-  const int per_row = std::max(1, static_cast<int>(avail / step));
+  const int per_row = gallery_per_row();
   for (int i = 0; i < n; ++i) {
-    if (i % per_row != 0) ImGui::SameLine(0.0f, ImGui::GetStyle().ItemSpacing.x + 4.0f);
-    const int click = draw_tile(*s.session->index, ui.crops,
-                                d->elements[static_cast<std::size_t>(i)], i, i == cursor);
+    if (i % per_row != 0) ImGui::SameLine(0.0f, gallery_spacing());
+    const ElementRecord& e = d->elements[static_cast<std::size_t>(i)];
+    GalleryTile tile;
+    tile.ref = e.object.ref;
+    tile.orphaned = e.object.orphaned;
+    tile.cursor = i == cursor;
+    tile.border = tile.line2_colour = state_color(e.state);
+    tile.line2 = element_state_name(e.state);
+    const int click = draw_gallery_tile(*s.session->index, ui.crops, tile, i);
     if (click >= 1) r->element_cursor = i;
     if (click == 2) review_open_element(s);
     if (i == cursor && cursor != last_cursor_shown && !ImGui::IsItemVisible())

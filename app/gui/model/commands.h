@@ -66,6 +66,8 @@ enum class ScriptWait {
   FrameDrawn,  // ... and the current frame is loaded, uploaded and drawn
   // A ranking is shown, interim or final, and the current frame is drawn (screenshot-interim)
   InterimDrawn,
+  // ... and the find-similar query asked last is answered (similar_view.h)
+  SimilarReady,
 };
 
 using CommandParams = std::vector<std::string>;

@@ -73,6 +73,9 @@ struct LayoutReport {
   std::vector<std::string> review_tags;
   std::string review_status;
   std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
+  // Find similar, when answered: the query's ref and the results' refs in the window's order.
+  std::string similar_query;
+  std::vector<std::string> similar_results;
   // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
   std::string ranking_state, ranking_text;
 };

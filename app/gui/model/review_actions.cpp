@@ -147,14 +147,17 @@ std::string review_open_issue(AppState& s, const std::string& name) {
 }
 
 std::string review_add_to_issue(AppState& s) {
+  return review_add_ref_to_issue(s, review_target(s));
+}
+
+std::string review_add_ref_to_issue(AppState& s, const ObjectRef& t) {
   ReviewSession* r = review_of(s);
   if (!r) return report(s, "no dataset open");
-  std::string err = r->add_to_issue(r->current_issue, review_target(s));
+  std::string err = r->add_to_issue(r->current_issue, t);
   if (err.empty()) {
     // The cursor goes to the element just added (elements are kept in the order added; an
     // element added again keeps its place).
     if (const IssueDetail* d = r->snapshot().issue(r->current_issue)) {
-      const ObjectRef t = review_target(s);
       for (std::size_t i = 0; i < d->elements.size(); ++i)
         if (!d->elements[i].object.orphaned && d->elements[i].object.ref == t)
           r->element_cursor = static_cast<int>(i);
@@ -202,9 +205,18 @@ std::string review_open_element(AppState& s) {
   std::string err;
   const ElementRecord* e = cursor_element(s, &err);
   if (!e) return report(s, err);
-  const ObjectRef ref = e->object.ref;
+  if (e->object.orphaned) {
+    ObjectRef frame_only;
+    frame_only.frame = e->object.ref.frame;
+    return review_open_ref(s, frame_only);
+  }
+  return review_open_ref(s, e->object.ref);
+}
+
+std::string review_open_ref(AppState& s, const ObjectRef& ref) {
+  if (!review_of(s)) return report(s, "no dataset open");
   if (!go_to_frame_id(s, ref.frame)) return report(s, "no frame '" + ref.frame + "'");
-  if (!ref.is_frame() && !e->object.orphaned) review_of(s)->pending_select = ref;
+  if (!ref.is_frame()) review_of(s)->pending_select = ref;
   return "";
 }
 

@@ -35,10 +35,12 @@ std::string review_untag(AppState& s, const std::string& tag);
 std::string review_new_issue(AppState& s, const std::string& name);
 std::string review_open_issue(AppState& s, const std::string& name);
 std::string review_add_to_issue(AppState& s);  // review_target() into the current issue
+std::string review_add_ref_to_issue(AppState& s, const ObjectRef& ref);  // `ref` into it
 // The gallery cursor's element of the current issue.
 std::string review_move_cursor(AppState& s, int delta);
 std::string review_triage(AppState& s, ElementState state);
-std::string review_open_element(AppState& s);  // its frame, its object selected
+std::string review_open_element(AppState& s);                    // its frame, its object selected
+std::string review_open_ref(AppState& s, const ObjectRef& ref);  // the same for any ref
 // A verdict on the selected finding (finding_object names it, as apply_verdicts does).
 std::string review_verdict(AppState& s, VerdictKind v);
 std::string review_mark_reviewed(AppState& s);

@@ -1,6 +1,7 @@
 // The review commands of the command table (commands.h): tags, issues and their triage, verdicts
 // on findings and the QA session. They run the actions of review_actions.h; a failure is both the
 // command's error (scripts stop on it) and the status bar's message (keys show it).
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "gui/model/commands.h"
 #include "gui/model/keys.h"
 #include "gui/model/review_actions.h"
+#include "gui/model/similar_view.h"
 
 namespace needle::view {
 
@@ -240,6 +242,55 @@ void add_review_commands(std::vector<Command>& t) {
        .chords = {{letter('O')}},
        .applies = gallery_shown,
        .run = [](CommandHost& h, const P&) { return result(review_open_element(h.state())); }});
+
+  // Find similar (similar_view.h).
+  t.push_back({.id = "review.similar",
+               .script = "similar",
+               .params = {},
+               .help = "find similar: the objects most like the selected one, as a gallery",
+               .chords = {{keys::kF1 + 2}},
+               .menu = "Review",
+               .menu_label = "Find similar",
+               .applies = has_review,
+               .run = [](CommandHost& h, const P&) { return result(similar_find(h.state())); }});
+  t.push_back({.id = "review.similar_add",
+               .script = "similar add",
+               .params = {{"N", ParamKind::Count}},
+               .help = "add similar result N (1 = the most similar) to the current issue",
+               .applies = has_issue,
+               .wait = ScriptWait::SimilarReady,
+               .run = [](CommandHost& h, const P& p) {
+                 const long n = std::stol(p[0]);
+                 if (n < 1) return result("results are numbered from 1");
+                 return result(similar_add(h.state(), static_cast<std::size_t>(n - 1)));
+               }});
+  t.push_back(
+      {.id = "review.similar_add_cursor",
+       .script = "similar add-cursor",
+       .params = {},
+       .help = "similar window: add the cursor's result to the current issue, then the next",
+       .chords = {{letter('A'), kModShift}},
+       .applies = has_issue,
+       .wait = ScriptWait::SimilarReady,
+       .run = [](CommandHost& h, const P&) {
+         AppState& s = h.state();
+         const std::size_t n = static_cast<std::size_t>(std::max(s.similar.cursor, 0));
+         R r = result(similar_add(s, n));
+         if (r.error.empty() && n + 1 < s.similar.rows.size())
+           s.similar.cursor = static_cast<int>(n + 1);
+         return r;
+       }});
+  t.push_back({.id = "review.similar_open",
+               .script = "similar open",
+               .params = {{"N", ParamKind::Count}},
+               .help = "open similar result N's frame, its object selected",
+               .applies = has_review,
+               .wait = ScriptWait::SimilarReady,
+               .run = [](CommandHost& h, const P& p) {
+                 const long n = std::stol(p[0]);
+                 if (n < 1) return result("results are numbered from 1");
+                 return result(similar_open(h.state(), static_cast<std::size_t>(n - 1)));
+               }});
 
   // Verdicts on the selected finding.
   t.push_back(verdict_command("review.verdict_label_error", "verdict label_error",

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "gui/model/keys.h"
+#include "gui/model/similar_view.h"
 
 namespace needle::view {
 
@@ -209,6 +210,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   // Interim rankings do not count: scripts act on the final ranking (ranking_job.h).
   if (a.command->wait == ScriptWait::InterimDrawn) return s.session->rank() && host.frame_ready();
   if (!s.session->final_rank()) return false;
+  if (a.command->wait == ScriptWait::SimilarReady) return similar_ready(s);
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 
