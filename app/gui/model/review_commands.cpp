@@ -36,6 +36,10 @@ bool has_issue(const AppState& s) {
 bool gallery_shown(const AppState& s) {
   return has_issue(s) && review_of(s)->show_issues;
 }
+// The Similar window's key acts on what it shows: only while it is open.
+bool similar_shown(const AppState& s) {
+  return has_issue(s) && s.similar.show;
+}
 bool finding_selected(const AppState& s) {
   return has_review(s) && s.selection.finding >= 0;
 }
@@ -270,7 +274,7 @@ void add_review_commands(std::vector<Command>& t) {
        .params = {},
        .help = "similar window: add the cursor's result to the current issue, then the next",
        .chords = {{letter('A'), kModShift}},
-       .applies = has_issue,
+       .applies = similar_shown,
        .wait = ScriptWait::SimilarReady,
        .run = [](CommandHost& h, const P&) {
          AppState& s = h.state();
