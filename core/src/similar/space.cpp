@@ -138,7 +138,8 @@ class Reader {
     std::uint32_t n = 0;
     if (!pod(n) || n > max_n || pos_ + std::size_t(n) * sizeof(float) > buf_.size()) return false;
     v.resize(n);
-    std::memcpy(v.data(), buf_.data() + pos_, std::size_t(n) * sizeof(float));
+    // An empty vector's data() may be null, which memcpy must never get, even for zero bytes.
+    if (n > 0) std::memcpy(v.data(), buf_.data() + pos_, std::size_t(n) * sizeof(float));
     pos_ += std::size_t(n) * sizeof(float);
     return true;
   }
