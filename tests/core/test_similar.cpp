@@ -394,7 +394,8 @@ TEST_CASE("similar: needle similar on a demo set (JSON shape, exit codes)", "[si
   r = run("similar " + dir.string() + " 000003 --top 4", env);
   REQUIRE(r.rc == 0);
   check_json_shape(r.out, "000003", 4);
-  for (const auto& e : nlohmann::json::parse(r.out)["results"])
+  const nlohmann::json frames = nlohmann::json::parse(r.out);  // kept alive for the loop
+  for (const auto& e : frames["results"])
     CHECK(e["ref"].get<std::string>().find('/') == std::string::npos);
   r = run("similar " + dir.string() + " 000001/pred/sim_a/0 --top 3 --format csv", env);
   REQUIRE(r.rc == 0);
@@ -429,7 +430,8 @@ TEST_CASE("similar: needle similar on the KITTI sample", "[similar][cli][kitti]"
   REQUIRE(r.rc == 0);
   check_json_shape(r.out, "000001/label/0", 5);
   // Each result's class is the one its label or prediction line says (read here from the file).
-  for (const auto& e : nlohmann::json::parse(r.out)["results"]) {
+  const nlohmann::json results = nlohmann::json::parse(r.out);  // kept alive for the loop
+  for (const auto& e : results["results"]) {
     const ObjectRef ref = parse_object_ref(e["ref"].get<std::string>());
     const fs::path file = ref.is_label() ? kitti / "training/label_2" / (ref.frame + ".txt")
                                          : kitti / "pred" / ref.source / (ref.frame + ".txt");
