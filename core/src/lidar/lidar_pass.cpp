@@ -22,6 +22,7 @@
 
 #include "needle/kitti_io.h"
 #include "ranking_internal.h"
+#include "../cache_file.h"
 
 namespace needle {
 
@@ -29,19 +30,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using namespace cache_file;  // the caches' shared hash, key, codec and file helpers
+
 // ============================================================================================
 // [SECTION] Cache keys and paths
 // ============================================================================================
 constexpr char kMagic[8] = {'N', 'L', 'C', 'A', 'C', 'H', 'E', '1'};
-
-std::uint64_t fnv1a(const void* data, std::size_t n, std::uint64_t h = 1469598103934665603ull) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 // Size and modification time (ns) of a file; zeros for an absent path.
 struct FileStamp {
@@ -96,61 +90,9 @@ bool same_key(const Key& a, const Key& b) {
   return true;
 }
 
-std::string dataset_key(const fs::path& root) {
-  std::error_code ec;
-  fs::path abs = fs::weakly_canonical(fs::absolute(root, ec), ec);
-  const std::string s = abs.string();
-  char b[32];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(fnv1a(s.data(), s.size())));
-  return b;
-}
-
 // ============================================================================================
 // [SECTION] Serialisation
 // ============================================================================================
-class Writer {
- public:
-  template <typename T>
-  void pod(const T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const auto* p = reinterpret_cast<const char*>(&v);
-    buf_.append(p, sizeof v);
-  }
-  void str(const std::string& s) {
-    pod(static_cast<std::uint32_t>(s.size()));
-    buf_.append(s);
-  }
-  const std::string& data() const { return buf_; }
-
- private:
-  std::string buf_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view s) : buf_(s) {}
-  template <typename T>
-  bool pod(T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (pos_ + sizeof v > buf_.size()) return false;
-    std::memcpy(&v, buf_.data() + pos_, sizeof v);
-    pos_ += sizeof v;
-    return true;
-  }
-  bool str(std::string& s) {
-    std::uint32_t n = 0;
-    if (!pod(n) || pos_ + n > buf_.size()) return false;
-    s.assign(buf_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool done() const { return pos_ == buf_.size(); }
-
- private:
-  std::string_view buf_;  // not owned
-  std::size_t pos_ = 0;
-};
-
 void write_object_box(Writer& w, const Object& o) {
   w.pod(o.l), w.pod(o.w), w.pod(o.h), w.pod(o.loc_cam), w.pod(o.rotation_y);
 }
@@ -218,35 +160,6 @@ bool deserialise(const std::string& bytes, const Key& want, FrameLidar& fl) {
   return true;
 }
 
-bool read_whole(const fs::path& p, std::string& out) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  out = ss.str();
-  return static_cast<bool>(f) || f.eof();
-}
-
-// Written to a temporary name, then renamed: readers see a whole file or none.
-void write_atomic(const fs::path& p, const std::string& bytes) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  std::ostringstream tmp_name;
-  tmp_name << p.filename().string() << ".tmp." << ::getpid() << "." << std::this_thread::get_id();
-  const fs::path tmp = p.parent_path() / tmp_name.str();
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return;
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) {
-      f.close();
-      fs::remove(tmp, ec);
-      return;
-    }
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) fs::remove(tmp, ec);
-}
 
 // Width and height from a PNG's IHDR (bytes 16..23), 0 when not a PNG.
 void png_size(const fs::path& p, int* w, int* h) {

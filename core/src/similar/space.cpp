@@ -19,6 +19,7 @@
 #include "needle/ranking.h"
 #include "needle/scan_io.h"
 #include "needle/similar.h"
+#include "../cache_file.h"
 #include "../ranking_internal.h"
 
 namespace needle {
@@ -47,19 +48,12 @@ std::optional<std::vector<SimilarResult>> find_similar(const SimilarSpaces& spac
 
 namespace {
 
+using namespace cache_file;  // the caches' shared hash, key, codec and file helpers
+
 // ============================================================================================
 // [SECTION] Cache
 // ============================================================================================
 constexpr char kMagic[8] = {'N', 'S', 'I', 'M', 'C', 'A', 'C', '1'};
-
-std::uint64_t fnv1a(const void* data, std::size_t n, std::uint64_t h = 1469598103934665603ull) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 // "size:mtime_ns" of a file, "-" for an absent path or one that cannot be read.
 std::string stamp(const fs::path& p) {
@@ -95,60 +89,6 @@ struct FrameRecord {
   FrameRawParts frame;
 };
 
-class Writer {
- public:
-  template <typename T>
-  void pod(const T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    buf_.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  void str(const std::string& s) {
-    pod(static_cast<std::uint32_t>(s.size()));
-    buf_.append(s);
-  }
-  void vec(const std::vector<float>& v) {
-    pod(static_cast<std::uint32_t>(v.size()));
-    buf_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-  }
-  std::string& data() { return buf_; }
-
- private:
-  std::string buf_;
-};
-
-class Reader {
- public:
-  explicit Reader(const std::string& s) : buf_(s) {}
-  template <typename T>
-  bool pod(T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (pos_ + sizeof v > buf_.size()) return false;
-    std::memcpy(&v, buf_.data() + pos_, sizeof v);
-    pos_ += sizeof v;
-    return true;
-  }
-  bool str(std::string& s) {
-    std::uint32_t n = 0;
-    if (!pod(n) || pos_ + n > buf_.size()) return false;
-    s.assign(buf_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool vec(std::vector<float>& v, std::size_t max_n) {
-    std::uint32_t n = 0;
-    if (!pod(n) || n > max_n || pos_ + std::size_t(n) * sizeof(float) > buf_.size()) return false;
-    v.resize(n);
-    // An empty vector's data() may be null, which memcpy must never get, even for zero bytes.
-    if (n > 0) std::memcpy(v.data(), buf_.data() + pos_, std::size_t(n) * sizeof(float));
-    pos_ += std::size_t(n) * sizeof(float);
-    return true;
-  }
-  bool done() const { return pos_ == buf_.size(); }
-
- private:
-  const std::string& buf_;
-  std::size_t pos_ = 0;
-};
 
 std::string serialise(const std::map<std::string, FrameRecord>& records) {
   Writer w;
@@ -165,7 +105,7 @@ std::string serialise(const std::map<std::string, FrameRecord>& records) {
     }
     w.vec(r.frame.colour), w.vec(r.frame.patch);
   }
-  return std::move(w.data());
+  return w.take();
 }
 
 // False (and nothing kept) when the bytes are not a whole cache of this version.
@@ -197,42 +137,6 @@ bool deserialise(const std::string& bytes, std::map<std::string, FrameRecord>& o
   return true;
 }
 
-std::string dataset_key(const fs::path& root) {
-  std::error_code ec;
-  const fs::path abs = fs::weakly_canonical(fs::absolute(root, ec), ec);
-  const std::string s = abs.string();
-  char b[32];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(fnv1a(s.data(), s.size())));
-  return b;
-}
-
-bool read_whole(const fs::path& p, std::string& out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return static_cast<bool>(in) || in.eof();
-}
-
-// Temporary name + rename: a reader sees the old file or the new one, never half of one.
-bool write_atomically(const fs::path& p, const std::string& bytes) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  const fs::path tmp = p.string() + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) fs::remove(tmp, ec);
-  return !ec;
-}
 
 // ============================================================================================
 // [SECTION] Building
@@ -415,7 +319,7 @@ SimilarSpaces build_builtin_spaces(const DatasetIndex& ds, const std::vector<Fra
   if (opt.use_cache && computed > 0) {
     std::map<std::string, FrameRecord> all;
     for (std::size_t f = 0; f < n; ++f) all.emplace(ds.frames[f].id, std::move(records[f]));
-    written = write_atomically(cache, serialise(all));
+    written = write_atomic(cache, serialise(all));
   }
   if (stats) {
     stats->frames = n;
