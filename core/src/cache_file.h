@@ -21,7 +21,7 @@ namespace needle::cache_file {
 
 // FNV-1a 64-bit (offset basis and prime from the FNV reference).
 inline std::uint64_t fnv1a(const void* data, std::size_t n,
-                           std::uint64_t h = 1469598103934665603ull) {
+                           std::uint64_t h = 14695981039346656037ull) {
   const auto* p = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < n; ++i) {
     h ^= p[i];

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "../cache_file.h"
 #include "needle/kitti_io.h"
 #include "needle/store.h"
 
@@ -78,17 +79,6 @@ VerdictKind parse_verdict(const std::string& s) {
 
 // ---- Location --------------------------------------------------------------------------------
 namespace {
-// FNV-1a 64-bit (offset basis and prime from the FNV reference, isthe.com/chongo/tech/comp/fnv).
-std::uint64_t fnv1a64(const std::string& s) {
-  constexpr std::uint64_t kOffsetBasis = 14695981039346656037ULL;
-  constexpr std::uint64_t kPrime = 1099511628211ULL;
-  std::uint64_t h = kOffsetBasis;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= kPrime;
-  }
-  return h;
-}
 // Writable for this process and meant to be: root passes access(W_OK) on any folder, so a folder
 // without any write permission bit (a read-only dataset copy, chmod a-w) counts as read-only.
 bool folder_writable(const fs::path& p) {
@@ -116,8 +106,10 @@ fs::path default_store_path(const fs::path& dataset) {
   } else {
     data = fs::temp_directory_path();
   }
+  const std::string key = abs.string();  // the same hash as the caches' dataset key
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(abs.string())));
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(cache_file::fnv1a(key.data(), key.size())));
   return data / "needle" / "stores" / (std::string(hex) + ".sqlite");
 }
 
