@@ -8,7 +8,8 @@
 # Usage: bench/fleet_memory.sh [DATA_DIR=/tmp] [SIZES="7481 100000"] [RUNS=3]
 #   env NEW=build/app/needle OLD=/work/main/build/app/needle (OLD empty: only the new binary)
 #   env OLD_MAX_FRAMES=100000: the old binary is not run above this size (at 1,000,000 frames it
-#   would need ~16 GB of memory). env KEEP=1 keeps the generated sets (default: a set larger than
+#   would need ~16 GB of memory); EVAL_MAX_FRAMES=100000 likewise for `needle eval` (not bounded
+#   yet: ~8.5 KB a frame). env KEEP=1 keeps the generated sets (default: a set larger than
 #   100,000 frames is deleted after its runs: ~16 GB and ~3M files).
 # Output: one line per (binary, command, size) with the median wall time and the median peak RSS
 # of RUNS runs (/usr/bin/time -f "%e %M"), then "identical" or "DIFFERENT" per size.
@@ -20,6 +21,7 @@ runs="${3:-3}"
 new="${NEW:-build/app/needle}"
 old="${OLD-/work/main/build/app/needle}"
 old_max="${OLD_MAX_FRAMES:-100000}"
+eval_max="${EVAL_MAX_FRAMES:-100000}"
 [ -x "$new" ] || { echo "build first: cmake --build build --target needle" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
 
@@ -64,7 +66,11 @@ for n in $sizes; do
     cmd_name=rank
     measure "$which" "$bin" rank "$set_dir" --format json --out "/tmp/fleet_memory_$which.json"
     cmd_name=eval
-    measure "$which" "$bin" eval "$set_dir" --pred "$set_dir/pred/sim_a" --format json
+    if [ "$n" -le "$eval_max" ]; then
+      measure "$which" "$bin" eval "$set_dir" --pred "$set_dir/pred/sim_a" --format json
+    else
+      echo "$which  eval at $n frames: not run (above EVAL_MAX_FRAMES=$eval_max)"
+    fi
   done
   if [ -f /tmp/fleet_memory_old.json ] && [ -n "$old" ] && [ "$n" -le "$old_max" ]; then
     if cmp -s /tmp/fleet_memory_new.json /tmp/fleet_memory_old.json; then
