@@ -22,6 +22,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -215,9 +216,84 @@ void write_text(std::ostream& o, const RankResult& r, std::size_t shown, const s
   }
 }
 
+json frame_json(const FrameRank& fr) {
+  json fs = json::array();
+  for (const Finding& f : fr.findings) fs.push_back(finding_json(f));
+  return {{"frame", fr.frame},
+          {"rank", fr.rank},
+          {"score", round4(fr.score)},
+          {"findings", std::move(fs)}};
+}
+
+// The whole output as one JSON document in memory (NEEDLE_RANK_IN_MEMORY=1: the reference the
+// streaming writer is tested against).
+void write_json_document(std::ostream& o, const RankResult& r, std::size_t shown,
+                         json&& summary) {
+  json jf = json::array();
+  for (std::size_t i = 0; i < shown; ++i) jf.push_back(frame_json(r.frames[i]));
+  o << json{{"frames", std::move(jf)}, {"summary", std::move(summary)}}.dump(1) << "\n";
+}
+
+// `text` (a value dumped with indent 1 on its own) as it appears nested `depth` levels deep in a
+// dump(1): every line after the first shifted by depth spaces, the first too when `first`.
+// Strings never hold a raw newline (dump escapes them), so every '\n' is a line break.
+void write_nested(std::ostream& o, const std::string& text, std::size_t depth, bool first) {
+  const std::string pad(depth, ' ');
+  if (first) o << pad;
+  std::size_t at = 0;
+  for (std::size_t nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+    o << std::string_view(text).substr(at, nl + 1 - at) << pad;
+  o << std::string_view(text).substr(at);
+}
+
+// The same bytes as write_json_document, frame by frame: memory for one frame's JSON at a time
+// instead of the whole document's (~1.5 KB a finding as a JSON tree).
+void write_json_streaming(std::ostream& o, const RankResult& r, std::size_t shown,
+                          const json& summary) {
+  // Keys in dump order (nlohmann's object is a std::map): "frames" < "summary".
+  o << "{\n \"frames\": ";
+  if (shown == 0) {
+    o << "[]";
+  } else {
+    o << "[\n";
+    for (std::size_t i = 0; i < shown; ++i) {
+      write_nested(o, frame_json(r.frames[i]).dump(1), 2, true);
+      o << (i + 1 < shown ? ",\n" : "\n");
+    }
+    o << " ]";
+  }
+  o << ",\n \"summary\": ";
+  write_nested(o, summary.dump(1), 1, false);
+  o << "\n}\n";
+}
+
 // ============================================================================================
 // [SECTION] Command
 // ============================================================================================
+// Bounded memory (pipeline.h): above kInMemoryMaxFrames frames `needle rank` streams over
+// kStreamChunkFrames frames at a time. Streaming reads and matches every frame three times
+// (bench/RESULTS.md, #13: ~2-3x the time); a dataset this small (~16.5 KB a demo frame in memory,
+// ~300 MB in all) is ranked faster in memory, within the same memory bound.
+constexpr std::size_t kInMemoryMaxFrames = 16384;
+
+// Two variables for tests and comparisons: NEEDLE_RANK_IN_MEMORY=1 loads every frame and writes
+// the JSON as one document (the viewer's path, and the reference the streaming path is tested
+// against); NEEDLE_RANK_CHUNK=N streams in chunks of N frames whatever the dataset's size.
+// Returns whether the JSON is written as one document.
+bool configure_streaming(PipelineOptions& opt, std::size_t n_frames) {
+  const char* in_memory = std::getenv("NEEDLE_RANK_IN_MEMORY");
+  if (in_memory && std::string(in_memory) == "1") {
+    opt.stream_chunk_frames = 0;
+    return true;
+  }
+  opt.stream_chunk_frames = n_frames > kInMemoryMaxFrames ? kStreamChunkFrames : 0;
+  if (const char* chunk = std::getenv("NEEDLE_RANK_CHUNK")) {
+    const long n = std::strtol(chunk, nullptr, 10);
+    if (n > 0) opt.stream_chunk_frames = static_cast<std::size_t>(n);
+  }
+  return false;
+}
+
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "needle rank: %s\nRun 'needle rank --help' for usage.\n", msg.c_str());
   return 2;
@@ -334,6 +410,9 @@ int cmd_rank(int argc, char** argv) {
     }
   };
 
+  // Bounded memory: the ranking streams over chunks of frames where it can (pipeline.h).
+  const bool in_memory = configure_streaming(opt, ds.frames.size());
+
   // Load, quick checks, the lidar witness (needle method; cached), rank: pipeline.h.
   ProgressBar progress("needle rank");
   std::string phase_shown;
@@ -357,13 +436,13 @@ int cmd_rank(int argc, char** argv) {
   constexpr std::size_t kListed = 20;
   for (std::size_t i = 0; i < run.load_problems.size() && i < kListed; ++i)
     std::fprintf(stderr, "needle rank: frame %s: %s\n",
-                 run.frames[run.load_problems[i].frame].id.c_str(),
+                 ds.frames[run.load_problems[i].frame].id.c_str(),
                  run.load_problems[i].problem.to_string().c_str());
   if (run.load_problems.size() > kListed)
     std::fprintf(stderr, "needle rank: ... %zu more problems\n",
                  run.load_problems.size() - kListed);
   for (const FrameProblem& p : run.lidar_problems)
-    std::fprintf(stderr, "needle rank: frame %s: %s\n", run.frames[p.frame].id.c_str(),
+    std::fprintf(stderr, "needle rank: frame %s: %s\n", ds.frames[p.frame].id.c_str(),
                  p.problem.to_string().c_str());
   for (const std::string& w : run.warnings) std::fprintf(stderr, "needle rank: %s\n", w.c_str());
 
@@ -388,16 +467,6 @@ int cmd_rank(int argc, char** argv) {
   std::ostream& o = out_file.empty() ? std::cout : file;
 
   if (format == "json") {
-    json jf = json::array();
-    for (std::size_t i = 0; i < shown; ++i) {
-      const FrameRank& fr = result.frames[i];
-      json fs = json::array();
-      for (const Finding& f : fr.findings) fs.push_back(finding_json(f));
-      jf.push_back({{"frame", fr.frame},
-                    {"rank", fr.rank},
-                    {"score", round4(fr.score)},
-                    {"findings", std::move(fs)}});
-    }
     json summary = json::object();
     for (const auto& [k, v] : result.summary) summary[k] = v;
     summary["method"] = method_name;
@@ -407,7 +476,10 @@ int cmd_rank(int argc, char** argv) {
       summary["compare"] = {{"old", names[static_cast<std::size_t>(run.compare_old)]},
                             {"new", names[static_cast<std::size_t>(run.compare_new)]}};
     if (quality) summary["quality"] = quality_json(*quality);
-    o << json{{"frames", std::move(jf)}, {"summary", std::move(summary)}}.dump(1) << "\n";
+    if (in_memory)
+      write_json_document(o, result, shown, std::move(summary));
+    else
+      write_json_streaming(o, result, shown, summary);
   } else if (format == "csv") {
     o << "frame,rank,frame_score,kind,score,label,prediction,prediction_set,class,predicted_class,"
          "confidence,iou_2d,"

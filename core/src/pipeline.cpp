@@ -5,8 +5,10 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "needle/lidar_witness.h"
 
@@ -171,7 +173,79 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
   }
 }
 
+// The streaming ranking (see pipeline.h): fatal load problems are recorded as pass 1 reads the
+// frames in order.
+void rank_streaming(const DatasetIndex& ds, const PipelineOptions& opt, const RankOptions& ro,
+                    const PipelineProgress& progress, const CancelToken* cancel,
+                    PipelineResult& r) {
+  const FrameSource files = dataset_frame_source(ds, opt.threads);
+  std::size_t recorded = 0;  // frames [0, recorded) have their problems in r.load_problems
+  FrameSource src;
+  src.size = files.size;
+  src.load = [&](std::size_t begin, std::size_t end) {
+    std::vector<FrameAnnotations> frames = files.load(begin, end);
+    if (begin == recorded) {
+      for (std::size_t f = begin; f < end; ++f)
+        for (const Problem& p : frames[f - begin].problems)
+          if (p.fatal) r.load_problems.push_back({f, p});
+      recorded = end;
+    }
+    return frames;
+  };
+  StreamOptions so;
+  so.chunk_frames = opt.stream_chunk_frames;
+  so.cancel = cancel ? cancel->flag() : nullptr;
+  if (progress) so.progress = progress;
+  r.rank = rank_frames_streaming(src, r.set_names, ro, so);
+}
+
 }  // namespace
+
+FrameSource dataset_frame_source(const DatasetIndex& ds, unsigned threads) {
+  FrameSource s;
+  s.size = ds.frames.size();
+  s.load = [&ds, threads](std::size_t begin, std::size_t end) {
+    std::vector<FrameAnnotations> out(end - begin);
+    // Sub-chunks of 16 frames (as load_all_annotations): frames differ in size.
+    constexpr std::size_t kSub = 16;
+    const std::size_t subs = (out.size() + kSub - 1) / kSub;
+    unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    n = static_cast<unsigned>(std::min<std::size_t>(n, std::max<std::size_t>(subs, 1)));
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto work = [&] {
+      try {
+        for (std::size_t c; (c = next.fetch_add(1)) < subs;)
+          for (std::size_t i = c * kSub; i < std::min(out.size(), (c + 1) * kSub); ++i) {
+            out[i] = load_annotations(ds, begin + i, true);
+            quick_check_media(ds.frames[begin + i], out[i].problems);
+          }
+      } catch (...) {  // resource errors only: load_annotations records data errors
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(subs);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    return out;
+  };
+  return s;
+}
+
+bool pipeline_streams(const DatasetIndex& ds, const PipelineOptions& opt) {
+  if (opt.stream_chunk_frames == 0 || opt.method != RankMethod::Needle || !opt.compare.empty() ||
+      opt.evidence == Evidence::Lidar)
+    return false;
+  if (opt.evidence == Evidence::Predictions) return true;
+  // Evidence all: the lidar pass would find nothing to learn from without a scan.
+  return std::none_of(ds.frames.begin(), ds.frames.end(),
+                      [](const FrameFiles& f) { return !f.velodyne.empty(); });
+}
 
 PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& opt,
                             const PipelineProgress& progress, const CancelToken* cancel) {
@@ -215,6 +289,12 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
   r.method_name = ro.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
 
   try {
+    if (pipeline_streams(*ds, opt)) {
+      rank_streaming(*ds, opt, ro, progress, cancel, r);
+      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+      if (opt.post_rank) opt.post_rank(*ds, r.frames, r.rank);
+      return finish(PipelineStatus::Ok);
+    }
     r.frames = load_all_annotations(
         *ds, true, opt.threads,
         [&](std::size_t d, std::size_t t) {

@@ -93,10 +93,11 @@ std::string fmt(const char* f, ...) {
 // ============================================================================================
 // [SECTION] Matched dataset (pass 1 + confidence calibration)
 // ============================================================================================
-MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
-                             const std::vector<std::string>& set_names, const RankOptions& opt) {
+MatchedDataset match_frames(const std::vector<FrameAnnotations>& frames, std::size_t first,
+                            const std::vector<std::string>& set_names, const RankOptions& opt) {
   MatchedDataset md;
   md.frames = &frames;
+  md.first = first;
   md.set_names = set_names;
   const std::size_t ns = set_names.size();
   md.sf.resize(frames.size());
@@ -117,38 +118,67 @@ MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
       }
     }
   });
+  return md;
+}
 
-  // Confidence maps: raw scores of every prediction (usable or not); outcome from usable frames.
-  md.conf_maps.resize(ns);
+// Confidence maps: raw scores of every prediction (usable or not); outcome from usable frames.
+void ConfidenceInputs::add(const MatchedDataset& md) {
+  const std::size_t ns = md.n_sets();
+  scores.resize(ns);
+  tp.resize(ns);
+  const auto& frames = *md.frames;
   for (std::size_t s = 0; s < ns; ++s) {
-    std::vector<double> scores;
-    std::vector<std::int8_t> tp;
     for (std::size_t f = 0; f < frames.size(); ++f) {
       if (s >= frames[f].preds.size()) continue;
       const auto& objs = frames[f].preds[s].objects;
       const SetFrame& sf = md.sf[f][s];
       for (std::size_t j = 0; j < objs.size(); ++j) {
-        scores.push_back(objs[j].score.value_or(0.0));
+        scores[s].push_back(objs[j].score.value_or(0.0));
         std::int8_t t = -1;
         if (sf.usable) {
           const PredFate fate = sf.match.pred_fate[j];
           t = fate == PredFate::Paired ? 1 : fate == PredFate::Unmatched ? 0 : -1;
         }
-        tp.push_back(t);
+        tp[s].push_back(t);
       }
     }
-    md.conf_maps[s] = ConfidenceMap::fit(scores, tp);
   }
-  parallel_for(frames.size(), opt.threads, [&](std::size_t b, std::size_t e) {
+}
+
+std::vector<ConfidenceMap> ConfidenceInputs::fit() {
+  std::vector<ConfidenceMap> maps(scores.size());
+  for (std::size_t s = 0; s < scores.size(); ++s) {
+    maps[s] = ConfidenceMap::fit(scores[s], tp[s]);
+    std::vector<double>().swap(scores[s]);  // the inputs are the largest part: free them now
+    std::vector<std::int8_t>().swap(tp[s]);
+  }
+  return maps;
+}
+
+void apply_confidence(MatchedDataset& md, const std::vector<ConfidenceMap>& maps,
+                      unsigned threads) {
+  const auto& frames = *md.frames;
+  const std::size_t ns = md.n_sets();
+  parallel_for(frames.size(), threads, [&](std::size_t b, std::size_t e) {
     for (std::size_t f = b; f < e; ++f)
       for (std::size_t s = 0; s < ns && s < frames[f].preds.size(); ++s) {
         const auto& objs = frames[f].preds[s].objects;
         auto& conf = md.sf[f][s].conf;
         conf.resize(objs.size());
         for (std::size_t j = 0; j < objs.size(); ++j)
-          conf[j] = static_cast<float>(md.conf_maps[s](objs[j].score.value_or(0.0)));
+          conf[j] = static_cast<float>(maps[s](objs[j].score.value_or(0.0)));
       }
   });
+}
+
+MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
+                             const std::vector<std::string>& set_names, const RankOptions& opt) {
+  MatchedDataset md = match_frames(frames, 0, set_names, opt);
+  ConfidenceInputs in;
+  in.add(md);
+  md.conf_maps = in.fit();
+  md.conf_maps.resize(md.n_sets());
+  apply_confidence(md, md.conf_maps, opt.threads);
   return md;
 }
 
@@ -189,46 +219,54 @@ void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out
 // ============================================================================================
 // [SECTION] Finalising a ranking
 // ============================================================================================
-RankResult finalize(
-    const std::vector<FrameAnnotations>& frames, std::vector<std::vector<Finding>>&& per_frame,
-    const std::function<double(std::size_t, const std::vector<Finding>&)>& frame_score,
-    double min_score) {
-  RankResult r;
-  long n_findings = 0;
-  for (std::size_t f = 0; f < per_frame.size(); ++f) {
-    auto& fs = per_frame[f];
-    fs.erase(std::remove_if(fs.begin(), fs.end(),
-                            [&](const Finding& x) { return !(x.score >= min_score); }),
-             fs.end());
-    std::stable_sort(fs.begin(), fs.end(),
-                     [](const Finding& a, const Finding& b) { return a.score > b.score; });
-    const double score = std::clamp(frame_score(f, fs), 0.0, 1.0);
-    if (!(score > 0)) continue;
-    FrameRank fr;
-    fr.frame_index = f;
-    fr.frame = frames[f].id;
-    fr.score = score;
-    for (const Finding& x : fs) ++r.summary["kind:" + x.kind];
-    n_findings += static_cast<long>(fs.size());
-    fr.findings = std::move(fs);
-    r.frames.push_back(std::move(fr));
-  }
+void RankBuilder::add_frame(std::size_t f, const FrameAnnotations& ann,
+                            std::vector<Finding>&& fs, const FrameScore& frame_score,
+                            double min_score) {
+  ++n_frames_;
+  if (!ann.valid()) ++invalid_frames_;
+  if (ann.has_labels) ++labelled_;
+  fs.erase(std::remove_if(fs.begin(), fs.end(),
+                          [&](const Finding& x) { return !(x.score >= min_score); }),
+           fs.end());
+  std::stable_sort(fs.begin(), fs.end(),
+                   [](const Finding& a, const Finding& b) { return a.score > b.score; });
+  const double score = std::clamp(frame_score(f, fs), 0.0, 1.0);
+  if (!(score > 0)) return;
+  FrameRank fr;
+  fr.frame_index = f;
+  fr.frame = ann.id;
+  fr.score = score;
+  for (const Finding& x : fs) ++r_.summary["kind:" + x.kind];
+  n_findings_ += static_cast<long>(fs.size());
+  fr.findings = std::move(fs);
+  r_.frames.push_back(std::move(fr));
+}
+
+RankResult RankBuilder::finish() {
+  RankResult r = std::move(r_);
   std::sort(r.frames.begin(), r.frames.end(), [](const FrameRank& a, const FrameRank& b) {
     if (a.score != b.score) return a.score > b.score;
     return frame_id_less(a.frame, b.frame);
   });
   for (std::size_t i = 0; i < r.frames.size(); ++i) r.frames[i].rank = static_cast<int>(i + 1);
-  long invalid_frames = 0, labelled = 0;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.valid()) ++invalid_frames;
-    if (a.has_labels) ++labelled;
-  }
-  r.summary["frames"] = static_cast<long>(frames.size());
-  r.summary["frames_labelled"] = labelled;
-  r.summary["frames_invalid"] = invalid_frames;
+  r.summary["frames"] = n_frames_;
+  r.summary["frames_labelled"] = labelled_;
+  r.summary["frames_invalid"] = invalid_frames_;
   r.summary["frames_ranked"] = static_cast<long>(r.frames.size());
-  r.summary["findings"] = n_findings;
+  r.summary["findings"] = n_findings_;
+  r_ = {};
+  n_frames_ = n_findings_ = invalid_frames_ = labelled_ = 0;
   return r;
+}
+
+RankResult finalize(const std::vector<FrameAnnotations>& frames,
+                    std::vector<std::vector<Finding>>&& per_frame, const FrameScore& frame_score,
+                    double min_score) {
+  RankBuilder b;
+  for (std::size_t f = 0; f < frames.size(); ++f)
+    b.add_frame(f, frames[f], f < per_frame.size() ? std::move(per_frame[f]) : std::vector<Finding>{},
+                frame_score, min_score);
+  return b.finish();
 }
 
 }  // namespace detail
@@ -250,9 +288,9 @@ const char* rank_method_name(RankMethod m) {
   return enum_to_name(kRankMethodTable, m, "?");
 }
 
-RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
-                       const std::vector<std::string>& pred_set_names, const RankOptions& opt) {
-  const int ns = static_cast<int>(pred_set_names.size());
+namespace detail {
+bool check_compare_options(const RankOptions& opt, std::size_t n_sets) {
+  const int ns = static_cast<int>(n_sets);
   const bool compare = opt.compare_old >= 0 || opt.compare_new >= 0;
   if (compare) {
     if (opt.compare_old < 0 || opt.compare_new < 0 || opt.compare_old >= ns ||
@@ -261,22 +299,25 @@ RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
     if (opt.compare_old == opt.compare_new)
       throw std::invalid_argument("compare mode needs two different prediction sets");
   }
-  const detail::MatchedDataset md = detail::match_dataset(frames, pred_set_names, opt);
+  return compare;
+}
+}  // namespace detail
+
+RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
+                       const std::vector<std::string>& pred_set_names, const RankOptions& opt) {
+  const int ns = static_cast<int>(pred_set_names.size());
+  const bool compare = detail::check_compare_options(opt, pred_set_names.size());
   RankResult r;
-  if (compare) {
-    r = detail::rank_compare(md, opt);
+  if (!compare && opt.method == RankMethod::Needle) {
+    r = detail::rank_needle(frames, pred_set_names, opt);  // matches the frames itself
   } else {
-    switch (opt.method) {
-      case RankMethod::Needle:
-        r = detail::rank_needle(md, opt);
-        break;
-      case RankMethod::Mistakenness:
-        r = detail::rank_mistakenness(md, opt);
-        break;
-      case RankMethod::ObjectLab:
-        r = detail::rank_objectlab(md, opt);
-        break;
-    }
+    const detail::MatchedDataset md = detail::match_dataset(frames, pred_set_names, opt);
+    if (compare)
+      r = detail::rank_compare(md, opt);
+    else if (opt.method == RankMethod::Mistakenness)
+      r = detail::rank_mistakenness(md, opt);
+    else
+      r = detail::rank_objectlab(md, opt);
   }
   r.summary["prediction_sets"] = ns;
   return r;

@@ -29,9 +29,12 @@ struct SetFrame {
   std::vector<float> conf;  // calibrated confidence per prediction (also when not usable)
 };
 
-// Pass 1 of every method: every (frame, set) matched, each set's confidence map fitted.
+// Pass 1 of every method: every (frame, set) matched, each set's confidence map fitted. It may
+// hold a chunk of the dataset's frames (the streaming ranking): frame indices f are then local to
+// the chunk and `first + f` is the frame's index in the dataset (what witnesses are called with).
 struct MatchedDataset {
   const std::vector<FrameAnnotations>* frames = nullptr;
+  std::size_t first = 0;  // dataset index of (*frames)[0]
   std::vector<std::string> set_names;
   std::vector<std::vector<SetFrame>> sf;  // [frame][set]
   std::vector<ConfidenceMap> conf_maps;   // per set
@@ -45,16 +48,47 @@ struct MatchedDataset {
 MatchedDataset match_dataset(const std::vector<FrameAnnotations>& frames,
                              const std::vector<std::string>& set_names, const RankOptions& opt);
 
+// match_dataset in its three steps, so that a dataset can be matched chunk by chunk: the matches
+// of frames (first: the dataset index of frames[0]; no confidences yet) ...
+MatchedDataset match_frames(const std::vector<FrameAnnotations>& frames, std::size_t first,
+                            const std::vector<std::string>& set_names, const RankOptions& opt);
+// ... what the confidence maps are fitted from, gathered chunk by chunk in frame order (the raw
+// score of every prediction, usable or not, and its outcome in usable frames: 1 paired, 0
+// unmatched, -1 neither) ...
+struct ConfidenceInputs {
+  std::vector<std::vector<double>> scores;      // per set
+  std::vector<std::vector<std::int8_t>> tp;     // per set
+  void add(const MatchedDataset& md);           // every frame of md, in order
+  std::vector<ConfidenceMap> fit();             // per set; empties the inputs
+};
+// ... and the calibrated confidence of every prediction of md (SetFrame::conf).
+void apply_confidence(MatchedDataset& md, const std::vector<ConfidenceMap>& maps, unsigned threads);
+
 // invalid_data findings of one frame (see ranking.h for the scores).
 void add_invalid_findings(const FrameAnnotations& ann, std::vector<Finding>& out);
 
 // Per-frame findings -> RankResult: drops findings below min_score, sorts them, scores every
 // frame with `frame_score` (called for each frame, also one left without findings), ranks
 // (score desc, id asc), drops zero scores, fills the summary.
-RankResult finalize(
-    const std::vector<FrameAnnotations>& frames, std::vector<std::vector<Finding>>&& per_frame,
-    const std::function<double(std::size_t, const std::vector<Finding>&)>& frame_score,
-    double min_score);
+using FrameScore = std::function<double(std::size_t, const std::vector<Finding>&)>;
+RankResult finalize(const std::vector<FrameAnnotations>& frames,
+                    std::vector<std::vector<Finding>>&& per_frame, const FrameScore& frame_score,
+                    double min_score);
+
+// finalize frame by frame (the streaming ranking keeps only what a ranked frame needs): call
+// add_frame for every frame in dataset order, then finish.
+class RankBuilder {
+ public:
+  // Frame f (dataset index) with its findings, as finalize treats it.
+  void add_frame(std::size_t f, const FrameAnnotations& ann, std::vector<Finding>&& findings,
+                 const FrameScore& frame_score, double min_score);
+  // Ranks the frames kept and fills the summary.
+  RankResult finish();
+
+ private:
+  RankResult r_;
+  long n_frames_ = 0, n_findings_ = 0, invalid_frames_ = 0, labelled_ = 0;
+};
 
 // Frame id order: numeric ids by value, then others by bytes (same as scan_dataset).
 bool frame_id_less(const std::string& a, const std::string& b);
@@ -110,7 +144,13 @@ inline void for_prediction(Finding& f, const std::string& set, int pred, const s
 // Short text helpers for reasons.
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 
-RankResult rank_needle(const MatchedDataset& md, const RankOptions& opt);
+// The needle method over frames in memory: the streaming ranking's passes over one chunk
+// (ranking_stream.cpp).
+RankResult rank_needle(const std::vector<FrameAnnotations>& frames,
+                       const std::vector<std::string>& set_names, const RankOptions& opt);
+// Whether opt asks for compare mode; throws std::invalid_argument when its set indices cannot be
+// honoured with n_sets prediction sets.
+bool check_compare_options(const RankOptions& opt, std::size_t n_sets);
 RankResult rank_mistakenness(const MatchedDataset& md, const RankOptions& opt);
 RankResult rank_objectlab(const MatchedDataset& md, const RankOptions& opt);
 RankResult rank_compare(const MatchedDataset& md, const RankOptions& opt);

@@ -225,21 +225,24 @@ constexpr double kMinCornerDepthM = 0.1, kPinholeRidge = 1e-3;
 
 void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm);
 
-// Size priors of every class (and the image extent the labels reach).
-void fit_size_priors(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  std::array<std::array<std::vector<double>, 3>, kNumClasses> dims;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.has_labels) continue;
-    for (const Object& o : a.labels) {
-      if (o.is_dontcare() || !o.has_3d()) continue;
-      auto& d = dims[class_index(o.cls)];
-      d[0].push_back(std::log(o.l));
-      d[1].push_back(std::log(o.w));
-      d[2].push_back(std::log(o.h));
-      lm.img_w = std::max(lm.img_w, o.box2d.x2 + 1);
-      lm.img_h = std::max(lm.img_h, o.box2d.y2 + 1);
-    }
+using SizeDims = std::array<std::array<std::vector<double>, 3>, kNumClasses>;
+
+// The sizes a class's size prior is built from (and the image extent the labels reach).
+void add_size_dims(const FrameAnnotations& a, SizeDims& dims, double& img_w, double& img_h) {
+  if (!a.has_labels) return;
+  for (const Object& o : a.labels) {
+    if (o.is_dontcare() || !o.has_3d()) continue;
+    auto& d = dims[class_index(o.cls)];
+    d[0].push_back(std::log(o.l));
+    d[1].push_back(std::log(o.w));
+    d[2].push_back(std::log(o.h));
+    img_w = std::max(img_w, o.box2d.x2 + 1);
+    img_h = std::max(img_h, o.box2d.y2 + 1);
   }
+}
+
+// Size priors of every class.
+void fit_size_priors(SizeDims& dims, LabelModel& lm) {
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     ClassSizePrior& p = lm.size[c];
     auto& d = dims[c];
@@ -263,17 +266,18 @@ void fit_size_priors(const std::vector<FrameAnnotations>& frames, LabelModel& lm
   }
 }
 
+// alpha vs rotation_y residuals of a frame's labels (where alpha is defined).
+void add_alpha_residuals(const FrameAnnotations& a, std::vector<double>& alpha_res) {
+  if (!a.has_labels) return;
+  for (const Object& o : a.labels)
+    if (!o.is_dontcare() && o.has_3d() && std::abs(o.alpha) <= kPi + kAlphaSlack &&
+        range_of(o) >= kMinAlphaRangeM)
+      alpha_res.push_back(
+          wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z))));
+}
+
 // alpha vs rotation_y: enabled when the labels keep them consistent (KITTI does).
-void fit_alpha_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  std::vector<double> alpha_res;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.has_labels) continue;
-    for (const Object& o : a.labels)
-      if (!o.is_dontcare() && o.has_3d() && std::abs(o.alpha) <= kPi + kAlphaSlack &&
-          range_of(o) >= kMinAlphaRangeM)
-        alpha_res.push_back(
-            wrap_angle(o.alpha - (o.rotation_y - std::atan2(o.loc_cam.x, o.loc_cam.z))));
-  }
+void fit_alpha_model(std::vector<double>& alpha_res, LabelModel& lm) {
   if (alpha_res.size() < kMinAlphaLabels) return;
   std::size_t close = 0;
   for (double r : alpha_res)
@@ -289,45 +293,21 @@ void fit_alpha_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm
 }
 
 // Labels a pinhole can be fitted to: fully visible, well ahead, 2D box inside the image.
-std::vector<const Object*> pinhole_labels(const std::vector<FrameAnnotations>& frames,
-                                          const LabelModel& lm) {
-  std::vector<const Object*> fit_labels;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.has_labels) continue;
-    for (const Object& o : a.labels)
-      if (!o.is_dontcare() && o.has_3d() && o.box2d.area() > 0 &&
-          o.truncated <= kPinholeMaxTruncation && o.loc_cam.z >= kPinholeMinDepthM &&
-          o.box2d.x1 > 2 && o.box2d.y1 > 2 && o.box2d.x2 < lm.img_w - 3 &&
-          o.box2d.y2 < lm.img_h - 3)
-        fit_labels.push_back(&o);
-  }
-  return fit_labels;
+bool pinhole_label(const Object& o, const LabelModel& lm) {
+  return !o.is_dontcare() && o.has_3d() && o.box2d.area() > 0 &&
+         o.truncated <= kPinholeMaxTruncation && o.loc_cam.z >= kPinholeMinDepthM &&
+         o.box2d.x1 > 2 && o.box2d.y1 > 2 && o.box2d.x2 < lm.img_w - 3 && o.box2d.y2 < lm.img_h - 3;
 }
 
-void fit_label_model(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  fit_size_priors(frames, lm);
-  fit_alpha_model(frames, lm);
-  // Pinhole camera from the labels themselves: u = f X/Z + cx + tx/Z, v = f Y/Z + cy + ty/Z (the
-  // form of a rectified KITTI P2). Each well-visible label gives four equations, one per 2D box
-  // edge, through the projected corner that makes that edge; linear least squares in
-  // (f, cx, cy, tx, ty), iterated because the extreme corners depend on the camera, and refitted
-  // without the worst 20% of labels (label errors, other drives' cameras).
-  std::vector<const Object*> fit_labels = pinhole_labels(frames, lm);
-  // Frames with calibration are checked through their own P2; fit a pinhole only for the rest.
-  std::size_t labelled = 0, with_calib = 0;
-  for (const FrameAnnotations& a : frames)
-    if (a.has_labels) {
-      ++labelled;
-      if (a.calib) ++with_calib;
-    }
-  if (fit_labels.size() < kMinPinholeLabels || with_calib == labelled) return;
-  if (fit_labels.size() > kMaxPinholeLabels) {  // thin out: the camera has five parameters
-    const std::size_t stride = fit_labels.size() / kMaxPinholeLabels + 1;
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < fit_labels.size(); i += stride) fit_labels[k++] = fit_labels[i];
-    fit_labels.resize(k);
-  }
-  fit_pinhole(fit_labels, lm);
+// Pinhole camera from the labels themselves: u = f X/Z + cx + tx/Z, v = f Y/Z + cy + ty/Z (the
+// form of a rectified KITTI P2). Each well-visible label gives four equations, one per 2D box
+// edge, through the projected corner that makes that edge; linear least squares in
+// (f, cx, cy, tx, ty), iterated because the extreme corners depend on the camera, and refitted
+// without the worst 20% of labels (label errors, other drives' cameras). Frames with calibration
+// are checked through their own P2: a pinhole is fitted only when some labelled frame has none,
+// to at most kMaxPinholeLabels labels (every stride-th: the camera has five parameters).
+std::size_t pinhole_stride(std::size_t candidates) {
+  return candidates > kMaxPinholeLabels ? candidates / kMaxPinholeLabels + 1 : 1;
 }
 
 // The corners of a box that project to the 2D box's four edges under camera `cam`, and the sum of
@@ -421,7 +401,7 @@ struct Normal5 {
   }
 };
 
-// The pinhole fit for datasets without calibration files (see fit_label_model).
+// The pinhole fit for datasets without calibration files (see pinhole_stride).
 void fit_pinhole(const std::vector<const Object*>& fit_labels, LabelModel& lm) {
   double cam[5] = {0.8 * lm.img_w, lm.img_w / 2, lm.img_h / 2, 0, 0};  // f, cx, cy, tx, ty
   std::vector<std::uint8_t> use(fit_labels.size(), 1);
@@ -498,22 +478,26 @@ void fit_projection_per_class(const std::array<std::vector<double>, kNumClasses>
   }
 }
 
-// Residuals 1 - IoU(2D box, projected 3D box) through each frame's P2 when it has a calibration,
-// else through the fitted pinhole; their robust spread per size group.
-void fit_projection(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  std::array<std::vector<double>, kGroups> res;
-  std::array<std::vector<double>, kNumClasses> res_cls;
-  for (const FrameAnnotations& a : frames) {
-    if (!a.has_labels) continue;
-    const Calib* calib = a.calib ? &*a.calib : nullptr;
-    for (const Object& o : a.labels) {
-      double r = 0;
-      if (!o.is_dontcare() && projection_residual(lm, o, calib, &r)) {
-        res[size_group(o.cls)].push_back(r);
-        res_cls[class_index(o.cls)].push_back(r);
-      }
+using GroupResiduals = std::array<std::vector<double>, kGroups>;
+using ClassResiduals = std::array<std::vector<double>, kNumClasses>;
+
+// Residuals 1 - IoU(2D box, projected 3D box) of a frame's labels, through the frame's P2 when it
+// has a calibration, else through the fitted pinhole.
+void add_projection_residuals(const FrameAnnotations& a, const LabelModel& lm,
+                              GroupResiduals& res, ClassResiduals& res_cls) {
+  if (!a.has_labels) return;
+  const Calib* calib = a.calib ? &*a.calib : nullptr;
+  for (const Object& o : a.labels) {
+    double r = 0;
+    if (!o.is_dontcare() && projection_residual(lm, o, calib, &r)) {
+      res[size_group(o.cls)].push_back(r);
+      res_cls[class_index(o.cls)].push_back(r);
     }
   }
+}
+
+// The residuals' robust spread per size group, then per class.
+void fit_projection(GroupResiduals& res, const ClassResiduals& res_cls, LabelModel& lm) {
   std::size_t good = 0, total = 0;
   for (std::size_t g = 0; g < kGroups; ++g) {
     total += res[g].size();
@@ -543,9 +527,78 @@ void fit_projection(const std::vector<FrameAnnotations>& frames, LabelModel& lm)
 
 }  // namespace
 
-void fit_labels(const std::vector<FrameAnnotations>& frames, LabelModel& lm) {
-  fit_label_model(frames, lm);
-  fit_projection(frames, lm);
+// ============================================================================================
+// [SECTION] Fitting in passes (LabelModelFit, ranking_needle.h)
+// ============================================================================================
+void LabelModelFit::add_pass1(const std::vector<FrameAnnotations>& frames) {
+  for (const FrameAnnotations& a : frames) {
+    add_size_dims(a, dims_, img_w_, img_h_);
+    add_alpha_residuals(a, alpha_res_);
+    if (a.has_labels) {
+      ++labelled_;
+      if (a.calib) ++with_calib_;
+    }
+  }
+}
+
+void LabelModelFit::finish_pass1(LabelModel& lm) {
+  lm.img_w = img_w_;
+  lm.img_h = img_h_;
+  fit_size_priors(dims_, lm);
+  fit_alpha_model(alpha_res_, lm);
+  dims_ = {};
+  std::vector<double>().swap(alpha_res_);
+  need_pinhole_ = with_calib_ != labelled_;
+}
+
+void LabelModelFit::add_pass2(const std::vector<FrameAnnotations>& frames, const LabelModel& lm) {
+  for (const FrameAnnotations& a : frames) {
+    if (!need_pinhole_) {
+      add_projection_residuals(a, lm, res_, res_cls_);
+    } else if (a.has_labels) {
+      for (const Object& o : a.labels)
+        if (pinhole_label(o, lm)) ++candidates_;
+    }
+  }
+  residuals_done_ = !need_pinhole_;
+}
+
+LabelModelFit::Extra LabelModelFit::extra_pass() const {
+  if (residuals_done_) return Extra::None;
+  if (!pinhole_done_ && candidates_ >= kMinPinholeLabels) return Extra::Pinhole;
+  return Extra::Projection;
+}
+
+void LabelModelFit::add_extra(const std::vector<FrameAnnotations>& frames, const LabelModel& lm) {
+  const Extra pass = extra_pass();
+  const std::size_t stride = pinhole_stride(candidates_);
+  for (const FrameAnnotations& a : frames) {
+    if (pass == Extra::Projection) {
+      add_projection_residuals(a, lm, res_, res_cls_);
+    } else if (pass == Extra::Pinhole && a.has_labels) {
+      for (const Object& o : a.labels)
+        if (pinhole_label(o, lm) && candidate_k_++ % stride == 0) pinhole_labels_.push_back(o);
+    }
+  }
+}
+
+void LabelModelFit::finish_extra(LabelModel& lm) {
+  if (extra_pass() == Extra::Pinhole) {
+    std::vector<const Object*> fit_labels;
+    fit_labels.reserve(pinhole_labels_.size());
+    for (const Object& o : pinhole_labels_) fit_labels.push_back(&o);
+    fit_pinhole(fit_labels, lm);
+    pinhole_done_ = true;
+    std::vector<Object>().swap(pinhole_labels_);
+  } else {
+    residuals_done_ = true;
+  }
+}
+
+void LabelModelFit::finish(LabelModel& lm) {
+  fit_projection(res_, res_cls_, lm);
+  res_ = {};
+  res_cls_ = {};
 }
 
 }  // namespace needle::detail

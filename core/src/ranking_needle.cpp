@@ -434,7 +434,7 @@ void add_self_witnesses(const LabelCtx& lc, Evidence& ev) {
 void add_external_witnesses(const LabelCtx& lc, Evidence& ev) {
   for (const LabelWitness& w : lc.c.opt.witnesses) {
     const std::size_t first = ev.external.size();
-    w(lc.f, lc.i, ev.external);
+    w(lc.c.md.first + lc.f, lc.i, ev.external);  // witnesses index the dataset
     for (std::size_t k = first; k < ev.external.size(); ++k) {
       static const char* const names[kNumHyp] = {"spurious", "shift", "size",
                                                  "heading",  "class", "self"};
@@ -589,8 +589,8 @@ void judge_labels(const Ctx& c, std::size_t f, const std::vector<DetectState>& s
 // ============================================================================================
 // [SECTION] Entry point
 // ============================================================================================
-RankResult rank_needle(const MatchedDataset& md, const RankOptions& opt) {
-  const Models models = fit_models(md, opt);
+std::vector<std::vector<Finding>> judge_frames(const MatchedDataset& md, const Models& models,
+                                               const RankOptions& opt) {
   const Ctx c{md, models, opt};
   const auto& frames = *md.frames;
   std::vector<std::vector<Finding>> per_frame(frames.size());
@@ -607,10 +607,7 @@ RankResult rank_needle(const MatchedDataset& md, const RankOptions& opt) {
       judge_unmatched(c, f, states, per_frame[f]);  // ranking_needle_unmatched.cpp
     }
   });
-  return finalize(
-      frames, std::move(per_frame),
-      [](std::size_t, const std::vector<Finding>& fs) { return noisy_or(fs); },
-      opt.min_finding_score);
+  return per_frame;
 }
 
 }  // namespace needle::detail

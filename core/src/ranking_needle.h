@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "needle/calib.h"
@@ -154,7 +155,64 @@ DetectState detect_state(const std::vector<Object>& labels, const SetFrame& sf, 
 void detect_state(const std::vector<Object>& labels, const SetFrame& sf, const SetModel& sm,
                   DetectState& out);
 
-Models fit_models(const MatchedDataset& md, const RankOptions& opt);
+// ============================================================================================
+// Fitting the models chunk by chunk (ranking_needle_model.cpp, ranking_label_model.cpp)
+// ============================================================================================
+// The models are fitted from statistics gathered over the dataset's frames in two passes (more
+// for the labels of a dataset without calibration), each pass visiting every frame once, in
+// dataset order, a chunk of frames at a time: pass 1 needs the matches, pass 2 also the
+// confidences and what pass 1 fitted (seen classes, the labels' size and alpha models). Every
+// sample, stride and sum is the one a single loop over the whole dataset would take, so the
+// models do not depend on the chunk size (bit for bit).
+
+// The label models' statistics (see LabelModel).
+class LabelModelFit {
+ public:
+  // Pass 1: sizes per class, alpha residuals, the image extent, frames with calibration.
+  void add_pass1(const std::vector<FrameAnnotations>& frames);
+  void finish_pass1(LabelModel& lm);  // size priors, alpha model, image extent
+  // Pass 2: the projection residuals when every labelled frame has calibration, else the count
+  // of labels a pinhole camera could be fitted to.
+  void add_pass2(const std::vector<FrameAnnotations>& frames, const LabelModel& lm);
+  // A pass over the frames (labels and calibration only) the model still needs before finish:
+  // Pinhole (gather the labels the pinhole is fitted to; then fitted) and Projection (the
+  // projection residuals through it), or None.
+  enum class Extra { None, Pinhole, Projection };
+  Extra extra_pass() const;
+  void add_extra(const std::vector<FrameAnnotations>& frames, const LabelModel& lm);
+  void finish_extra(LabelModel& lm);
+  void finish(LabelModel& lm);  // the projection residuals' normals
+
+ private:
+  std::array<std::array<std::vector<double>, 3>, kNumClasses> dims_;  // log l, w, h per class
+  std::vector<double> alpha_res_;
+  double img_w_ = 0, img_h_ = 0;
+  std::size_t labelled_ = 0, with_calib_ = 0;
+  bool need_pinhole_ = false;  // some labelled frame lacks calibration
+  std::size_t candidates_ = 0, candidate_k_ = 0;  // pinhole labels: counted (pass 2), visited
+  bool pinhole_done_ = false, residuals_done_ = false;
+  std::vector<Object> pinhole_labels_;
+  std::array<std::vector<double>, kGroups> res_;
+  std::array<std::vector<double>, kNumClasses> res_cls_;
+};
+
+// Every model of the needle method (Models), fitted in passes.
+class NeedleModelFit {
+ public:
+  NeedleModelFit(std::size_t n_sets, unsigned threads);
+  ~NeedleModelFit();
+  NeedleModelFit(const NeedleModelFit&) = delete;
+  NeedleModelFit& operator=(const NeedleModelFit&) = delete;
+  void add_pass1(const MatchedDataset& md);  // matches of a chunk (no confidences needed)
+  void finish_pass1(Models& m);              // seen classes; the labels' pass-1 models
+  void add_pass2(const MatchedDataset& md, const Models& m);  // confidences applied
+  LabelModelFit& labels();                   // for the labels' extra passes
+  void finish(Models& m);                    // everything else
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Label self-consistency residuals. Return false when the check does not apply to the label.
 bool alpha_residual(const LabelModel& lm, const Object& label, double* residual, double* sigma);
@@ -208,6 +266,11 @@ struct Ctx {
   const RankOptions& opt;
 };
 
+// Every frame of md judged with the fitted models: per frame (of md), its findings in the order
+// the evidence found them (invalid_data, labels, unmatched detections), none dropped yet.
+std::vector<std::vector<Finding>> judge_frames(const MatchedDataset& md, const Models& models,
+                                               const RankOptions& opt);
+
 // Missing labels: unmatched detections clustered across sets (ranking_needle_unmatched.cpp).
 void judge_unmatched(const Ctx& c, std::size_t frame, const std::vector<DetectState>& states,
                      std::vector<Finding>& out);
@@ -248,7 +311,5 @@ inline double smoothed_rate(std::size_t hits, std::size_t n, double prior, doubl
   return r < lo ? lo : r > hi ? hi : r;
 }
 
-// The label models (ranking_label_model.cpp).
-void fit_labels(const std::vector<FrameAnnotations>& frames, LabelModel& lm);
 
 }  // namespace needle::detail

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <memory>
 
 #include "ranking_needle.h"
 #include "needle/angles.h"
@@ -292,13 +293,9 @@ struct PairSamples {
   std::size_t n_preds = 0;
 };
 
-// Which classes the set predicts at all (itself or through a neighbour class).
-void mark_seen_classes(const MatchedDataset& md, std::size_t s, SetModel& sm) {
-  const auto& frames = *md.frames;
-  std::array<std::size_t, kNumClasses> pred_count{};
-  for (std::size_t f = 0; f < frames.size(); ++f)
-    if (s < frames[f].preds.size())
-      for (const Object& p : frames[f].preds[s].objects) ++pred_count[class_index(p.cls)];
+// Which classes the set predicts at all (itself or through a neighbour class), from its
+// predictions' classes counted over the whole dataset.
+void mark_seen_classes(const std::array<std::size_t, kNumClasses>& pred_count, SetModel& sm) {
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     std::size_t n = pred_count[c];
     for (std::size_t k = 0; k < kNumClasses; ++k)
@@ -319,28 +316,6 @@ bool comparable_3d(const MatchPair& pr, const Object& L, const Object& P) {
   return pr.kind != PairKind::ClassMismatch && L.has_3d() && P.has_3d();
 }
 
-PairCounts count_pairs(const MatchedDataset& md, std::size_t s) {
-  const auto& frames = *md.frames;
-  PairCounts n;
-  for (std::size_t f = 0; f < frames.size(); ++f) {
-    const SetFrame& sf = md.sf[f][s];
-    if (!sf.usable) continue;
-    const auto& labels = frames[f].labels;
-    const auto& preds = md.preds(f, s);
-    for (const MatchPair& pr : sf.match.pairs) {
-      const Object& L = labels[static_cast<std::size_t>(pr.label)];
-      const Object& P = preds[static_cast<std::size_t>(pr.pred)];
-      if (!comparable_3d(pr, L, P)) continue;
-      ++n.loc[size_group(L.cls)];
-      if (pr.geo.iou_bev > 0) {
-        ++n.head[size_group(L.cls)];
-        if (L.cls == P.cls) ++n.size[class_index(L.cls)];
-      }
-    }
-  }
-  return n;
-}
-
 std::size_t stride_of(std::size_t n) {
   return n / kMaxSamples + 1;
 }
@@ -355,43 +330,81 @@ void push_loc_sample(const Object& L, const Object& P, std::size_t g, PairSample
   ps.loc_dt[g].push_back(-dx * uz + dz * ux);
 }
 
-PairSamples sample_pairs(const MatchedDataset& md, std::size_t s) {
-  const auto& frames = *md.frames;
-  const PairCounts n = count_pairs(md, s);
+// What one prediction set's model is fitted from. Pass 1 counts (how many pairs, labels and
+// predictions there are: the strides that thin them out); pass 2 samples every stride-th item in
+// frame order, exactly the items a single pass over a dataset in memory would keep.
+struct SetFit {
+  // Pass 1
+  std::array<std::size_t, kNumClasses> pred_count{};  // predictions per class, every frame
+  PairCounts n;                                       // comparable pairs of usable frames
+  std::size_t miss_rows = 0, pred_rows = 0;           // labels / predictions of usable frames
+  // Pass 2: pair samples
   PairSamples ps;
   std::array<std::size_t, kGroups> k_loc{}, k_head{};
   std::array<std::size_t, kNumClasses> k_size{};
-  for (std::size_t g = 0; g < kGroups; ++g) {
-    for (auto* v : {&ps.loc_range[g], &ps.loc_dr[g], &ps.loc_dt[g]})
-      v->reserve(n.loc[g] / stride_of(n.loc[g]) + 1);
-    ps.head[g].reserve(n.head[g] / stride_of(n.head[g]) + 1);
-  }
+  // Pass 2: rows of the miss model (eligible labels) and of the precision model
+  std::vector<double> xm;
+  std::vector<std::uint8_t> ym;
+  std::vector<std::uint16_t> cm;
+  std::size_t row = 0, miss_total = 0, elig_total = 0;
+  std::vector<double> xr;
+  std::vector<std::uint8_t> yr;
+  std::size_t prow = 0, real_n = 0, real_pos = 0;
+  DetectState st;  // scratch
+  std::size_t miss_stride() const { return std::max<std::size_t>(1, miss_rows / kMaxLogisticRows); }
+  std::size_t pred_stride() const { return std::max<std::size_t>(1, pred_rows / kMaxLogisticRows); }
+};
+
+// Pass 1 of set s over the frames of md.
+void count_set(const MatchedDataset& md, std::size_t s, SetFit& fit) {
+  const auto& frames = *md.frames;
   for (std::size_t f = 0; f < frames.size(); ++f) {
+    if (s < frames[f].preds.size())
+      for (const Object& p : frames[f].preds[s].objects) ++fit.pred_count[class_index(p.cls)];
     const SetFrame& sf = md.sf[f][s];
     if (!sf.usable) continue;
     const auto& labels = frames[f].labels;
     const auto& preds = md.preds(f, s);
-    ps.n_preds += preds.size();
+    fit.miss_rows += labels.size();
+    fit.pred_rows += preds.size();
     for (const MatchPair& pr : sf.match.pairs) {
       const Object& L = labels[static_cast<std::size_t>(pr.label)];
       const Object& P = preds[static_cast<std::size_t>(pr.pred)];
-      ++ps.says_n[class_index(L.cls)][class_index(P.cls)];
       if (!comparable_3d(pr, L, P)) continue;
-      const std::size_t g = size_group(L.cls);
-      if (k_loc[g]++ % stride_of(n.loc[g]) == 0) push_loc_sample(L, P, g, ps);
-      if (!(pr.geo.iou_bev > 0)) continue;  // no overlap: heading and size not comparable
-      if (k_head[g]++ % stride_of(n.head[g]) == 0)
-        ps.head[g].push_back(wrap_angle(L.rotation_y - P.rotation_y));
-      const std::size_t c = class_index(L.cls);
-      if (L.cls == P.cls && k_size[c]++ % stride_of(n.size[c]) == 0) {
-        auto& v = ps.size_lr[c];
-        v[0].push_back(std::log(L.l / P.l));
-        v[1].push_back(std::log(L.w / P.w));
-        v[2].push_back(std::log(L.h / P.h));
+      ++fit.n.loc[size_group(L.cls)];
+      if (pr.geo.iou_bev > 0) {
+        ++fit.n.head[size_group(L.cls)];
+        if (L.cls == P.cls) ++fit.n.size[class_index(L.cls)];
       }
     }
   }
-  return ps;
+}
+
+// The pairs of one usable frame: class confusions counted, every stride-th comparable pair
+// sampled.
+void sample_pairs(const std::vector<Object>& labels, const std::vector<Object>& preds,
+                  const SetFrame& sf, SetFit& fit) {
+  PairSamples& ps = fit.ps;
+  const PairCounts& n = fit.n;
+  ps.n_preds += preds.size();
+  for (const MatchPair& pr : sf.match.pairs) {
+    const Object& L = labels[static_cast<std::size_t>(pr.label)];
+    const Object& P = preds[static_cast<std::size_t>(pr.pred)];
+    ++ps.says_n[class_index(L.cls)][class_index(P.cls)];
+    if (!comparable_3d(pr, L, P)) continue;
+    const std::size_t g = size_group(L.cls);
+    if (fit.k_loc[g]++ % stride_of(n.loc[g]) == 0) push_loc_sample(L, P, g, ps);
+    if (!(pr.geo.iou_bev > 0)) continue;  // no overlap: heading and size not comparable
+    if (fit.k_head[g]++ % stride_of(n.head[g]) == 0)
+      ps.head[g].push_back(wrap_angle(L.rotation_y - P.rotation_y));
+    const std::size_t c = class_index(L.cls);
+    if (L.cls == P.cls && fit.k_size[c]++ % stride_of(n.size[c]) == 0) {
+      auto& v = ps.size_lr[c];
+      v[0].push_back(std::log(L.l / P.l));
+      v[1].push_back(std::log(L.w / P.w));
+      v[2].push_back(std::log(L.h / P.h));
+    }
+  }
 }
 
 // Centre noise of size group g: bias (median), sigma(range) lines, gross-error rate.
@@ -518,40 +531,52 @@ void fit_class_confusions(const PairSamples& ps, SetModel& sm) {
   }
 }
 
-// Miss model (logistic refined per cell) over eligible labels; the frame context is the share of
-// other labels missed.
-void fit_miss_model(const MatchedDataset& md, std::size_t s, SetModel& sm) {
-  const auto& frames = *md.frames;
-  std::size_t n_rows = 0;
-  for (std::size_t f = 0; f < frames.size(); ++f)
-    if (md.sf[f][s].usable) n_rows += frames[f].labels.size();
-  const std::size_t stride = std::max<std::size_t>(1, n_rows / kMaxLogisticRows);
-  std::vector<double> xm;
-  std::vector<std::uint8_t> ym;
-  std::vector<std::uint16_t> cm;
-  xm.reserve((n_rows / stride + 1) * kMissFeatures);
-  ym.reserve(n_rows / stride + 1);
-  cm.reserve(n_rows / stride + 1);
-  std::size_t row = 0, miss_total = 0, elig_total = 0;
-  DetectState st;
+// Rows of the miss model (eligible labels of a usable frame; the frame context is the share of
+// other labels missed) and of the precision model (paired or unmatched predictions).
+void add_model_rows(const std::vector<Object>& labels, const std::vector<Object>& preds,
+                    const SetFrame& sf, const SetModel& sm, SetFit& fit) {
+  DetectState& st = fit.st;
+  detect_state(labels, sf, sm, st);
+  fit.elig_total += st.n_eligible;
+  fit.miss_total += st.n_missed;
+  const std::size_t stride = fit.miss_stride();
   double x[kMissFeatures];
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (!st.eligible[i]) continue;
+    if (fit.row++ % stride != 0) continue;
+    miss_features(labels[i], st.ctx_without(i, kLoneLabelCtx), x);
+    fit.xm.insert(fit.xm.end(), x, x + kMissFeatures);
+    fit.ym.push_back(st.detected[i] ? 0 : 1);
+    fit.cm.push_back(static_cast<std::uint16_t>(miss_cell(labels[i])));
+  }
+  const std::size_t pstride = fit.pred_stride();
+  double xp[kRealFeatures];
+  for (std::size_t j = 0; j < preds.size(); ++j) {
+    const PredFate fate = sf.match.pred_fate[j];
+    if (fate != PredFate::Paired && fate != PredFate::Unmatched) continue;
+    ++fit.real_n;
+    if (fate == PredFate::Paired) ++fit.real_pos;
+    if (fit.prow++ % pstride != 0) continue;
+    real_features(preds[j], sf.conf[j], xp);
+    fit.xr.insert(fit.xr.end(), xp, xp + kRealFeatures);
+    fit.yr.push_back(fate == PredFate::Paired ? 1 : 0);
+  }
+}
+
+// Pass 2 of set s over the frames of md (confidences applied; sm.sees known).
+void sample_set(const MatchedDataset& md, std::size_t s, const SetModel& sm, SetFit& fit) {
+  const auto& frames = *md.frames;
   for (std::size_t f = 0; f < frames.size(); ++f) {
     const SetFrame& sf = md.sf[f][s];
     if (!sf.usable) continue;
-    const auto& labels = frames[f].labels;
-    detect_state(labels, sf, sm, st);
-    elig_total += st.n_eligible;
-    miss_total += st.n_missed;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (!st.eligible[i]) continue;
-      if (row++ % stride != 0) continue;
-      miss_features(labels[i], st.ctx_without(i, kLoneLabelCtx), x);
-      xm.insert(xm.end(), x, x + kMissFeatures);
-      ym.push_back(st.detected[i] ? 0 : 1);
-      cm.push_back(static_cast<std::uint16_t>(miss_cell(labels[i])));
-    }
+    sample_pairs(frames[f].labels, md.preds(f, s), sf, fit);
+    add_model_rows(frames[f].labels, md.preds(f, s), sf, sm, fit);
   }
-  sm.mean_miss = smoothed(miss_total, elig_total, kMeanMissRate);
+}
+
+// Miss model (logistic refined per cell) over the sampled eligible labels.
+void fit_miss_model(const SetFit& fit, SetModel& sm) {
+  sm.mean_miss = smoothed(fit.miss_total, fit.elig_total, kMeanMissRate);
   std::vector<double> ridge(kMissFeatures, 1.0), prior(kMissFeatures, 0.0);
   ridge[0] = 0.1;
   prior[0] = -2.5;  // near, visible objects: ~8% missed
@@ -560,50 +585,24 @@ void fit_miss_model(const MatchedDataset& md, std::size_t s, SetModel& sm) {
   prior[14] = 1.2;  // largely occluded
   prior[15] = 1.5;  // truncated
   prior[16] = 2.0;  // the detector struggles in this frame
-  sm.miss = fit_cell_model(xm, kMissFeatures, ym, cm, ridge, prior, 12);
+  sm.miss = fit_cell_model(fit.xm, kMissFeatures, fit.ym, fit.cm, ridge, prior, 12);
 }
 
-// Precision model P(prediction is a labelled object) over paired/unmatched predictions.
-void fit_precision_model(const MatchedDataset& md, std::size_t s, SetModel& sm) {
-  const auto& frames = *md.frames;
-  std::size_t n_pred_rows = 0;
-  for (std::size_t f = 0; f < frames.size(); ++f)
-    if (md.sf[f][s].usable) n_pred_rows += md.preds(f, s).size();
-  const std::size_t pstride = std::max<std::size_t>(1, n_pred_rows / kMaxLogisticRows);
-  std::vector<double> xr;
-  std::vector<std::uint8_t> yr;
-  xr.reserve((n_pred_rows / pstride + 1) * kRealFeatures);
-  yr.reserve(n_pred_rows / pstride + 1);
-  std::size_t prow = 0, real_n = 0, real_pos = 0;
-  double xp[kRealFeatures];
-  for (std::size_t f = 0; f < frames.size(); ++f) {
-    const SetFrame& sf = md.sf[f][s];
-    if (!sf.usable) continue;
-    const auto& preds = md.preds(f, s);
-    for (std::size_t j = 0; j < preds.size(); ++j) {
-      const PredFate fate = sf.match.pred_fate[j];
-      if (fate != PredFate::Paired && fate != PredFate::Unmatched) continue;
-      ++real_n;
-      if (fate == PredFate::Paired) ++real_pos;
-      if (prow++ % pstride != 0) continue;
-      real_features(preds[j], sf.conf[j], xp);
-      xr.insert(xr.end(), xp, xp + kRealFeatures);
-      yr.push_back(fate == PredFate::Paired ? 1 : 0);
-    }
-  }
-  sm.base_real = smoothed(real_pos, real_n, kBaseRealRate);
+// Precision model P(prediction is a labelled object) over the sampled paired/unmatched
+// predictions.
+void fit_precision_model(const SetFit& fit, SetModel& sm) {
+  sm.base_real = smoothed(fit.real_pos, fit.real_n, kBaseRealRate);
   std::vector<double> ridge(kRealFeatures, 1.0), prior(kRealFeatures, 0.0);
   ridge[0] = 0.1;
   ridge[1] = 0.5;
   ridge[2] = ridge[3] = ridge[4] = 0.5;
   prior[1] = 1.0;  // without data: P = calibrated confidence
-  sm.real = fit_logistic(xr, kRealFeatures, yr, ridge, prior, 12);
+  sm.real = fit_logistic(fit.xr, kRealFeatures, fit.yr, ridge, prior, 12);
 }
 
-// Everything one prediction set's model holds, phase by phase.
-void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
-  mark_seen_classes(md, s, sm);
-  const PairSamples ps = sample_pairs(md, s);
+// Everything one prediction set's model holds but the seen classes (pass 1), phase by phase.
+void fit_set(const SetFit& fit, SetModel& sm) {
+  const PairSamples& ps = fit.ps;
   sm.n_preds += ps.n_preds;
   for (std::size_t g = 0; g < kGroups; ++g) {
     fit_loc_noise(ps, g, sm.loc[g]);
@@ -611,8 +610,8 @@ void fit_set(const MatchedDataset& md, std::size_t s, SetModel& sm) {
   }
   fit_size_noise(ps, sm);
   fit_class_confusions(ps, sm);
-  fit_miss_model(md, s, sm);
-  fit_precision_model(md, s, sm);
+  fit_miss_model(fit, sm);
+  fit_precision_model(fit, sm);
 }
 
 }  // namespace
@@ -626,41 +625,71 @@ void joint_features(const Object& label, double mean_ctx, std::size_t n_sets, do
 }
 
 namespace {
-void fit_joint(const MatchedDataset& md, Models& m) {
-  const auto& frames = *md.frames;
+
+// Rows of the joint miss model: labels that two or more sets could have detected, every
+// stride-th. A row's frame context is the mean over those sets of the share of other labels each
+// missed, which falls back to the set's mean miss rate (known only after pass 2) when the label
+// is its only eligible one: the row keeps each set's share (NaN for the fallback) and the mean is
+// taken in finish(), in the same order, to the same bits.
+struct JointFit {
+  std::size_t n_labels = 0;  // pass 1: labels of every frame (the stride divides them)
+  std::size_t rows = 0;
   std::vector<double> xs;
   std::vector<std::uint8_t> ys;
   std::vector<std::uint16_t> cs;
-  std::vector<DetectState> st(md.n_sets());
+  std::vector<std::size_t> ctx_end;  // per row: end of its entries in ctx_set / ctx_share
+  std::vector<std::uint32_t> ctx_set;
+  std::vector<double> ctx_share;
+  std::vector<DetectState> st;  // scratch, per set
+  std::size_t stride() const { return std::max<std::size_t>(1, n_labels / kMaxLogisticRows); }
+};
+
+void add_joint_rows(const MatchedDataset& md, const Models& m, JointFit& jf) {
+  const auto& frames = *md.frames;
+  const std::size_t stride = jf.stride();
+  jf.st.resize(md.n_sets());
   double x[kJointFeatures];
-  std::size_t rows = 0, n_labels = 0;
-  for (const FrameAnnotations& a : frames) n_labels += a.labels.size();
-  const std::size_t stride = std::max<std::size_t>(1, n_labels / kMaxLogisticRows);
-  xs.reserve((n_labels / stride + 1) * kJointFeatures);
   for (std::size_t f = 0; f < frames.size(); ++f) {
     if (!frames[f].has_labels) continue;
     for (std::size_t s = 0; s < md.n_sets(); ++s)
-      detect_state(frames[f].labels, md.sf[f][s], m.sets[s], st[s]);
+      detect_state(frames[f].labels, md.sf[f][s], m.sets[s], jf.st[s]);
     for (std::size_t i = 0; i < frames[f].labels.size(); ++i) {
       std::size_t n = 0;
-      double ctx = 0;
       bool det = false;
       for (std::size_t s = 0; s < md.n_sets(); ++s) {
-        if (!md.sf[f][s].usable || !st[s].eligible[i]) continue;
+        if (!md.sf[f][s].usable || !jf.st[s].eligible[i]) continue;
         ++n;
-        ctx += st[s].ctx_without(i, m.sets[s].mean_miss);
-        det = det || st[s].detected[i];
+        det = det || jf.st[s].detected[i];
       }
       if (n < 2) continue;
-      if (rows++ % stride != 0) continue;  // plenty of data: thin out
-      joint_features(frames[f].labels[i], ctx / static_cast<double>(n), n, x);
-      xs.insert(xs.end(), x, x + kJointFeatures);
-      ys.push_back(det ? 0 : 1);
-      cs.push_back(static_cast<std::uint16_t>(miss_cell(frames[f].labels[i])));
+      if (jf.rows++ % stride != 0) continue;  // plenty of data: thin out
+      for (std::size_t s = 0; s < md.n_sets(); ++s) {
+        if (!md.sf[f][s].usable || !jf.st[s].eligible[i]) continue;
+        jf.ctx_set.push_back(static_cast<std::uint32_t>(s));
+        jf.ctx_share.push_back(jf.st[s].ctx_without(i, std::nan("")));
+      }
+      jf.ctx_end.push_back(jf.ctx_set.size());
+      joint_features(frames[f].labels[i], 0.0, n, x);  // context filled in by fit_joint
+      jf.xs.insert(jf.xs.end(), x, x + kJointFeatures);
+      jf.ys.push_back(det ? 0 : 1);
+      jf.cs.push_back(static_cast<std::uint16_t>(miss_cell(frames[f].labels[i])));
     }
   }
+}
+
+void fit_joint(JointFit& jf, Models& m) {
   constexpr std::size_t kMinJointRows = 50;  // fewer: the sets' own models stand alone
-  if (ys.size() < kMinJointRows) return;
+  if (jf.ys.size() < kMinJointRows) return;
+  constexpr std::size_t kCtxFeature = 16;  // miss_features' frame context
+  std::size_t begin = 0;
+  for (std::size_t r = 0; r < jf.ys.size(); ++r) {
+    double ctx = 0;
+    for (std::size_t k = begin; k < jf.ctx_end[r]; ++k)
+      ctx += std::isnan(jf.ctx_share[k]) ? m.sets[jf.ctx_set[k]].mean_miss : jf.ctx_share[k];
+    const double n = static_cast<double>(jf.ctx_end[r] - begin);
+    jf.xs[r * kJointFeatures + kCtxFeature] = std::clamp(ctx / n, 0.0, 1.0);
+    begin = jf.ctx_end[r];
+  }
   std::vector<double> ridge(kJointFeatures, 1.0), prior(kJointFeatures, 0.0);
   ridge[0] = 0.1;
   prior[0] = -4.0;  // near, visible objects: both sets miss well under 2%
@@ -670,19 +699,28 @@ void fit_joint(const MatchedDataset& md, Models& m) {
   prior[15] = 1.5;
   prior[16] = 2.0;
   prior[kMissFeatures] = -1.0;  // each further set: fewer joint misses
-  m.joint_miss = fit_cell_model(xs, kJointFeatures, ys, cs, ridge, prior, 15);
+  m.joint_miss = fit_cell_model(jf.xs, kJointFeatures, jf.ys, jf.cs, ridge, prior, 15);
   m.joint_ok = true;
 }
-}  // namespace
 
-namespace {
 // Joint 180-degree flips of pairs of sets on the same label (labels that both sets pair with
 // overlap), against the count expected if the sets flipped independently. Label flips themselves
-// count as joint flips too, so the estimate errs towards dependence (the cautious side).
-void fit_flip_dependence(const MatchedDataset& md, Models& m) {
+// count as joint flips too, so the estimate errs towards dependence (the cautious side). The
+// expected count sums the product of the two sets' flip rates (known after pass 2) once per
+// pair of sets and label: pass 2 keeps which pairs of sets, in order (run-length coded).
+struct FlipFit {
+  std::array<double, kGroups> n{}, joint{};
+  struct Run {
+    std::uint32_t a = 0, b = 0;
+    std::size_t count = 0;
+  };
+  std::array<std::vector<Run>, kGroups> runs;
+  std::vector<int> flipped;  // scratch, per set: -1 not paired, 0 aligned, 1 flipped
+};
+
+void add_flips(const MatchedDataset& md, FlipFit& ff) {
   const auto& frames = *md.frames;
-  std::array<double, kGroups> n{}, joint{}, expected{};
-  std::vector<int> flipped(md.n_sets());  // -1 not paired, 0 aligned, 1 flipped
+  ff.flipped.resize(md.n_sets());
   for (std::size_t f = 0; f < frames.size(); ++f) {
     if (!frames[f].has_labels) continue;
     const auto& labels = frames[f].labels;
@@ -690,51 +728,130 @@ void fit_flip_dependence(const MatchedDataset& md, Models& m) {
       const Object& L = labels[i];
       if (L.is_dontcare() || !L.has_3d()) continue;
       for (std::size_t s = 0; s < md.n_sets(); ++s) {
-        flipped[s] = -1;
+        ff.flipped[s] = -1;
         const SetFrame& sf = md.sf[f][s];
         if (!sf.usable) continue;
         const MatchPair* pr = sf.match.pair_of_label(i);
         if (!pr || pr->kind == PairKind::ClassMismatch || pr->geo.iou_bev <= 0) continue;
         const Object& P = md.preds(f, s)[static_cast<std::size_t>(pr->pred)];
         if (!P.has_3d()) continue;
-        flipped[s] = std::abs(wrap_angle(L.rotation_y - P.rotation_y)) > kFlipAbove ? 1 : 0;
+        ff.flipped[s] = std::abs(wrap_angle(L.rotation_y - P.rotation_y)) > kFlipAbove ? 1 : 0;
       }
       const std::size_t g = size_group(L.cls);
       for (std::size_t a = 0; a < md.n_sets(); ++a)
         for (std::size_t b = a + 1; b < md.n_sets(); ++b) {
-          if (flipped[a] < 0 || flipped[b] < 0) continue;
-          n[g] += 1;
-          joint[g] += flipped[a] == 1 && flipped[b] == 1 ? 1 : 0;
-          // Expected joint flips from the sets' own rates (heading models of the two sets).
-          expected[g] += m.sets[a].heading[g].f180 * m.sets[b].heading[g].f180;
+          if (ff.flipped[a] < 0 || ff.flipped[b] < 0) continue;
+          ff.n[g] += 1;
+          ff.joint[g] += ff.flipped[a] == 1 && ff.flipped[b] == 1 ? 1 : 0;
+          auto& runs = ff.runs[g];
+          if (runs.empty() || runs.back().a != a || runs.back().b != b)
+            runs.push_back({static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b), 0});
+          ++runs.back().count;
         }
     }
   }
-  for (std::size_t g = 0; g < kGroups; ++g)
-    m.flip_dependence[g] = n[g] > 0 ? std::max(1.0, (joint[g] + 1) / (expected[g] + 1)) : 1.0;
+}
+
+void fit_flip_dependence(const FlipFit& ff, Models& m) {
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    // Expected joint flips from the sets' own rates (heading models of the two sets).
+    double expected = 0;
+    for (const FlipFit::Run& r : ff.runs[g])
+      for (std::size_t k = 0; k < r.count; ++k)
+        expected += m.sets[r.a].heading[g].f180 * m.sets[r.b].heading[g].f180;
+    m.flip_dependence[g] =
+        ff.n[g] > 0 ? std::max(1.0, (ff.joint[g] + 1) / (expected + 1)) : 1.0;
+  }
 }
 }  // namespace
 
-Models fit_models(const MatchedDataset& md, const RankOptions& opt) {
-  Models m;
-  m.sets.resize(md.n_sets());
-  // Sets are independent; fitting them on separate threads halves the wall time with two sets.
+// ============================================================================================
+// [SECTION] Fitting chunk by chunk
+// ============================================================================================
+struct NeedleModelFit::Impl {
+  std::vector<SetFit> sets;
+  LabelModelFit labels;
+  JointFit joint;
+  FlipFit flips;
+  unsigned threads = 0;
+};
+
+NeedleModelFit::NeedleModelFit(std::size_t n_sets, unsigned threads)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->sets.resize(n_sets);
+  impl_->threads = threads;
+}
+NeedleModelFit::~NeedleModelFit() = default;
+
+LabelModelFit& NeedleModelFit::labels() {
+  return impl_->labels;
+}
+
+void NeedleModelFit::add_pass1(const MatchedDataset& md) {
+  Impl& d = *impl_;
+  const std::size_t ns = d.sets.size();
+  for (const FrameAnnotations& a : *md.frames) d.joint.n_labels += a.labels.size();
+  // Sets are independent (and the labels of them): one task each.
   parallel_for(
-      md.n_sets() + 1, opt.threads,
+      ns + 1, d.threads,
       [&](std::size_t b, std::size_t e) {
         for (std::size_t k = b; k < e; ++k) {
-          if (k < md.n_sets())
-            fit_set(md, k, m.sets[k]);
+          if (k < ns)
+            count_set(md, k, d.sets[k]);
           else
-            fit_labels(*md.frames, m.labels);
+            d.labels.add_pass1(*md.frames);
         }
       },
       1);
-  if (md.n_sets() >= 2) {
-    fit_joint(md, m);
-    fit_flip_dependence(md, m);
+}
+
+void NeedleModelFit::finish_pass1(Models& m) {
+  Impl& d = *impl_;
+  m.sets.resize(d.sets.size());
+  for (std::size_t s = 0; s < d.sets.size(); ++s) mark_seen_classes(d.sets[s].pred_count, m.sets[s]);
+  d.labels.finish_pass1(m.labels);
+}
+
+void NeedleModelFit::add_pass2(const MatchedDataset& md, const Models& m) {
+  Impl& d = *impl_;
+  const std::size_t ns = d.sets.size();
+  const bool joint = ns >= 2;
+  parallel_for(
+      ns + 3, d.threads,
+      [&](std::size_t b, std::size_t e) {
+        for (std::size_t k = b; k < e; ++k) {
+          if (k < ns)
+            sample_set(md, k, m.sets[k], d.sets[k]);
+          else if (k == ns)
+            d.labels.add_pass2(*md.frames, m.labels);
+          else if (k == ns + 1 && joint)
+            add_joint_rows(md, m, d.joint);
+          else if (k == ns + 2 && joint)
+            add_flips(md, d.flips);
+        }
+      },
+      1);
+}
+
+void NeedleModelFit::finish(Models& m) {
+  Impl& d = *impl_;
+  const std::size_t ns = d.sets.size();
+  // Sets are independent; fitting them on separate threads halves the wall time with two sets.
+  parallel_for(
+      ns + 1, d.threads,
+      [&](std::size_t b, std::size_t e) {
+        for (std::size_t k = b; k < e; ++k) {
+          if (k < ns)
+            fit_set(d.sets[k], m.sets[k]);
+          else
+            d.labels.finish(m.labels);
+        }
+      },
+      1);
+  if (ns >= 2) {
+    fit_joint(d.joint, m);
+    fit_flip_dependence(d.flips, m);
   }
-  return m;
 }
 
 }  // namespace needle::detail

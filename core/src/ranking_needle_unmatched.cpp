@@ -163,7 +163,7 @@ void judge_unmatched(const Ctx& c, std::size_t f, const std::vector<DetectState>
   // Candidates of pluggable object witnesses (lidar clusters): merged below with a detection at
   // the same place, reported on their own otherwise.
   std::vector<ObjectCandidate> extra;
-  for (const ObjectWitness& w : c.opt.object_witnesses) w(f, extra);
+  for (const ObjectWitness& w : c.opt.object_witnesses) w(c.md.first + f, extra);
   std::vector<std::uint8_t> extra_used(extra.size(), 0);
   const int n_clusters = cluster_candidates(c, f, cands);
   const double prior = std::log(kPriorRate);

@@ -8,6 +8,14 @@
 //              the cache when warm; what is normal is learned from it and becomes two witnesses
 //   "ranking"  rank_frames (or the compare ranking), then the post_rank hook
 //
+// Bounded memory (PipelineOptions::stream_chunk_frames, `needle rank`): when the lidar takes no
+// part (evidence predictions, or evidence all and no frame has a scan) and the method is needle
+// without compare, the frames are not all loaded: rank_frames_streaming reads them a chunk at a
+// time from the dataset's files (dataset_frame_source), in three passes reported as phases
+// "loading", "fitting" and "scoring", then the post_rank hook runs. The ranking is the same;
+// PipelineResult::frames stays empty (post_rank gets an empty vector) and load_problems lists the
+// fatal problems as usual. The viewer, the lidar evidence and compare mode load every frame.
+//
 // Interim rankings (PipelineOptions::interim, used by the viewer so that its list is usable at
 // once on a large dataset): when the lidar takes part, a ranking without it is published right
 // after loading (stage "predictions"), then, while the lidar pass runs in chunks of frames,
@@ -39,6 +47,7 @@
 #include "needle/dataset.h"
 #include "needle/enum_names.h"
 #include "needle/eval.h"
+#include "needle/frame_source.h"
 #include "needle/lidar_pass.h"
 #include "needle/lidar_witness.h"
 #include "needle/ranking.h"
@@ -91,6 +100,9 @@ struct PipelineOptions {
   // Least time between two "lidar" interims, seconds; the pipeline also waits kInterimCostFactor
   // times what the last interim cost, so that interims never take much of the lidar pass's time.
   double interim_every_s = 2.0;
+  // Frames read at a time by the streaming ranking (see the top of this file; kStreamChunkFrames
+  // is a good value); 0: every frame in memory, returned in PipelineResult::frames.
+  std::size_t stream_chunk_frames = 0;
 };
 
 // An interim costs a model fit and a ranking while the lidar workers wait: the next one is
@@ -147,6 +159,13 @@ std::vector<PredictionSetSpec> pipeline_prediction_sets(
 PipelineResult run_pipeline(const DatasetIndex& ds, const PipelineOptions& opt,
                             const PipelineProgress& progress = {},
                             const CancelToken* cancel = nullptr);
+
+// The frames of `ds` as the pipeline loads them (load_annotations with calibration, then
+// quick_check_media), a range at a time on `threads` workers (0 = hardware concurrency).
+FrameSource dataset_frame_source(const DatasetIndex& ds, unsigned threads);
+
+// Whether run_pipeline with `opt` ranks `ds` streaming (see the top of this file).
+bool pipeline_streams(const DatasetIndex& ds, const PipelineOptions& opt);
 
 // `needle eval`'s loading: the frames of prediction set `pred_set` (load_eval_dataset: only frames
 // with a prediction file, no calibration), reported as the pipeline's "loading" phase.

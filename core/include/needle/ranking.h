@@ -15,15 +15,18 @@
 // method.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "needle/dataset.h"
-#include "needle/findings.h"
-#include "needle/matching.h"
 #include "needle/enum_names.h"
+#include "needle/findings.h"
+#include "needle/frame_source.h"
+#include "needle/matching.h"
 
 namespace needle {
 
@@ -92,6 +95,38 @@ struct RankResult {
 
 RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
                        const std::vector<std::string>& pred_set_names, const RankOptions& opt = {});
+
+// ---- Bounded memory: the ranking streamed over chunks of frames ---------------------------------
+// Frames a streaming ranking holds at a time: 2,048 demo frames (~13 labels and ~17 predictions
+// each) are ~35 MB of parsed annotations and matches, and enough frames for the worker threads
+// to share evenly.
+inline constexpr std::size_t kStreamChunkFrames = 2048;
+
+struct StreamOptions {
+  std::size_t chunk_frames = kStreamChunkFrames;  // frames read, matched and judged at a time
+  // Called on the ranking's thread after each chunk: phase "loading" (pass 1), "fitting" (pass 2,
+  // and the label passes of a dataset without calibration), "scoring" (the last pass); done and
+  // total count frames of that pass.
+  std::function<void(const char* phase, std::size_t done, std::size_t total)> progress;
+  // When set, the ranking stops after the chunk in hand and returns an empty result.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// rank_frames over the frames of `source`, read chunk by chunk: the same RankResult, bit for bit,
+// for every chunk size. The needle method reads the frames three times (pass 1: matches and what
+// the confidence maps, seen classes and label models are fitted from; pass 2: the samples and
+// rows of the other models; pass 3: every frame judged with the fitted models; one or two more
+// passes over the labels when some labelled frame has no calibration) and holds one chunk, the
+// models' sufficient statistics (a few numbers per label and prediction for the medians and the
+// confidence maps, bounded samples for the rest) and the ranked frames with their findings. A
+// source of at most one chunk is read once. The witnesses of opt are called with dataset frame
+// indices, as in rank_frames. mistakenness, objectlab and compare mode are not streamed: they
+// read every frame (source.load(0, size)) and rank in memory.
+// Throws std::invalid_argument for compare indices it cannot honour (as rank_frames), and what
+// source.load throws.
+RankResult rank_frames_streaming(const FrameSource& source,
+                                 const std::vector<std::string>& pred_set_names,
+                                 const RankOptions& opt = {}, const StreamOptions& stream = {});
 
 const char* rank_method_name(RankMethod m);
 
