@@ -133,14 +133,15 @@ class PartialSet {
   RankMapStats rank_stats() const;
   // A DatasetIndex carrying the identity: root, prediction sets, frame ids (no file paths).
   DatasetIndex index() const;
-  // Eval: the count of EVCH records of the whole run, and record i decoded into `out` (an
-  // opaque pointer to core's prepared evaluation chunk; see eval_partial).
-  struct Impl;
+  // Eval: the summed counts of every part.
+  EvalRunCounts eval_counts() const;
+
+  struct Impl;  // core/src/partial_internal.h
+  const Impl& impl() const { return *impl_; }
 
  private:
   explicit PartialSet(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  friend struct PartialSetAccess;
 };
 
 // The reduce step of `needle rank --merge`: the pipeline on the merged frames (see
@@ -149,17 +150,6 @@ PipelineResult merge_rank_partials(const PartialSet& parts, const PipelineOption
                                    const PipelineProgress& progress = {});
 
 // ---- eval --------------------------------------------------------------------------------------
-
-// What `needle eval` reports besides the AP table: the frames evaluated, skipped and missing.
-struct EvalRunCounts {
-  std::size_t evaluated = 0;  // frames evaluated
-  std::size_t empty = 0;      // evaluated frames whose prediction file has no detection
-  std::size_t missing = 0;    // frames without a prediction file: not evaluated
-  std::size_t skipped = 0;    // frames skipped for bad data
-  std::vector<std::string> skipped_messages;  // the first kEvalSkippedKept of them
-};
-// Skipped-frame messages kept for the report (the CLI lists 50 of them).
-inline constexpr std::size_t kEvalSkippedKept = 64;
 
 // The map step of `needle eval --shard`: the frames of shard `shard` with a prediction file of
 // set 0 of `ds`, loaded and filtered as load_eval_dataset does, prepared for the devkit and
