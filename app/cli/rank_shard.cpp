@@ -58,9 +58,8 @@ int rank_map_step(const DatasetIndex& ds, const std::string& dataset_arg,
         ds, dataset_arg, opt, shard, o.partial_out,
         [&](const char* phase, std::size_t d, std::size_t t) { bar.update(d, t, phase); });
     bar.finish();
-    const auto [b, e] = shard_range(shard, pipeline_index(ds, opt).frames.size());
     std::fprintf(stderr, "needle rank: shard %zu/%zu: frames %zu-%zu (%zu) written to %s\n",
-                 shard.index, shard.count, b, e, st.frames, o.partial_out.c_str());
+                 shard.index, shard.count, st.begin, st.end, st.frames, o.partial_out.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "needle rank: %s\n", e.what());

@@ -209,7 +209,9 @@ RankMapStats write_rank_partial(const DatasetIndex& ds_in, const std::string& da
                                 const PipelineOptions& opt, const ShardSpec& shard,
                                 const fs::path& out, const PipelineProgress& progress) {
   if (std::string e = check_pipeline_options(opt); !e.empty()) throw PartialError(e);
-  const DatasetIndex ds = pipeline_index(ds_in, opt);
+  DatasetIndex lidar_only;  // evidence lidar: the index without its prediction sets
+  if (opt.evidence == Evidence::Lidar) lidar_only = pipeline_index(ds_in, opt);
+  const DatasetIndex& ds = opt.evidence == Evidence::Lidar ? lidar_only : ds_in;
   if (!opt.compare.empty()) {  // the names must resolve, as run_pipeline requires
     const std::string a = opt.compare.substr(0, opt.compare.find(',')),
                       b = opt.compare.substr(opt.compare.find(',') + 1);
@@ -245,6 +247,8 @@ RankMapStats write_rank_partial(const DatasetIndex& ds_in, const std::string& da
 
   RankMapStats stats;
   stats.frames = frames.size();
+  stats.begin = b;
+  stats.end = e;
   stats.lidar_ran = opt.evidence != Evidence::Predictions && opt.method == RankMethod::Needle &&
                     opt.compare.empty();
   std::vector<FrameLidar> lidar;

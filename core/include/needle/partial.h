@@ -95,6 +95,7 @@ PipelineOptions rank_options_from_lines(const std::vector<std::string>& lines);
 
 struct RankMapStats {
   std::size_t frames = 0;
+  std::size_t begin = 0, end = 0;  // the shard's frames [begin, end) (write_rank_partial)
   LidarPassStats lidar;
   bool lidar_ran = false;  // the lidar takes part (the partial holds lidar results)
 };
@@ -131,7 +132,8 @@ class PartialSet {
                                             std::vector<FrameLidar>* lidar = nullptr) const;
   // Rank: the summed map statistics of every part.
   RankMapStats rank_stats() const;
-  // A DatasetIndex carrying the identity: root, prediction sets, frame ids (no file paths).
+  // A DatasetIndex carrying the identity: root, prediction sets, label file count; no frames
+  // (they come from load_frames) and no file paths.
   DatasetIndex index() const;
   // Eval: the summed counts of every part.
   EvalRunCounts eval_counts() const;
