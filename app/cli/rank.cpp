@@ -31,6 +31,7 @@
 #include "cli/commands.h"
 #include "cli/open_dataset.h"
 #include "cli/progress.h"
+#include "cli/shard.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
 #include "needle/pipeline.h"
@@ -315,8 +316,8 @@ int cmd_rank(int argc, char** argv) {
   long top = -1;
   unsigned threads = 0;
   double min_score = RankOptions{}.min_finding_score;
-  app.add_option("DATASET", dataset, "Dataset folder (holding image_2/ label_2/ ... or training/)")
-      ->required();
+  app.add_option("DATASET", dataset,
+                 "Dataset folder (holding image_2/ label_2/ ... or training/); not with --merge");
   app.add_option("--pred", preds,
                  "Prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)")
       ->take_all();
@@ -344,6 +345,8 @@ int cmd_rank(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-cache", no_cache,
                "Neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");
+  ShardOptions shard;  // [issue 13] --shard/--partial-out (map step), --merge (reduce step)
+  add_shard_options(app, shard);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -352,6 +355,10 @@ int cmd_rank(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (std::string e = check_shard_options(
+          app, shard, dataset, {"--pred", "--method", "--evidence", "--compare", "--min-score"});
+      !e.empty())
+    return usage_error(e);
 
   PipelineOptions opt;
   try {
@@ -379,8 +386,8 @@ int cmd_rank(int argc, char** argv) {
     }
   }
   const std::vector<PredictionSetSpec> specs =
-      pipeline_prediction_sets(dataset, explicit_specs, opt);
-  if (explicit_specs.empty()) {
+      shard.merging() ? explicit_specs : pipeline_prediction_sets(dataset, explicit_specs, opt);
+  if (explicit_specs.empty() && !shard.merging()) {
     // No --pred: the sets the dataset carries in DATASET/pred/<name>/ (as `needle demo` writes).
     for (const auto& s : specs)
       std::fprintf(stderr, "needle rank: using prediction set %s=%s\n", s.name.c_str(),
@@ -397,7 +404,13 @@ int cmd_rank(int argc, char** argv) {
   }
 
   DatasetIndex ds;
-  if (!open_dataset("needle rank", dataset, specs, ds)) return 1;
+  std::optional<PartialSet> parts;  // --merge
+  if (shard.merging()) {
+    if (int rc = rank_merge_open(shard, parts, opt, ds); rc != 0) return rc;
+  } else if (!open_dataset("needle rank", dataset, specs, ds)) {
+    return 1;
+  }
+  if (shard.map()) return rank_map_step(ds, dataset, opt, shard);
 
   // [issue 11] review verdicts: the one place where the store meets the ranking (the pipeline's
   // post-rank step). A store that cannot be read is reported and the ranking goes on without them.
@@ -411,13 +424,13 @@ int cmd_rank(int argc, char** argv) {
   };
 
   // Bounded memory: the ranking streams over chunks of frames where it can (pipeline.h).
-  const bool in_memory = configure_streaming(opt, ds.frames.size());
+  const bool in_memory = configure_streaming(opt, parts ? parts->size() : ds.frames.size());
 
   // Load, quick checks, the lidar witness (needle method; cached), rank: pipeline.h.
   ProgressBar progress("needle rank");
   std::string phase_shown;
   std::mutex phase_mutex;  // workers of one phase report concurrently
-  PipelineResult run = run_pipeline(ds, opt, [&](const char* phase, std::size_t d, std::size_t t) {
+  const PipelineProgress show = [&](const char* phase, std::size_t d, std::size_t t) {
     if (std::strcmp(phase, "ranking") == 0) return;  // quick: no bar
     std::lock_guard<std::mutex> lock(phase_mutex);
     if (phase_shown != phase) {
@@ -425,7 +438,9 @@ int cmd_rank(int argc, char** argv) {
       phase_shown = phase;
     }
     progress.update(d, t, phase);
-  });
+  };
+  PipelineResult run = parts ? rank_merge_run(*parts, opt, store_path, show_suppressed, show)
+                             : run_pipeline(ds, opt, show);
   if (!phase_shown.empty()) progress.finish();
   if (run.status != PipelineStatus::Ok) {
     if (run.options_error) return usage_error(run.error);
@@ -436,13 +451,13 @@ int cmd_rank(int argc, char** argv) {
   constexpr std::size_t kListed = 20;
   for (std::size_t i = 0; i < run.load_problems.size() && i < kListed; ++i)
     std::fprintf(stderr, "needle rank: frame %s: %s\n",
-                 ds.frames[run.load_problems[i].frame].id.c_str(),
+                 run.load_problems[i].id.c_str(),
                  run.load_problems[i].problem.to_string().c_str());
   if (run.load_problems.size() > kListed)
     std::fprintf(stderr, "needle rank: ... %zu more problems\n",
                  run.load_problems.size() - kListed);
   for (const FrameProblem& p : run.lidar_problems)
-    std::fprintf(stderr, "needle rank: frame %s: %s\n", ds.frames[p.frame].id.c_str(),
+    std::fprintf(stderr, "needle rank: frame %s: %s\n", p.id.c_str(),
                  p.problem.to_string().c_str());
   for (const std::string& w : run.warnings) std::fprintf(stderr, "needle rank: %s\n", w.c_str());
 

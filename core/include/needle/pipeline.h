@@ -121,6 +121,7 @@ enum class PipelineStatus { Ok, Cancelled, Failed };
 struct FrameProblem {
   std::size_t frame = 0;  // index into the dataset's frames
   Problem problem;
+  std::string id;  // the frame's id (a streaming run keeps no frames to look it up in)
 };
 
 struct PipelineResult {
@@ -166,6 +167,29 @@ FrameSource dataset_frame_source(const DatasetIndex& ds, unsigned threads);
 
 // Whether run_pipeline with `opt` ranks `ds` streaming (see the top of this file).
 bool pipeline_streams(const DatasetIndex& ds, const PipelineOptions& opt);
+
+// The index the pipeline reads for these options: `ds` itself, or with evidence lidar `ds` without
+// its prediction sets (neither read nor ranked).
+DatasetIndex pipeline_index(const DatasetIndex& ds, const PipelineOptions& opt);
+
+// The pipeline from its lidar phase's end on, with frames loaded elsewhere (the merge of sharded
+// runs, needle/partial.h): `frames` exactly as load_all_annotations (with calibration) gives them
+// for pipeline_index(ds, opt); `lidar` one pass result per frame when the lidar takes part (else
+// ignored) with the pass's summed statistics. `ds` lends its root, prediction sets and frame ids
+// (post_rank). No interims, no cancellation. Same result as run_pipeline on the same data.
+PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
+                                      std::vector<FrameLidar> lidar,
+                                      const LidarPassStats& lidar_stats,
+                                      const PipelineOptions& opt,
+                                      const PipelineProgress& progress = {});
+
+// The streaming ranking of frames that come from elsewhere (the merge of sharded runs reads them
+// from the partial files): what run_pipeline does when pipeline_streams, with `src` in place of
+// the dataset's files. `ds` lends its root and prediction sets (post_rank); needs
+// opt.stream_chunk_frames > 0, method needle, no compare, and no lidar (the caller checks).
+PipelineResult run_pipeline_streaming(const DatasetIndex& ds, const FrameSource& src,
+                                      const PipelineOptions& opt,
+                                      const PipelineProgress& progress = {});
 
 // `needle eval`'s loading: the frames of prediction set `pred_set` (load_eval_dataset: only frames
 // with a prediction file, no calibration), reported as the pipeline's "loading" phase.
