@@ -4,7 +4,7 @@
 #            needle rank DATASET --shard I/N --partial-out OUT/part-I.bin [extra options]
 #          (scripts/slurm/map.sbatch), each over frames I of N, contiguous by frame order;
 #   reduce a job that starts only when every map task succeeded (--dependency=afterok) and runs
-#            needle rank --merge OUT/part-*.bin --format json --out OUT/ranking.json
+#            needle rank --merge OUT/part-*.bin --format json  > OUT/ranking.json
 #          (scripts/slurm/merge.sbatch): exactly the ranking a single `needle rank` would write.
 # DATASET, OUT and the needle binary must be on a filesystem every node sees (NFS, Lustre, ...).
 #
@@ -26,7 +26,7 @@
 # Example (a million frames, 64 shards, the predictions DATASET/pred/<name>/ as usual):
 #   scripts/slurm/submit.sh /shared/fleet --shards 64 --partition cpu --out /shared/fleet-rank
 #   ... squeue -u $USER ... then /shared/fleet-rank/ranking.json
-# A map task that fails leaves no part file (it writes part-I.bin.tmp and renames it on success),
+# A map task that fails leaves no part file (it writes part-I.bin.tmp.* and renames it on success),
 # the merge job is then cancelled by Slurm (--kill-on-invalid-dep=yes), and the task's log
 # (OUT/logs/map-I.out) ends with the command that re-runs that shard alone:
 #   OUT/resubmit.sh --only I        (the same as this command line plus --only I)

@@ -273,6 +273,11 @@ check "the merge job completed ($merge_state)" [ "$merge_state" = COMPLETED ]
 check "a part per shard" [ "$(compgen -G "$T/run/part-*.bin" | wc -l)" -eq $kShards ]
 check "the merged ranking is byte-identical to the single-machine one" \
   same_file "$T/run/ranking.json" "$T/single.json"
+refuses_reused_out() {
+  ! "$submit" "$dataset" --shards $kShards --out "$T/run" --needle "$needle" 2>"$T/reuse.err" &&
+    grep -q "already holds part files" "$T/reuse.err"
+}
+check "a new submission refuses an output folder holding parts" refuses_reused_out
 
 # 4. A shard that fails (a node problem, say): needle is reached through a wrapper that fails on
 # shard 1 while a marker file exists.
