@@ -21,9 +21,10 @@ readonly kSkipReturnCode=77  # = SKIP_RETURN_CODE in tests/CMakeLists.txt
 readonly kShards=3           # enough for a first, middle and last shard
 readonly kDemoFrames=300
 # Waits, in seconds. Measured here: the node is idle ~1 s after slurmd starts and the whole
-# array + merge takes ~5 s; the limits leave a wide margin for a loaded CI machine.
+# array + merge takes ~5 s; the limits leave a wide margin for a loaded CI machine and, summed
+# over every wait, stay under the ctest TIMEOUT (600 s) so that the trap always runs.
 readonly kDaemonStartTimeout=30
-readonly kJobTimeout=180
+readonly kJobTimeout=75
 readonly kDaemonStopTimeout=15
 readonly kClientTimeout=20  # every Slurm client call: `sinfo` against a dead controller hangs
 
@@ -144,7 +145,7 @@ free_port() {
 }
 
 start_cluster() {
-  local host node_line ctld_port slurmd_port i state
+  local host node_line ctld_port slurmd_port state=""
   host="$(hostname -s)"
   # munged: a fresh key readable by root only, socket, pid, log and seed in our folder.
   head -c 1024 /dev/urandom >"$T/munge/munge.key"
@@ -193,7 +194,8 @@ EOF
   # -c: no state from an earlier run. Both fork and write their pid files.
   slurmctld -c || fail "slurmctld did not start"
   slurmd -c || fail "slurmd did not start"
-  for ((i = 0; i < kDaemonStartTimeout * 10; i++)); do
+  local deadline=$((SECONDS + kDaemonStartTimeout))
+  while [ $SECONDS -lt $deadline ]; do
     state="$(timeout $kClientTimeout sinfo -h -N -o %T 2>/dev/null || true)"
     [ "$state" = idle ] && return 0
     sleep 0.1
@@ -210,8 +212,9 @@ job_states() {
 }
 # Waits until no job of $1 is pending or running any more; prints the final states, sorted.
 wait_job() {
-  local id="$1" i states
-  for ((i = 0; i < kJobTimeout * 10; i++)); do
+  local id="$1" states
+  local deadline=$((SECONDS + kJobTimeout))
+  while [ $SECONDS -lt $deadline ]; do
     states="$(job_states "$id")"
     if [ -n "$states" ] &&
       ! grep -qE '^(PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|RESIZING|SUSPENDED)$' \
