@@ -13,13 +13,14 @@
 #   tests/slurm/test_slurm.sh NEEDLE_BINARY
 # Exit codes: 0 passed, 1 failed, 77 skipped (not root, packages absent; ctest SKIP_RETURN_CODE).
 # Under CI (CI set and not 0/false) or with NEEDLE_REQUIRE_KITTI=1 a skip is a failure, as in
-# tests/support/test_support.h. NEEDLE_SLURM_KEEP=1 keeps the folder (the daemons still stop).
+# tests/support/test_support.h. NEEDLE_SLURM_KEEP=1 keeps the folder (the daemons still stop);
+# NEEDLE_SLURM_FRAMES=N sets the demo dataset's frame count (default 300).
 # Prints "phase NAME SECONDS" lines: the figures of bench/RESULTS.md "#13 §3 Slurm".
 set -uo pipefail
 
 readonly kSkipReturnCode=77  # = SKIP_RETURN_CODE in tests/CMakeLists.txt
 readonly kShards=3           # enough for a first, middle and last shard
-readonly kDemoFrames=300
+readonly kDemoFrames="${NEEDLE_SLURM_FRAMES:-300}"  # the figures of bench/RESULTS.md also use 7481
 # Waits, in seconds. Measured here: the node is idle ~1 s after slurmd starts and the whole
 # array + merge takes ~5 s; the limits leave a wide margin for a loaded CI machine and, summed
 # over every wait, stay under the ctest TIMEOUT (600 s) so that the trap always runs.
