@@ -6,6 +6,7 @@
 #      spool, logs, pid files, sockets) under one temporary folder, on free TCP ports;
 #   2. a demo dataset (needle demo --frames 300 --no-images --no-lidar) ranked on this machine;
 #   3. the same ranking as a 3-task array job plus a merge job (afterok): byte-identical JSON;
+#      the same for needle eval (submit.sh --command eval);
 #   4. a shard that fails: the merge is cancelled, no part is left, the task's log names the
 #      re-run command, which re-runs that shard alone and merges: byte-identical again;
 #   5. a part removed before a merge: the merge job fails with needle's error, writes nothing.
@@ -247,8 +248,10 @@ no_file() { [ ! -e "$1" ]; }
 all_completed() { [ "$(sort -u <<<"$1")" = COMPLETED ]; }
 
 # --- [SECTION] the test --------------------------------------------------------------------------
-"$needle" rank --help 2>&1 | grep -q -- '--partial-out' ||
-  fail "needle rank has no --shard/--partial-out options (issue 13 §2): nothing to submit"
+for c in rank eval; do
+  "$needle" $c --help 2>&1 | grep -q -- '--partial-out' ||
+    fail "needle $c has no --shard/--partial-out options (issue 13 §2): nothing to submit"
+done
 
 t0="$(now)"
 start_cluster
@@ -282,6 +285,20 @@ refuses_reused_out() {
     grep -q "already holds part files" "$T/reuse.err"
 }
 check "a new submission refuses an output folder holding parts" refuses_reused_out
+
+# 3b. needle eval, sharded the same way (the devkit's counts merge exactly).
+"$needle" eval "$dataset" --pred "$dataset/pred/sim_a" --format json >"$T/single-eval.json" \
+  2>/dev/null || fail "single-machine needle eval"
+t0="$(now)"
+submit "$dataset" --command eval --shards $kShards --partition needle --out "$T/eval" \
+  --needle "$needle" -- --pred "$dataset/pred/sim_a"
+map_states="$(wait_job "$map_id")" || fail "the eval map array job $map_id did not finish"
+merge_state="$(wait_job "$merge_id")" || fail "the eval merge job $merge_id did not finish"
+phase eval_submit_to_merged "$t0"
+check "all $kShards eval map tasks completed" all_completed "$map_states"
+check "the eval merge job completed ($merge_state)" [ "$merge_state" = COMPLETED ]
+check "the merged evaluation is byte-identical to the single-machine one" \
+  same_file "$T/eval/eval.json" "$T/single-eval.json"
 
 # 4. A shard that fails (a node problem, say): needle is reached through a wrapper that fails on
 # shard 1 while a marker file exists.
