@@ -1,5 +1,6 @@
 // needle eval DATASET --pred [NAME=]DIR [--format json|text] — KITTI object evaluation with the
-// official devkit's rules (see needle/eval.h). Results go to stdout; progress, skipped frames and
+// official devkit's rules (see needle/eval.h), in bounded memory (evaluate_kitti_dataset). Sharded:
+// --shard I/N --partial-out FILE (map step), --merge FILE... (reduce step; app/cli/shard.h). Results go to stdout; progress, skipped frames and
 // errors to stderr. Exit codes: 0 ok, 1 data error that stops the run, 2 usage.
 #include <unistd.h>
 
@@ -12,8 +13,10 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/shard.h"
 #include "needle/dataset.h"
 #include "needle/eval.h"
+#include "needle/partial.h"
 #include "needle/pipeline.h"
 
 namespace needle::cli {
@@ -26,67 +29,96 @@ int cmd_eval(int argc, char** argv) {
       "needle eval"};
   std::string dataset, pred_arg, format = "text";
   unsigned threads = 0;
-  app.add_option("DATASET", dataset, "dataset root (holds label_2/ or training/label_2/)")
-      ->required();
-  app.add_option("--pred", pred_arg, "prediction folder, [NAME=]DIR, KITTI label files with scores")
-      ->required();
+  app.add_option("DATASET", dataset,
+                 "dataset root (holds label_2/ or training/label_2/); not with --merge");
+  app.add_option("--pred", pred_arg,
+                 "prediction folder, [NAME=]DIR, KITTI label files with scores (required unless "
+                 "--merge)");
   app.add_option("--format", format, "output format")->check(CLI::IsMember({"json", "text"}));
   app.add_option("-j,--threads", threads, "worker threads (0 = all cores)");
+  ShardOptions shard;  // [issue 13] --shard/--partial-out (map step), --merge (reduce step)
+  add_shard_options(app, shard);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-
-  PredictionSetSpec spec;
-  try {
-    spec = parse_prediction_spec(pred_arg);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "needle eval: %s\n", e.what());
+  auto usage = [](const std::string& msg) {
+    std::fprintf(stderr, "needle eval: %s\nRun 'needle eval --help' for usage.\n", msg.c_str());
     return 2;
-  }
+  };
+  if (std::string e = check_shard_options(app, shard, dataset, {"--pred"}); !e.empty())
+    return usage(e);
+  if (!shard.merging() && pred_arg.empty()) return usage("--pred is required");
 
   try {
-    const DatasetIndex ds = scan_dataset(dataset, {spec});
-    EvalDataset data;
+    // What the report names: the set, its folder, the dataset and its frame count.
+    std::string set_name, set_dir, root;
+    std::size_t index_frames = 0;
+    EvalRunCounts counts;
+    EvalReport report;
+    EvalOptions opt;
+    opt.threads = threads;
     {
       ProgressBar bar("needle eval");
-      data = load_eval_frames(ds, 0, threads, [&](const char* phase, std::size_t d, std::size_t t) {
+      const auto progress = [&](const char* phase, std::size_t d, std::size_t t) {
         bar.update(d, t, phase);
-      });
+      };
+      if (shard.merging()) {
+        const std::vector<std::filesystem::path> files(shard.merge.begin(), shard.merge.end());
+        const PartialSet parts = PartialSet::open(files, PartialKind::Eval);
+        const DatasetIdentity& id = parts.header().identity;
+        if (id.pred_sets.size() != 1) throw PartialError("eval partials name one prediction set");
+        set_name = id.pred_sets[0].name;
+        set_dir = id.pred_sets[0].dir.string();
+        root = id.root;
+        index_frames = static_cast<std::size_t>(id.frames);
+        report = merge_eval_partials(parts, counts, opt, progress);
+      } else {
+        PredictionSetSpec spec;
+        try {
+          spec = parse_prediction_spec(pred_arg);
+        } catch (const std::invalid_argument& e) {
+          std::fprintf(stderr, "needle eval: %s\n", e.what());
+          return 2;
+        }
+        const DatasetIndex ds = scan_dataset(dataset, {spec});
+        if (shard.map()) return eval_map_step(ds, dataset, threads, shard);
+        set_name = ds.pred_sets[0].name;
+        set_dir = ds.pred_sets[0].dir.string();
+        root = ds.root.string();
+        index_frames = ds.frames.size();
+        // Two passes over chunks of frames: memory stays bounded (needle/eval.h).
+        report = evaluate_kitti_dataset(ds, 0, counts, opt, progress);
+      }
     }
     constexpr std::size_t kMaxListed = 50;
-    for (std::size_t i = 0; i < data.skipped.size() && i < kMaxListed; ++i)
-      std::fprintf(stderr, "needle eval: skipped %s\n", data.skipped[i].c_str());
-    if (data.skipped.size() > kMaxListed)
+    for (std::size_t i = 0; i < counts.skipped_messages.size() && i < kMaxListed; ++i)
+      std::fprintf(stderr, "needle eval: skipped %s\n", counts.skipped_messages[i].c_str());
+    if (counts.skipped > kMaxListed)
       std::fprintf(stderr, "needle eval: ... and %zu more skipped frames\n",
-                   data.skipped.size() - kMaxListed);
-    if (data.inputs.empty()) {
+                   counts.skipped - kMaxListed);
+    if (counts.evaluated == 0) {
       std::fprintf(
           stderr,
           "needle eval: no frame to evaluate: %zu frames in %s, none with both a prediction "
           "file in %s and a usable label file\n",
-          ds.frames.size(), ds.root.string().c_str(), ds.pred_sets[0].dir.string().c_str());
+          index_frames, root.c_str(), set_dir.c_str());
       return 1;
     }
-
-    EvalOptions opt;
-    opt.threads = threads;
-    const EvalReport report = evaluate_kitti(data.inputs, opt);
 
     if (format == "json") {
       std::fputs(eval_report_json(report).c_str(), stdout);
     } else {
-      std::printf("needle eval: prediction set '%s' (%s)\n", ds.pred_sets[0].name.c_str(),
-                  ds.pred_sets[0].dir.string().c_str());
+      std::printf("needle eval: prediction set '%s' (%s)\n", set_name.c_str(), set_dir.c_str());
       std::printf("%zu frames evaluated (%zu with an empty prediction file = 0 detections)\n",
-                  data.inputs.size(), data.empty);
-      if (data.missing > 0)
+                  counts.evaluated, counts.empty);
+      if (counts.missing > 0)
         std::printf("%zu frames have no prediction file: not predicted, not evaluated\n",
-                    data.missing);
-      if (!data.skipped.empty())
-        std::printf("%zu frames skipped for bad data (listed on stderr)\n", data.skipped.size());
+                    counts.missing);
+      if (counts.skipped > 0)
+        std::printf("%zu frames skipped for bad data (listed on stderr)\n", counts.skipped);
       std::printf("\n%s", eval_report_text(report).c_str());
     }
     return 0;

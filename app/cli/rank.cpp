@@ -30,6 +30,7 @@
 #include "cli/commands.h"
 #include "cli/open_dataset.h"
 #include "cli/progress.h"
+#include "cli/shard.h"
 #include "needle/dataset.h"
 #include "needle/demo.h"
 #include "needle/pipeline.h"
@@ -239,8 +240,8 @@ int cmd_rank(int argc, char** argv) {
   long top = -1;
   unsigned threads = 0;
   double min_score = RankOptions{}.min_finding_score;
-  app.add_option("DATASET", dataset, "Dataset folder (holding image_2/ label_2/ ... or training/)")
-      ->required();
+  app.add_option("DATASET", dataset,
+                 "Dataset folder (holding image_2/ label_2/ ... or training/); not with --merge");
   app.add_option("--pred", preds,
                  "Prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)")
       ->take_all();
@@ -268,6 +269,8 @@ int cmd_rank(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-cache", no_cache,
                "Neither read nor write the lidar results cache ($XDG_CACHE_HOME/needle/lidar)");
+  ShardOptions shard;  // [issue 13] --shard/--partial-out (map step), --merge (reduce step)
+  add_shard_options(app, shard);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -276,6 +279,10 @@ int cmd_rank(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (std::string e = check_shard_options(
+          app, shard, dataset, {"--pred", "--method", "--evidence", "--compare", "--min-score"});
+      !e.empty())
+    return usage_error(e);
 
   PipelineOptions opt;
   try {
@@ -303,8 +310,8 @@ int cmd_rank(int argc, char** argv) {
     }
   }
   const std::vector<PredictionSetSpec> specs =
-      pipeline_prediction_sets(dataset, explicit_specs, opt);
-  if (explicit_specs.empty()) {
+      shard.merging() ? explicit_specs : pipeline_prediction_sets(dataset, explicit_specs, opt);
+  if (explicit_specs.empty() && !shard.merging()) {
     // No --pred: the sets the dataset carries in DATASET/pred/<name>/ (as `needle demo` writes).
     for (const auto& s : specs)
       std::fprintf(stderr, "needle rank: using prediction set %s=%s\n", s.name.c_str(),
@@ -321,7 +328,13 @@ int cmd_rank(int argc, char** argv) {
   }
 
   DatasetIndex ds;
-  if (!open_dataset("needle rank", dataset, specs, ds)) return 1;
+  std::optional<PartialSet> parts;  // --merge
+  if (shard.merging()) {
+    if (int rc = rank_merge_open(shard, parts, opt, ds); rc != 0) return rc;
+  } else if (!open_dataset("needle rank", dataset, specs, ds)) {
+    return 1;
+  }
+  if (shard.map()) return rank_map_step(ds, dataset, opt, shard);
 
   // [issue 11] review verdicts: the one place where the store meets the ranking (the pipeline's
   // post-rank step). A store that cannot be read is reported and the ranking goes on without them.
@@ -338,7 +351,7 @@ int cmd_rank(int argc, char** argv) {
   ProgressBar progress("needle rank");
   std::string phase_shown;
   std::mutex phase_mutex;  // workers of one phase report concurrently
-  PipelineResult run = run_pipeline(ds, opt, [&](const char* phase, std::size_t d, std::size_t t) {
+  const PipelineProgress show = [&](const char* phase, std::size_t d, std::size_t t) {
     if (std::strcmp(phase, "ranking") == 0) return;  // quick: no bar
     std::lock_guard<std::mutex> lock(phase_mutex);
     if (phase_shown != phase) {
@@ -346,7 +359,9 @@ int cmd_rank(int argc, char** argv) {
       phase_shown = phase;
     }
     progress.update(d, t, phase);
-  });
+  };
+  PipelineResult run = parts ? rank_merge_run(*parts, opt, store_path, show_suppressed, show)
+                             : run_pipeline(ds, opt, show);
   if (!phase_shown.empty()) progress.finish();
   if (run.status != PipelineStatus::Ok) {
     if (run.options_error) return usage_error(run.error);

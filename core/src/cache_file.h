@@ -93,6 +93,7 @@ class Reader {
     return true;
   }
   bool done() const { return pos_ == buf_.size(); }
+  std::size_t remaining() const { return buf_.size() - pos_; }
 
  private:
   std::string_view buf_;  // not owned

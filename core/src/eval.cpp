@@ -93,9 +93,25 @@ std::string describe(const FrameAnnotations& a, const std::string& modality_pref
 
 EvalDataset load_eval_dataset(const DatasetIndex& ds, std::size_t pred_set, unsigned threads,
                               const std::function<void(std::size_t, std::size_t)>& progress) {
+  return load_eval_range(ds, pred_set, 0, ds.frames.size(), threads, progress);
+}
+
+void EvalRunCounts::add(const EvalRunCounts& o) {
+  evaluated += o.evaluated;
+  empty += o.empty;
+  missing += o.missing;
+  skipped += o.skipped;
+  for (const std::string& m : o.skipped_messages)
+    if (skipped_messages.size() < kEvalSkippedKept) skipped_messages.push_back(m);
+}
+
+EvalDataset load_eval_range(const DatasetIndex& ds, std::size_t pred_set, std::size_t begin,
+                            std::size_t end, unsigned threads,
+                            const std::function<void(std::size_t, std::size_t)>& progress) {
   EvalDataset out;
   std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < ds.frames.size(); ++i) {
+  end = std::min(end, ds.frames.size());
+  for (std::size_t i = begin; i < end; ++i) {
     const FrameFiles& f = ds.frames[i];
     if (pred_set < f.preds.size() && !f.preds[pred_set].empty())
       todo.push_back(i);

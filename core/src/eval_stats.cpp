@@ -7,6 +7,8 @@
 //   [SECTION] Building blocks (thresholds, interpolation, AP)
 //   [SECTION] Preparation: one Block per (frame chunk, class)
 //   [SECTION] Matching passes
+//   [SECTION] Prepared chunks (eval_internal.h)
+//   [SECTION] The two passes (Accumulator)
 //   [SECTION] evaluate_kitti
 //
 // Speed: the devkit recomputes every overlap for each of the 41 thresholds. Here overlaps are
@@ -27,6 +29,7 @@
 #include <system_error>
 #include <thread>
 
+#include "eval_internal.h"
 #include "needle/eval.h"
 #include "needle/iou.h"
 
@@ -161,49 +164,7 @@ ApFigures kitti_ap(const RecallCurve& curve) {
 // ============================================================================================
 namespace {
 
-struct GtRec {
-  double alpha;
-  std::uint8_t counts;  // bit d set: counts for recall at difficulty d (devkit ignored_gt == 0)
-};
-
-struct DetRec {
-  double score;
-  double alpha;
-  std::array<std::int8_t, kEvalDifficulties>
-      ignore;  // devkit ignored_det: -1 other, 0 valid, 1 ignored
-};
-
-struct FrameRec {
-  std::uint32_t gt0, ngt, det0, ndet;
-};
-
-// A detection overlapping a ground truth by more than the class's minimum overlap.
-struct Candidate {
-  std::uint32_t det;  // index within the frame
-  double overlap;
-};
-
-// Everything one class needs from a contiguous run of frames. Ground truth: the class's and its
-// neighbour class's, in file order. Detections: those of the class plus every detection short
-// enough to be ignored at some difficulty (the devkit lets those match ground truth of any
-// class), in file order. Overlaps are kept only where they exceed the minimum overlap: as a
-// candidate list per ground truth, in detection order (the devkit's tie-breaking follows it).
-struct Block {
-  std::vector<FrameRec> frames;  // frames with ground truth or detections for the class only
-  std::vector<GtRec> gts;
-  std::vector<DetRec> dets;
-  // Per metric: candidates of gts[i] are cands[m][cand0[m][i] .. cand0[m][i + 1]).
-  std::array<std::vector<std::uint32_t>, kEvalMetrics> cand0;
-  std::array<std::vector<Candidate>, kEvalMetrics> cands;
-  // Per metric and detection: overlaps some DontCare region by more than the minimum overlap.
-  std::array<std::vector<std::uint8_t>, kEvalMetrics> in_dontcare;
-  std::array<int, kEvalDifficulties> n_gt{};
-};
-
-struct Flags {
-  std::array<bool, kEvalClasses> label{}, pred{}, q2d{}, qbev{}, q3d{};
-  bool any_pred = false, alpha_missing = false;
-};
+using namespace eval_detail;
 
 // Per (detection, ground truth) overlaps in the three metrics, following the devkit's
 // boxoverlap(detection, ground truth) with criterion -1 (IoU).
@@ -298,7 +259,7 @@ void prepare_block(const std::vector<EvalFrameInput>& frames, std::size_t begin,
 // [SECTION] Matching passes
 // ============================================================================================
 
-struct Counts {
+struct FrameCounts {
   long tp = 0, fp = 0;
   double similarity = 0;  // sum of orientation similarities; -1: frame had neither TP nor FP
 };
@@ -337,9 +298,9 @@ void tp_scores_pass(const Block& b, int d, int m, std::vector<std::uint8_t>& ass
 
 // Pass 2 (compute_fp = true) for one frame at one threshold: each ground truth takes the
 // candidate of largest overlap among valid detections, or else the first ignored one.
-Counts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr, bool aos,
-                    std::vector<std::uint8_t>& assigned) {
-  Counts s;
+FrameCounts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr, bool aos,
+                         std::vector<std::uint8_t>& assigned) {
+  FrameCounts s;
   const std::size_t di = static_cast<std::size_t>(d), mi = static_cast<std::size_t>(m);
   const std::uint32_t* cand0 = b.cand0[mi].data();
   const Candidate* cands = b.cands[mi].data();
@@ -380,65 +341,38 @@ Counts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr
   return s;
 }
 
-struct Task {
-  int c, d, m;
-};
-
-struct TaskResult {
-  RecallCurve precision{}, aos{};
-};
-
-TaskResult run_task(const std::vector<Block>& blocks, const Task& t, bool aos) {
-  const std::size_t di = static_cast<std::size_t>(t.d);
-  std::vector<std::uint8_t> assigned;
-  std::vector<double> v;
-  int n_gt = 0;
-  for (const Block& b : blocks) {
-    n_gt += b.n_gt[di];
-    tp_scores_pass(b, t.d, t.m, assigned, v);
-  }
-  const std::vector<double> thr = kitti_score_thresholds(std::move(v), n_gt);
+// Pass 2 of one task over a block: the per-threshold counts of every frame, added to `acc` in
+// frame order.
+template <typename Acc>
+void counts_pass(const Block& b, int d, int m, const std::vector<double>& thr, bool aos,
+                 std::vector<std::uint8_t>& assigned, std::vector<double>& scores, Acc& acc) {
+  const std::size_t di = static_cast<std::size_t>(d);
   const std::size_t nt = std::min<std::size_t>(thr.size(), kEvalRecallPoints);
-
-  std::array<Counts, kEvalRecallPoints> acc{};
-  std::vector<double> scores;  // the frame's valid detections' scores, descending
-  for (const Block& b : blocks) {
-    for (const FrameRec& fr : b.frames) {
-      // Only valid detections (ignored_det == 0) can be TPs or FPs; a frame without one adds
-      // nothing to precision. Statistics depend only on which detections pass the threshold;
-      // thresholds do not increase, so that set only grows, and the number of valid detections
-      // passing identifies it (ignored ones passing only change FNs, which precision ignores).
-      scores.clear();
-      const DetRec* dets = b.dets.data() + fr.det0;
-      for (std::uint32_t j = 0; j < fr.ndet; ++j)
-        if (dets[j].ignore[di] == 0) scores.push_back(dets[j].score);
-      if (scores.empty()) continue;
-      std::sort(scores.begin(), scores.end(), std::greater<double>());
-      std::size_t passing = 0, prev = 0;
-      Counts cur;
-      for (std::size_t k = 0; k < nt; ++k) {
-        while (passing < scores.size() && !(scores[passing] < thr[k])) ++passing;
-        if (passing == 0) continue;
-        if (passing != prev) {
-          cur = frame_counts(b, fr, t.d, t.m, thr[k], aos, assigned);
-          prev = passing;
-        }
-        acc[k].tp += cur.tp;
-        acc[k].fp += cur.fp;
-        if (aos && cur.similarity != -1) acc[k].similarity += cur.similarity;
+  for (const FrameRec& fr : b.frames) {
+    // Only valid detections (ignored_det == 0) can be TPs or FPs; a frame without one adds
+    // nothing to precision. Statistics depend only on which detections pass the threshold;
+    // thresholds do not increase, so that set only grows, and the number of valid detections
+    // passing identifies it (ignored ones passing only change FNs, which precision ignores).
+    scores.clear();
+    const DetRec* dets = b.dets.data() + fr.det0;
+    for (std::uint32_t j = 0; j < fr.ndet; ++j)
+      if (dets[j].ignore[di] == 0) scores.push_back(dets[j].score);
+    if (scores.empty()) continue;
+    std::sort(scores.begin(), scores.end(), std::greater<double>());
+    std::size_t passing = 0, prev = 0;
+    FrameCounts cur;
+    for (std::size_t k = 0; k < nt; ++k) {
+      while (passing < scores.size() && !(scores[passing] < thr[k])) ++passing;
+      if (passing == 0) continue;
+      if (passing != prev) {
+        cur = frame_counts(b, fr, d, m, thr[k], aos, assigned);
+        prev = passing;
       }
+      acc[k].tp += cur.tp;
+      acc[k].fp += cur.fp;
+      if (aos && cur.similarity != -1) acc[k].similarity += cur.similarity;
     }
   }
-
-  TaskResult r;
-  for (std::size_t k = 0; k < nt; ++k) {
-    const double denom = static_cast<double>(acc[k].tp + acc[k].fp);
-    r.precision[k] = static_cast<double>(acc[k].tp) / denom;
-    if (aos) r.aos[k] = acc[k].similarity / denom;
-  }
-  r.precision = kitti_interpolate(r.precision, nt);
-  if (aos) r.aos = kitti_interpolate(r.aos, nt);
-  return r;
 }
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads (the caller's included). The first
@@ -469,17 +403,46 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<void(std:
   if (error) std::rethrow_exception(error);
 }
 
+unsigned resolve_threads(unsigned threads) {
+  return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 // ============================================================================================
-// [SECTION] evaluate_kitti
+// [SECTION] Prepared chunks (eval_internal.h)
 // ============================================================================================
-EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalOptions& opt) {
-  const unsigned threads =
-      opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+namespace eval_detail {
 
-  // Devkit flags: which classes/metrics to evaluate, and whether alpha is given (AOS).
-  Flags fl;
+void Flags::merge(const Flags& o) {
+  for (std::size_t c = 0; c < kEvalClasses; ++c) {
+    label[c] = label[c] || o.label[c];
+    pred[c] = pred[c] || o.pred[c];
+    q2d[c] = q2d[c] || o.q2d[c];
+    qbev[c] = qbev[c] || o.qbev[c];
+    q3d[c] = q3d[c] || o.q3d[c];
+  }
+  any_pred = any_pred || o.any_pred;
+  alpha_missing = alpha_missing || o.alpha_missing;
+}
+
+std::size_t PreparedChunk::bytes() const {
+  std::size_t n = sizeof *this;
+  for (const auto& bs : blocks)
+    for (const Block& b : bs) {
+      n += sizeof b + b.frames.capacity() * sizeof(FrameRec) + b.gts.capacity() * sizeof(GtRec) +
+           b.dets.capacity() * sizeof(DetRec);
+      for (std::size_t m = 0; m < kEvalMetrics; ++m)
+        n += b.cand0[m].capacity() * sizeof(std::uint32_t) +
+             b.cands[m].capacity() * sizeof(Candidate) + b.in_dontcare[m].capacity();
+    }
+  return n;
+}
+
+PreparedChunk prepare_chunk(const std::vector<EvalFrameInput>& frames, unsigned threads) {
+  PreparedChunk pc;
+  pc.frames = frames.size();
+  Flags& fl = pc.flags;
   for (const EvalFrameInput& f : frames) {
     if (f.labels)
       for (const Object& o : *f.labels) {
@@ -498,76 +461,251 @@ EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalO
         fl.q3d[k] = fl.q3d[k] || qualifies_3d(o);
       }
   }
-  EvalReport rep;
-  rep.frames = frames.size();
-  rep.aos_computed = fl.any_pred && !fl.alpha_missing;
-
-  // Which metrics run: the devkit's flags; a class with labels but no detection runs them all
-  // (all zeros) so that it is reported rather than silently dropped.
-  std::array<std::array<bool, kEvalMetrics>, kEvalClasses> run{};
-  std::vector<int> classes;
-  for (int c = 0; c < kEvalClasses; ++c) {
-    const std::size_t ci = static_cast<std::size_t>(c);
-    if (!fl.label[ci] && !fl.pred[ci]) continue;
-    classes.push_back(c);
-    run[ci] = {fl.q2d[ci] || !fl.pred[ci], fl.qbev[ci] || !fl.pred[ci], fl.q3d[ci] || !fl.pred[ci]};
-  }
-
-  // Preparation in chunks of frames (in parallel); chunks stay in frame order.
-  const std::size_t chunk = 256;
-  const std::size_t n_chunks = (frames.size() + chunk - 1) / chunk;
-  std::vector<std::vector<Block>> blocks(kEvalClasses, std::vector<Block>(n_chunks));
-  std::vector<std::pair<int, std::size_t>> prep;
-  for (int c : classes)
-    for (std::size_t k = 0; k < n_chunks; ++k) prep.emplace_back(c, k);
-  parallel_for(prep.size(), threads, [&](std::size_t i) {
-    const auto [c, k] = prep[i];
-    const std::size_t ci = static_cast<std::size_t>(c);
-    prepare_block(frames, k * chunk, std::min(frames.size(), (k + 1) * chunk), c,
-                  run[ci][1] || run[ci][2], blocks[ci][k]);
+  // Every class with all three metrics: which of them the devkit evaluates is known only once
+  // every frame has been seen, and a metric's overlaps do not depend on the others'.
+  const std::size_t n_blocks = (frames.size() + kBlockFrames - 1) / kBlockFrames;
+  for (auto& bs : pc.blocks) bs.resize(n_blocks);
+  parallel_for(n_blocks * kEvalClasses, resolve_threads(threads), [&](std::size_t i) {
+    const std::size_t c = i / n_blocks, k = i % n_blocks;
+    prepare_block(frames, k * kBlockFrames, std::min(frames.size(), (k + 1) * kBlockFrames),
+                  static_cast<int>(c), true, pc.blocks[c][k]);
   });
+  return pc;
+}
 
-  std::vector<Task> tasks;
-  for (int c : classes)
-    for (int m = 0; m < kEvalMetrics; ++m)
-      if (run[static_cast<std::size_t>(c)][static_cast<std::size_t>(m)])
-        for (int d = 0; d < kEvalDifficulties; ++d) tasks.push_back({c, d, m});
-  std::vector<TaskResult> results(tasks.size());
-  parallel_for(tasks.size(), threads, [&](std::size_t i) {
-    const Task& t = tasks[i];
-    results[i] = run_task(blocks[static_cast<std::size_t>(t.c)], t, rep.aos_computed && t.m == 0);
-  });
+// ---- codec: field by field (no padding bytes in the files) ----------------------------------
+namespace {
 
-  for (int c : classes) {
-    const std::size_t ci = static_cast<std::size_t>(c);
-    ClassEval ce;
-    ce.cls = static_cast<EvalClass>(c);
-    ce.has_labels = fl.label[ci];
-    ce.has_predictions = fl.pred[ci];
-    for (const Block& b : blocks[ci])
-      for (std::size_t d = 0; d < kEvalDifficulties; ++d) ce.n_gt[d] += b.n_gt[d];
-    ce.box2d.evaluated = run[ci][0];
-    ce.bev.evaluated = run[ci][1];
-    ce.box3d.evaluated = run[ci][2];
-    ce.aos.evaluated = run[ci][0] && rep.aos_computed;
-    rep.classes.push_back(ce);
+using cache_file::Reader;
+using cache_file::Writer;
+
+template <typename T, typename F>
+void write_vec(Writer& w, const std::vector<T>& v, F&& each) {
+  w.pod(static_cast<std::uint64_t>(v.size()));
+  for (const T& x : v) each(x);
+}
+
+// `min_bytes`: the least an element takes in the file (a corrupt count cannot allocate more
+// than the record holds).
+template <typename T, typename F>
+bool read_vec(Reader& r, std::vector<T>& v, std::size_t min_bytes, F&& each) {
+  std::uint64_t n = 0;
+  if (!r.pod(n) || n > r.remaining() / min_bytes) return false;
+  v.resize(static_cast<std::size_t>(n));
+  for (T& x : v)
+    if (!each(x)) return false;
+  return true;
+}
+
+// Every index of a decoded block stays inside its arrays (a file that passed its checksum but was
+// written by something else must not make the passes read out of bounds).
+bool block_consistent(const Block& b) {
+  for (std::size_t m = 0; m < kEvalMetrics; ++m) {
+    if (b.cand0[m].size() != b.gts.size() + 1 || b.in_dontcare[m].size() != b.dets.size())
+      return false;
+    if (b.cand0[m].front() != 0 || b.cand0[m].back() != b.cands[m].size()) return false;
+    for (std::size_t i = 1; i < b.cand0[m].size(); ++i)
+      if (b.cand0[m][i] < b.cand0[m][i - 1]) return false;
   }
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    const Task& t = tasks[i];
-    ClassEval* ce = nullptr;
-    for (ClassEval& x : rep.classes)
-      if (static_cast<int>(x.cls) == t.c) ce = &x;
-    if (!ce) continue;
-    const std::size_t di = static_cast<std::size_t>(t.d);
-    MetricEval& me = t.m == 0 ? ce->box2d : (t.m == 1 ? ce->bev : ce->box3d);
-    me.curve[di] = results[i].precision;
-    me.ap[di] = kitti_ap(results[i].precision);
-    if (t.m == 0 && ce->aos.evaluated) {
-      ce->aos.curve[di] = results[i].aos;
-      ce->aos.ap[di] = kitti_ap(results[i].aos);
+  for (const FrameRec& fr : b.frames) {
+    if (std::uint64_t{fr.gt0} + fr.ngt > b.gts.size() ||
+        std::uint64_t{fr.det0} + fr.ndet > b.dets.size())
+      return false;
+    for (std::size_t m = 0; m < kEvalMetrics; ++m)
+      for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g)
+        for (std::uint32_t k = b.cand0[m][g]; k < b.cand0[m][g + 1]; ++k)
+          if (b.cands[m][k].det >= fr.ndet) return false;
+  }
+  for (const DetRec& d : b.dets)
+    for (std::int8_t i : d.ignore)
+      if (i < -1 || i > 1) return false;
+  return true;
+}
+
+}  // namespace
+
+void write_chunk(Writer& w, const PreparedChunk& c) {
+  w.pod(static_cast<std::uint64_t>(c.frames));
+  const Flags& f = c.flags;
+  for (const auto* a : {&f.label, &f.pred, &f.q2d, &f.qbev, &f.q3d})
+    for (bool b : *a) w.pod(static_cast<std::uint8_t>(b));
+  w.pod(static_cast<std::uint8_t>(f.any_pred));
+  w.pod(static_cast<std::uint8_t>(f.alpha_missing));
+  for (const auto& bs : c.blocks) {
+    w.pod(static_cast<std::uint64_t>(bs.size()));
+    for (const Block& b : bs) {
+      write_vec(w, b.frames, [&](const FrameRec& x) { w.pod(x.gt0), w.pod(x.ngt), w.pod(x.det0), w.pod(x.ndet); });
+      write_vec(w, b.gts, [&](const GtRec& x) { w.pod(x.alpha), w.pod(x.counts); });
+      write_vec(w, b.dets, [&](const DetRec& x) { w.pod(x.score), w.pod(x.alpha), w.pod(x.ignore); });
+      for (std::size_t m = 0; m < kEvalMetrics; ++m) {
+        write_vec(w, b.cand0[m], [&](std::uint32_t x) { w.pod(x); });
+        write_vec(w, b.cands[m], [&](const Candidate& x) { w.pod(x.det), w.pod(x.overlap); });
+        write_vec(w, b.in_dontcare[m], [&](std::uint8_t x) { w.pod(x); });
+      }
+      for (int n : b.n_gt) w.pod(static_cast<std::int32_t>(n));
     }
   }
+}
+
+bool read_chunk(Reader& r, PreparedChunk& c) {
+  std::uint64_t frames = 0;
+  if (!r.pod(frames)) return false;
+  c.frames = static_cast<std::size_t>(frames);
+  Flags& f = c.flags;
+  auto flag = [&](bool& b) {
+    std::uint8_t v = 0;
+    if (!r.pod(v) || v > 1) return false;
+    b = v != 0;
+    return true;
+  };
+  for (auto* a : {&f.label, &f.pred, &f.q2d, &f.qbev, &f.q3d})
+    for (bool& b : *a)
+      if (!flag(b)) return false;
+  if (!flag(f.any_pred) || !flag(f.alpha_missing)) return false;
+  for (auto& bs : c.blocks) {
+    std::uint64_t n = 0;
+    if (!r.pod(n) || n > r.remaining()) return false;
+    bs.resize(static_cast<std::size_t>(n));
+    for (Block& b : bs) {
+      bool ok = read_vec(r, b.frames, 16, [&](FrameRec& x) {
+        return r.pod(x.gt0) && r.pod(x.ngt) && r.pod(x.det0) && r.pod(x.ndet);
+      });
+      ok = ok && read_vec(r, b.gts, 9, [&](GtRec& x) { return r.pod(x.alpha) && r.pod(x.counts); });
+      ok = ok && read_vec(r, b.dets, 19, [&](DetRec& x) {
+             return r.pod(x.score) && r.pod(x.alpha) && r.pod(x.ignore);
+           });
+      for (std::size_t m = 0; ok && m < kEvalMetrics; ++m) {
+        ok = read_vec(r, b.cand0[m], 4, [&](std::uint32_t& x) { return r.pod(x); }) &&
+             read_vec(r, b.cands[m], 12,
+                      [&](Candidate& x) { return r.pod(x.det) && r.pod(x.overlap); }) &&
+             read_vec(r, b.in_dontcare[m], 1, [&](std::uint8_t& x) { return r.pod(x); });
+      }
+      for (int& g : b.n_gt) {
+        std::int32_t v = 0;
+        ok = ok && r.pod(v);
+        g = v;
+      }
+      if (!ok || !block_consistent(b)) return false;
+    }
+  }
+  return true;
+}
+
+// ============================================================================================
+// [SECTION] The two passes (Accumulator)
+// ============================================================================================
+Accumulator::Accumulator(unsigned threads) : threads_(resolve_threads(threads)) {}
+
+bool Accumulator::runs(int c, int m) const {
+  // The devkit's flags; a class with labels but no detection runs every metric (all zeros) so
+  // that it is reported rather than silently dropped.
+  const std::size_t ci = static_cast<std::size_t>(c);
+  if (!flags_.label[ci] && !flags_.pred[ci]) return false;
+  if (!flags_.pred[ci]) return true;
+  return m == 0 ? flags_.q2d[ci] : (m == 1 ? flags_.qbev[ci] : flags_.q3d[ci]);
+}
+
+void Accumulator::pass1(const PreparedChunk& c) {
+  frames_ += c.frames;
+  flags_.merge(c.flags);
+  for (std::size_t ci = 0; ci < kEvalClasses; ++ci)
+    for (const Block& b : c.blocks[ci])
+      for (std::size_t d = 0; d < kEvalDifficulties; ++d) n_gt_[ci][d] += b.n_gt[d];
+  parallel_for(kTasks, threads_, [&](std::size_t t) {
+    const int cls = static_cast<int>(t) / (kEvalMetrics * kEvalDifficulties);
+    const int m = (static_cast<int>(t) / kEvalDifficulties) % kEvalMetrics;
+    const int d = static_cast<int>(t) % kEvalDifficulties;
+    std::vector<std::uint8_t> assigned;
+    for (const Block& b : c.blocks[static_cast<std::size_t>(cls)])
+      tp_scores_pass(b, d, m, assigned, tp_scores_[t]);
+  });
+}
+
+void Accumulator::start_pass2() {
+  aos_ = flags_.any_pred && !flags_.alpha_missing;
+  for (int c = 0; c < kEvalClasses; ++c)
+    for (int m = 0; m < kEvalMetrics; ++m)
+      for (int d = 0; d < kEvalDifficulties; ++d) {
+        const std::size_t t = task(c, m, d);
+        if (runs(c, m))
+          thresholds_[t] = kitti_score_thresholds(
+              std::move(tp_scores_[t]),
+              n_gt_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d)]);
+        tp_scores_[t] = {};
+        tp_scores_[t].shrink_to_fit();
+      }
+}
+
+void Accumulator::pass2(const PreparedChunk& c) {
+  parallel_for(kTasks, threads_, [&](std::size_t t) {
+    const int cls = static_cast<int>(t) / (kEvalMetrics * kEvalDifficulties);
+    const int m = (static_cast<int>(t) / kEvalDifficulties) % kEvalMetrics;
+    const int d = static_cast<int>(t) % kEvalDifficulties;
+    if (!runs(cls, m)) return;
+    std::vector<std::uint8_t> assigned;
+    std::vector<double> scores;
+    for (const Block& b : c.blocks[static_cast<std::size_t>(cls)])
+      counts_pass(b, d, m, thresholds_[t], aos_ && m == 0, assigned, scores, acc_[t]);
+  });
+}
+
+EvalReport Accumulator::report() const {
+  EvalReport rep;
+  rep.frames = frames_;
+  rep.aos_computed = aos_;
+  for (int c = 0; c < kEvalClasses; ++c) {
+    const std::size_t ci = static_cast<std::size_t>(c);
+    if (!flags_.label[ci] && !flags_.pred[ci]) continue;
+    ClassEval ce;
+    ce.cls = static_cast<EvalClass>(c);
+    ce.has_labels = flags_.label[ci];
+    ce.has_predictions = flags_.pred[ci];
+    ce.n_gt = n_gt_[ci];
+    ce.box2d.evaluated = runs(c, 0);
+    ce.bev.evaluated = runs(c, 1);
+    ce.box3d.evaluated = runs(c, 2);
+    ce.aos.evaluated = runs(c, 0) && aos_;
+    for (int m = 0; m < kEvalMetrics; ++m) {
+      if (!runs(c, m)) continue;
+      MetricEval& me = m == 0 ? ce.box2d : (m == 1 ? ce.bev : ce.box3d);
+      for (int d = 0; d < kEvalDifficulties; ++d) {
+        const std::size_t t = task(c, m, d), di = static_cast<std::size_t>(d);
+        const std::size_t nt = std::min<std::size_t>(thresholds_[t].size(), kEvalRecallPoints);
+        const bool aos = aos_ && m == 0;
+        RecallCurve precision{}, similarity{};
+        for (std::size_t k = 0; k < nt; ++k) {
+          const Counts& a = acc_[t][k];
+          const double denom = static_cast<double>(a.tp + a.fp);
+          precision[k] = static_cast<double>(a.tp) / denom;
+          if (aos) similarity[k] = a.similarity / denom;
+        }
+        precision = kitti_interpolate(precision, nt);
+        me.curve[di] = precision;
+        me.ap[di] = kitti_ap(precision);
+        if (aos) {
+          similarity = kitti_interpolate(similarity, nt);
+          ce.aos.curve[di] = similarity;
+          ce.aos.ap[di] = kitti_ap(similarity);
+        }
+      }
+    }
+    rep.classes.push_back(ce);
+  }
   return rep;
+}
+
+}  // namespace eval_detail
+
+// ============================================================================================
+// [SECTION] evaluate_kitti
+// ============================================================================================
+EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalOptions& opt) {
+  const PreparedChunk chunk = prepare_chunk(frames, opt.threads);
+  Accumulator acc(opt.threads);
+  acc.pass1(chunk);
+  acc.start_pass2();
+  acc.pass2(chunk);
+  return acc.report();
 }
 
 std::optional<Difficulty> kitti_difficulty(const Object& o) {

@@ -40,6 +40,9 @@ std::vector<PredictionSetSpec> pipeline_prediction_sets(
 
 namespace {
 
+void finish_lidar(const PipelineOptions& opt, PipelineResult& r, RankOptions& ro,
+                  std::vector<FrameLidar> lidar);
+
 bool cancelled(const CancelToken* c) {
   return c && c->cancelled();
 }
@@ -153,6 +156,13 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
       last_interim = Clock::now();
     }
   }
+  finish_lidar(opt, r, ro, std::move(lidar));
+}
+
+// The lidar phase's end, on the pass's results (one per frame; r.lidar_stats summed): the scan
+// problems and the two witnesses. Shared with the merge of sharded runs (run_pipeline_on_frames).
+void finish_lidar(const PipelineOptions& opt, PipelineResult& r, RankOptions& ro,
+                  std::vector<FrameLidar> lidar) {
   // Scan problems (NaN points, nothing in view ...) are invalid data even when no scan of the
   // dataset was usable.
   for (std::size_t f = 0; f < lidar.size(); ++f)
@@ -171,7 +181,48 @@ void lidar_phase(const DatasetIndex& ds, const PipelineOptions& opt,
   }
 }
 
+// What every entry point does before loading: the option checks, the set names, the compare
+// indices and the method's name. False: r says why (options_error).
+bool prepare_run(const std::vector<PredictionSetSpec>& sets, const PipelineOptions& opt,
+                 PipelineResult& r, RankOptions& ro) {
+  if (std::string e = check_pipeline_options(opt); !e.empty()) {
+    r.error = std::move(e);
+    r.options_error = true;
+    return false;
+  }
+  for (const auto& s : sets) r.set_names.push_back(s.name);
+  ro.method = opt.method;
+  ro.threads = opt.threads;
+  ro.min_finding_score = opt.min_finding_score;
+  if (!opt.compare.empty()) {
+    if (std::string e = resolve_compare(opt.compare, r.set_names, ro.compare_old, ro.compare_new);
+        !e.empty()) {
+      r.error = std::move(e);
+      r.options_error = true;
+      return false;
+    }
+    r.compare_old = ro.compare_old;
+    r.compare_new = ro.compare_new;
+  }
+  r.method_name = ro.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
+  return true;
+}
+
+bool lidar_takes_part(const PipelineOptions& opt, const RankOptions& ro) {
+  return opt.evidence != Evidence::Predictions && opt.method == RankMethod::Needle &&
+         ro.compare_old < 0;
+}
+
 }  // namespace
+
+DatasetIndex pipeline_index(const DatasetIndex& ds, const PipelineOptions& opt) {
+  DatasetIndex out = ds;
+  if (opt.evidence == Evidence::Lidar) {
+    out.pred_sets.clear();
+    for (FrameFiles& f : out.frames) f.preds.clear();
+  }
+  return out;
+}
 
 PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& opt,
                             const PipelineProgress& progress, const CancelToken* cancel) {
@@ -182,37 +233,15 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return std::move(r);
   };
-  if (std::string e = check_pipeline_options(opt); !e.empty()) {
-    r.error = std::move(e);
-    r.options_error = true;
-    return finish(PipelineStatus::Failed);
-  }
   // Lidar evidence alone: the prediction sets are neither read nor ranked.
   DatasetIndex lidar_only;
   const DatasetIndex* ds = &ds_in;
   if (opt.evidence == Evidence::Lidar && !ds_in.pred_sets.empty()) {
-    lidar_only = ds_in;
-    lidar_only.pred_sets.clear();
-    for (FrameFiles& f : lidar_only.frames) f.preds.clear();
+    lidar_only = pipeline_index(ds_in, opt);
     ds = &lidar_only;
   }
-  for (const auto& s : ds->pred_sets) r.set_names.push_back(s.name);
-
   RankOptions ro;
-  ro.method = opt.method;
-  ro.threads = opt.threads;
-  ro.min_finding_score = opt.min_finding_score;
-  if (!opt.compare.empty()) {
-    if (std::string e = resolve_compare(opt.compare, r.set_names, ro.compare_old, ro.compare_new);
-        !e.empty()) {
-      r.error = std::move(e);
-      r.options_error = true;
-      return finish(PipelineStatus::Failed);
-    }
-    r.compare_old = ro.compare_old;
-    r.compare_new = ro.compare_new;
-  }
-  r.method_name = ro.compare_old >= 0 ? "compare" : rank_method_name(opt.method);
+  if (!prepare_run(ds->pred_sets, opt, r, ro)) return finish(PipelineStatus::Failed);
 
   try {
     r.frames = load_all_annotations(
@@ -226,8 +255,7 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
       for (const Problem& p : r.frames[f].problems)
         if (p.fatal) r.load_problems.push_back({f, p});
 
-    const bool use_lidar = opt.evidence != Evidence::Predictions &&
-                           opt.method == RankMethod::Needle && ro.compare_old < 0;
+    const bool use_lidar = lidar_takes_part(opt, ro);
     if (use_lidar && opt.interim) {
       // The list is usable at once: a ranking without the lidar before its pass.
       if (progress) progress("lidar", 0, r.frames.size());
@@ -246,6 +274,47 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
     if (opt.post_rank) opt.post_rank(*ds, r.frames, r.rank);
     if (progress) progress("ranking", 1, 1);
   } catch (const std::invalid_argument& e) {  // rank_frames: options it cannot honour
+    r.error = e.what();
+    r.options_error = true;
+    return finish(PipelineStatus::Failed);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    return finish(PipelineStatus::Failed);
+  }
+  return finish(PipelineStatus::Ok);
+}
+
+PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
+                                      std::vector<FrameLidar> lidar,
+                                      const LidarPassStats& lidar_stats,
+                                      const PipelineOptions& opt,
+                                      const PipelineProgress& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PipelineResult r;
+  auto finish = [&](PipelineStatus s) -> PipelineResult {
+    r.status = s;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(r);
+  };
+  RankOptions ro;
+  if (!prepare_run(ds.pred_sets, opt, r, ro)) return finish(PipelineStatus::Failed);
+  try {
+    r.frames = std::move(frames);
+    for (std::size_t f = 0; f < r.frames.size(); ++f)
+      for (const Problem& p : r.frames[f].problems)
+        if (p.fatal) r.load_problems.push_back({f, p});
+    if (lidar_takes_part(opt, ro)) {
+      if (lidar.size() != r.frames.size())
+        throw std::runtime_error("lidar results for " + std::to_string(lidar.size()) +
+                                 " frames, annotations for " + std::to_string(r.frames.size()));
+      r.lidar_stats = lidar_stats;
+      finish_lidar(opt, r, ro, std::move(lidar));
+    }
+    if (progress) progress("ranking", 0, 1);
+    r.rank = rank_frames(r.frames, r.set_names, ro);
+    if (opt.post_rank) opt.post_rank(ds, r.frames, r.rank);
+    if (progress) progress("ranking", 1, 1);
+  } catch (const std::invalid_argument& e) {
     r.error = e.what();
     r.options_error = true;
     return finish(PipelineStatus::Failed);

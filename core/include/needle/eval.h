@@ -133,6 +133,43 @@ struct EvalDataset {
 EvalDataset load_eval_dataset(const DatasetIndex& ds, std::size_t pred_set, unsigned threads = 0,
                               const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// load_eval_dataset over the frames [begin, end) of the index only (a chunk of a streaming run,
+// a shard). Frames without a prediction file in the range are counted in `missing`.
+EvalDataset load_eval_range(const DatasetIndex& ds, std::size_t pred_set, std::size_t begin,
+                            std::size_t end, unsigned threads = 0,
+                            const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// What `needle eval` reports besides the AP table: the frames evaluated, skipped and missing.
+struct EvalRunCounts {
+  std::size_t evaluated = 0;  // frames evaluated
+  std::size_t empty = 0;      // evaluated frames whose prediction file has no detection
+  std::size_t missing = 0;    // frames without a prediction file: not evaluated
+  std::size_t skipped = 0;    // frames skipped for bad data
+  std::vector<std::string> skipped_messages;  // the first kEvalSkippedKept of them, frame order
+  void add(const EvalRunCounts& o);           // o's frames follow these
+};
+// Skipped-frame messages kept (the CLI lists 50 of them and counts the rest).
+inline constexpr std::size_t kEvalSkippedKept = 64;
+
+// Frames of the index read at a time by the streaming evaluation: a chunk's parsed objects are
+// ~8 KB a frame on KITTI-like data, so a chunk holds ~32 MB at most.
+inline constexpr std::size_t kEvalStreamFrames = 4096;
+// Prepared chunks the first pass keeps for the second, in bytes: up to this much the files are
+// read once; beyond it the second pass reads the chunks it did not keep again (memory stays
+// bounded: ~1 KB a frame of prepared data on KITTI-like data, so ~130,000 frames are read once).
+inline constexpr std::size_t kEvalRetainBytes = std::size_t{128} << 20;
+
+// `needle eval` of prediction set `pred_set` of `ds` in bounded memory: the same report as
+// evaluate_kitti(load_eval_dataset(ds, pred_set).inputs), from two passes over chunks of
+// kEvalStreamFrames frames (eval_internal.h): pass 1 collects the flags, ground truth counts and
+// TP scores, pass 2 the per-threshold counts. Peak memory: a chunk, the kept prepared chunks and
+// one double per true positive per class, metric and difficulty. progress(phase, done, total)
+// with phase "pass 1" / "pass 2" over the index's frames.
+EvalReport evaluate_kitti_dataset(
+    const DatasetIndex& ds, std::size_t pred_set, EvalRunCounts& counts,
+    const EvalOptions& opt = {},
+    const std::function<void(const char*, std::size_t, std::size_t)>& progress = {});
+
 // --- output ------------------------------------------------------------------------------------
 
 // {"Car": {"2d": {"easy": {"r40": .., "r11": ..}, "moderate": .., "hard": ..}, "bev": .., "3d": ..,

@@ -148,6 +148,21 @@ PipelineResult run_pipeline(const DatasetIndex& ds, const PipelineOptions& opt,
                             const PipelineProgress& progress = {},
                             const CancelToken* cancel = nullptr);
 
+// The index the pipeline reads for these options: `ds` itself, or with evidence lidar `ds` without
+// its prediction sets (neither read nor ranked).
+DatasetIndex pipeline_index(const DatasetIndex& ds, const PipelineOptions& opt);
+
+// The pipeline from its lidar phase's end on, with frames loaded elsewhere (the merge of sharded
+// runs, needle/partial.h): `frames` exactly as load_all_annotations (with calibration) gives them
+// for pipeline_index(ds, opt); `lidar` one pass result per frame when the lidar takes part (else
+// ignored) with the pass's summed statistics. `ds` lends its root, prediction sets and frame ids
+// (post_rank). No interims, no cancellation. Same result as run_pipeline on the same data.
+PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
+                                      std::vector<FrameLidar> lidar,
+                                      const LidarPassStats& lidar_stats,
+                                      const PipelineOptions& opt,
+                                      const PipelineProgress& progress = {});
+
 // `needle eval`'s loading: the frames of prediction set `pred_set` (load_eval_dataset: only frames
 // with a prediction file, no calibration), reported as the pipeline's "loading" phase.
 EvalDataset load_eval_frames(const DatasetIndex& ds, std::size_t pred_set, unsigned threads,

@@ -4,6 +4,7 @@
 // Index
 //   [SECTION] Cache keys and paths
 //   [SECTION] Serialisation
+//   [SECTION] Frame codec
 //   [SECTION] Pass
 #include "needle/lidar_pass.h"
 #include "needle/scan_io.h"
@@ -23,6 +24,7 @@
 #include "needle/kitti_io.h"
 #include "ranking_internal.h"
 #include "../cache_file.h"
+#include "lidar_codec.h"
 
 namespace needle {
 
@@ -109,21 +111,7 @@ std::string serialise(const Key& k, const FrameLidar& fl) {
   w.pod(kMagic);
   w.pod(static_cast<std::uint32_t>(sizeof(LabelLidarStats)));
   w.pod(k);
-  w.pod(fl.n_points), w.pod(fl.n_fov), w.pod(fl.n_nonfinite), w.pod(fl.n_far);
-  w.pod(fl.timings);
-  w.pod(static_cast<std::uint32_t>(fl.labels.size()));
-  for (const LabelLidarStats& s : fl.labels) w.pod(s);
-  w.pod(static_cast<std::uint32_t>(fl.clusters.size()));
-  for (const LidarCluster& c : fl.clusters) {
-    write_object_box(w, c.box);
-    w.pod(c.n_points), w.pod(c.bottom_gap), w.pod(c.top), w.pod(c.label), w.pod(c.in_dontcare);
-    w.pod(c.n_above);
-  }
-  w.pod(static_cast<std::uint32_t>(fl.problems.size()));
-  for (const Problem& p : fl.problems) {
-    w.str(p.modality), w.str(p.file), w.str(p.field), w.str(p.message);
-    w.pod(p.line), w.pod(p.fatal);
-  }
+  lidar_codec::write_frame_lidar(w, fl);
   return w.data();
 }
 
@@ -136,30 +124,10 @@ bool deserialise(const std::string& bytes, const Key& want, FrameLidar& fl) {
   if (!r.pod(magic) || std::memcmp(magic, kMagic, 8) != 0) return false;
   if (!r.pod(stats_size) || stats_size != sizeof(LabelLidarStats)) return false;
   if (!r.pod(k) || !same_key(k, want)) return false;
-  std::uint32_t n = 0;
-  if (!r.pod(fl.n_points) || !r.pod(fl.n_fov) || !r.pod(fl.n_nonfinite) || !r.pod(fl.n_far) ||
-      !r.pod(fl.timings) || !r.pod(n) || n > 100000)
-    return false;
-  fl.labels.resize(n);
-  for (auto& s : fl.labels)
-    if (!r.pod(s)) return false;
-  if (!r.pod(n) || n > 1000000) return false;
-  fl.clusters.resize(n);
-  for (auto& c : fl.clusters)
-    if (!read_object_box(r, c.box) || !r.pod(c.n_points) || !r.pod(c.bottom_gap) || !r.pod(c.top) ||
-        !r.pod(c.label) || !r.pod(c.in_dontcare) || !r.pod(c.n_above))
-      return false;
-  if (!r.pod(n) || n > 10000) return false;
-  fl.problems.resize(n);
-  for (auto& p : fl.problems)
-    if (!r.str(p.modality) || !r.str(p.file) || !r.str(p.field) || !r.str(p.message) ||
-        !r.pod(p.line) || !r.pod(p.fatal))
-      return false;
-  if (!r.done()) return false;
+  if (!lidar_codec::read_frame_lidar(r, fl) || !r.done()) return false;
   fl.ok = true;
   return true;
 }
-
 
 // Width and height from a PNG's IHDR (bytes 16..23), 0 when not a PNG.
 void png_size(const fs::path& p, int* w, int* h) {
@@ -197,6 +165,54 @@ bool load_scan_for_pass(const fs::path& p, const FrameAnnotations& ann, PointClo
 }
 
 }  // namespace
+
+// ============================================================================================
+// [SECTION] Frame codec (lidar_codec.h: the cache's and the partial files' format)
+// ============================================================================================
+namespace lidar_codec {
+
+void write_frame_lidar(Writer& w, const FrameLidar& fl) {
+  w.pod(fl.n_points), w.pod(fl.n_fov), w.pod(fl.n_nonfinite), w.pod(fl.n_far);
+  w.pod(fl.timings);
+  w.pod(static_cast<std::uint32_t>(fl.labels.size()));
+  for (const LabelLidarStats& s : fl.labels) w.pod(s);
+  w.pod(static_cast<std::uint32_t>(fl.clusters.size()));
+  for (const LidarCluster& c : fl.clusters) {
+    write_object_box(w, c.box);
+    w.pod(c.n_points), w.pod(c.bottom_gap), w.pod(c.top), w.pod(c.label), w.pod(c.in_dontcare);
+    w.pod(c.n_above);
+  }
+  w.pod(static_cast<std::uint32_t>(fl.problems.size()));
+  for (const Problem& p : fl.problems) {
+    w.str(p.modality), w.str(p.file), w.str(p.field), w.str(p.message);
+    w.pod(p.line), w.pod(p.fatal);
+  }
+}
+
+bool read_frame_lidar(Reader& r, FrameLidar& fl) {
+  std::uint32_t n = 0;
+  if (!r.pod(fl.n_points) || !r.pod(fl.n_fov) || !r.pod(fl.n_nonfinite) || !r.pod(fl.n_far) ||
+      !r.pod(fl.timings) || !r.pod(n) || n > 100000)
+    return false;
+  fl.labels.resize(n);
+  for (auto& s : fl.labels)
+    if (!r.pod(s)) return false;
+  if (!r.pod(n) || n > 1000000) return false;
+  fl.clusters.resize(n);
+  for (auto& c : fl.clusters)
+    if (!read_object_box(r, c.box) || !r.pod(c.n_points) || !r.pod(c.bottom_gap) || !r.pod(c.top) ||
+        !r.pod(c.label) || !r.pod(c.in_dontcare) || !r.pod(c.n_above))
+      return false;
+  if (!r.pod(n) || n > 10000) return false;
+  fl.problems.resize(n);
+  for (auto& p : fl.problems)
+    if (!r.str(p.modality) || !r.str(p.file) || !r.str(p.field) || !r.str(p.message) ||
+        !r.pod(p.line) || !r.pod(p.fatal))
+      return false;
+  return true;
+}
+
+}  // namespace lidar_codec
 
 // ============================================================================================
 // [SECTION] Pass
