@@ -348,5 +348,7 @@ check "the merge with a missing part failed ($merge_state)" [ "$merge_state" = F
 check "no ranking from an incomplete merge" no_file "$T/run2/ranking.json"
 check "the merge log says the merge failed" \
   grep -q "needle merge: FAILED" "$T/run2/logs/merge-$merge_id.out"
+check "needle's error in the merge log names the missing shard" \
+  grep -q "missing shard 2/$kShards" "$T/run2/logs/merge-$merge_id.out"
 echo "----- the refused merge's log" >&2
 cat "$T/run2/logs/merge-$merge_id.out" >&2
