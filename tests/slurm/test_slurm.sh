@@ -147,7 +147,7 @@ free_port() {
 }
 
 start_cluster() {
-  local host node_line ctld_port slurmd_port state=""
+  local host node_line node_name ctld_port slurmd_port state=""
   host="$(hostname -s)"
   # munged: a fresh key readable by root only, socket, pid, log and seed in our folder.
   head -c 1024 /dev/urandom >"$T/munge/munge.key"
@@ -160,6 +160,7 @@ start_cluster() {
 
   # The node as slurmd sees it (CPUs, boards, sockets, cores, threads, RealMemory).
   node_line="$(slurmd -C | grep '^NodeName=')" || fail "slurmd -C printed no NodeName line"
+  node_name="$(sed -E 's/^NodeName=([^ ]+).*/\1/' <<<"$node_line")"
   ctld_port="$(free_port $((20000 + RANDOM % 20000)))" || fail "no free TCP port"
   slurmd_port="$(free_port $((ctld_port + 1)))" || fail "no free TCP port"
   cat >"$SLURM_CONF" <<EOF
@@ -191,7 +192,7 @@ ReturnToService=2
 # The default batching delays each scheduling step by ~3 s (measured): schedule at once.
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000
 $node_line NodeAddr=127.0.0.1 State=UNKNOWN
-PartitionName=needle Nodes=$host Default=YES MaxTime=INFINITE State=UP
+PartitionName=needle Nodes=$node_name Default=YES MaxTime=INFINITE State=UP
 EOF
   # -c: no state from an earlier run. Both fork and write their pid files.
   slurmctld -c || fail "slurmctld did not start"
