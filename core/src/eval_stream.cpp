@@ -35,10 +35,10 @@ EvalReport evaluate_kitti_dataset(
     const std::function<void(const char*, std::size_t, std::size_t)>& progress) {
   counts = {};
   const std::size_t total = ds.frames.size();
-  const std::size_t n_chunks = (total + kEvalStreamFrames - 1) / kEvalStreamFrames;
+  const std::size_t step = std::max<std::size_t>(1, opt.stream_frames);
+  const std::size_t n_chunks = (total + step - 1) / step;
   auto range = [&](std::size_t k) {
-    return std::pair<std::size_t, std::size_t>{k * kEvalStreamFrames,
-                                               std::min(total, (k + 1) * kEvalStreamFrames)};
+    return std::pair<std::size_t, std::size_t>{k * step, std::min(total, (k + 1) * step)};
   };
   eval_detail::Accumulator acc(opt.threads);
   // Pass 1; the prepared chunks are kept for pass 2 while they fit kEvalRetainBytes.
@@ -49,7 +49,7 @@ EvalReport evaluate_kitti_dataset(
     eval_detail::PreparedChunk c = load_chunk(ds, pred_set, b, e, opt.threads, &counts);
     acc.pass1(c);
     const std::size_t bytes = c.bytes();
-    if (kept_bytes + bytes <= kEvalRetainBytes) {
+    if (kept_bytes + bytes <= opt.retain_bytes) {
       kept_bytes += bytes;
       kept[k] = std::move(c);
     }

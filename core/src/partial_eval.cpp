@@ -120,7 +120,7 @@ EvalReport merge_eval_partials(const PartialSet& parts, EvalRunCounts& counts,
     eval_detail::PreparedChunk c = decode_chunk(*records[i].first, *records[i].second);
     acc.pass1(c);
     const std::size_t bytes = c.bytes();
-    if (kept_bytes + bytes <= kEvalRetainBytes) {
+    if (kept_bytes + bytes <= opt.retain_bytes) {
       kept_bytes += bytes;
       kept[i] = std::move(c);
     }

@@ -344,16 +344,24 @@ RankMapStats PartialSet::rank_stats() const {
 
 PipelineResult merge_rank_partials(const PartialSet& parts, const PipelineOptions& opt,
                                    const PipelineProgress& progress) {
-  const RankMapStats stats = parts.rank_stats();
+  RankMapStats stats;
   std::vector<FrameLidar> lidar;
   std::vector<FrameAnnotations> frames;
-  // In chunks, so that the progress bar moves (and a streaming engine can take over later).
-  constexpr std::size_t kChunk = 4096;
-  for (std::size_t b = 0; b < parts.size(); b += kChunk) {
-    std::vector<FrameAnnotations> part =
-        parts.load_frames(b, std::min(parts.size(), b + kChunk), stats.lidar_ran ? &lidar : nullptr);
-    std::move(part.begin(), part.end(), std::back_inserter(frames));
-    if (progress) progress("loading", frames.size(), parts.size());
+  try {
+    stats = parts.rank_stats();
+    // In chunks, so that the progress bar moves (and a streaming engine can take over later).
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t b = 0; b < parts.size(); b += kChunk) {
+      std::vector<FrameAnnotations> part = parts.load_frames(
+          b, std::min(parts.size(), b + kChunk), stats.lidar_ran ? &lidar : nullptr);
+      std::move(part.begin(), part.end(), std::back_inserter(frames));
+      if (progress) progress("loading", frames.size(), parts.size());
+    }
+  } catch (const std::exception& e) {  // a damaged part: the run fails, naming the file
+    PipelineResult r;
+    r.status = PipelineStatus::Failed;
+    r.error = std::string("--merge: ") + e.what();
+    return r;
   }
   return run_pipeline_on_frames(parts.index(), std::move(frames), std::move(lidar), stats.lidar,
                                 opt, progress);

@@ -94,8 +94,19 @@ struct EvalReport {
   const ClassEval* find(EvalClass c) const;
 };
 
+// Frames of the index read at a time by the streaming evaluation: a chunk's parsed objects are
+// ~8 KB a frame on KITTI-like data, so a chunk holds ~32 MB at most.
+inline constexpr std::size_t kEvalStreamFrames = 4096;
+// Prepared chunks the first pass keeps for the second, in bytes: up to this much the files are
+// read once; beyond it the second pass reads the chunks it did not keep again (memory stays
+// bounded: ~1 KB a frame of prepared data on KITTI-like data, so ~130,000 frames are read once).
+inline constexpr std::size_t kEvalRetainBytes = std::size_t{128} << 20;
+
 struct EvalOptions {
   unsigned threads = 0;  // 0 = hardware concurrency; results do not depend on it
+  // Streaming runs (evaluate_kitti_dataset, merge_eval_partials); results do not depend on them.
+  std::size_t stream_frames = kEvalStreamFrames;
+  std::size_t retain_bytes = kEvalRetainBytes;
 };
 
 // The whole evaluation. Pure function of its input; deterministic whatever the thread count.
@@ -150,14 +161,6 @@ struct EvalRunCounts {
 };
 // Skipped-frame messages kept (the CLI lists 50 of them and counts the rest).
 inline constexpr std::size_t kEvalSkippedKept = 64;
-
-// Frames of the index read at a time by the streaming evaluation: a chunk's parsed objects are
-// ~8 KB a frame on KITTI-like data, so a chunk holds ~32 MB at most.
-inline constexpr std::size_t kEvalStreamFrames = 4096;
-// Prepared chunks the first pass keeps for the second, in bytes: up to this much the files are
-// read once; beyond it the second pass reads the chunks it did not keep again (memory stays
-// bounded: ~1 KB a frame of prepared data on KITTI-like data, so ~130,000 frames are read once).
-inline constexpr std::size_t kEvalRetainBytes = std::size_t{128} << 20;
 
 // `needle eval` of prediction set `pred_set` of `ds` in bounded memory: the same report as
 // evaluate_kitti(load_eval_dataset(ds, pred_set).inputs), from two passes over chunks of
