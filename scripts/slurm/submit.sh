@@ -77,8 +77,10 @@ case "$command" in
 esac
 last_shard=$((kFirstShard + shards - 1))
 if [ -n "$only" ]; then
-  [[ "$only" =~ ^[0-9]+$ ]] && [ "$only" -ge "$kFirstShard" ] && [ "$only" -le "$last_shard" ] ||
+  if ! [[ "$only" =~ ^[0-9]+$ ]] || [ "$only" -lt "$kFirstShard" ] || [ "$only" -gt "$last_shard" ]
+  then
     die "--only takes a shard index from $kFirstShard to $last_shard, got '$only'"
+  fi
   [ "$merge_only" = 0 ] || die "--only and --merge-only exclude each other"
 fi
 for a in "${map_extra[@]+"${map_extra[@]}"}"; do

@@ -259,7 +259,7 @@ start_cluster
 phase cluster_start "$t0"
 
 dataset="$T/demo"
-"$needle" demo "$dataset" --frames $kDemoFrames --no-images --no-lidar >/dev/null 2>&1 ||
+"$needle" demo "$dataset" --frames "$kDemoFrames" --no-images --no-lidar >/dev/null 2>&1 ||
   fail "needle demo $dataset --frames $kDemoFrames --no-images --no-lidar"
 t0="$(now)"
 "$needle" rank "$dataset" --format json --out "$T/single.json" 2>/dev/null ||
