@@ -148,7 +148,8 @@ free_port() {
 
 start_cluster() {
   local host node_line node_name ctld_port slurmd_port state=""
-  host="$(hostname -s)"
+  host="$(uname -n)"
+  host="${host%%.*}"  # what `hostname -s` prints, and what slurmctld compares SlurmctldHost with
   # munged: a fresh key readable by root only, socket, pid, log and seed in our folder.
   head -c 1024 /dev/urandom >"$T/munge/munge.key"
   chmod 600 "$T/munge/munge.key"
