@@ -102,6 +102,12 @@ teardown() {
   # Jobs first (their slurmstepd processes are slurmd's), then the daemons, newest first.
   if [ -f "$T/slurm/slurmctld.pid" ]; then
     timeout $kClientTimeout scancel --quiet --partition=needle >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + kDaemonStopTimeout)) left
+    while [ $SECONDS -lt $deadline ]; do  # until slurmd has ended every job's processes
+      left="$(timeout $kClientTimeout squeue -h -o %i 2>/dev/null)" || break
+      [ -n "$left" ] || break
+      sleep 0.2
+    done
   fi
   stop_pid_file slurmd "$T/slurm/slurmd.pid"
   stop_pid_file slurmctld "$T/slurm/slurmctld.pid"
