@@ -10,6 +10,7 @@ NEEDLE_PACKAGES=(
   libsqlite3-dev sqlite3
   xvfb xauth libgl1-mesa-dri
   chromium
+  slurmctld slurmd slurm-client munge  # tests/slurm: a one-node cluster the test starts itself
 )
 needle_install_deps() {
   local missing=()
@@ -21,5 +22,15 @@ needle_install_deps() {
   local SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Packages with daemons (munge, slurmd) must not start them: a policy-rc.d that says no, if none.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy"
+    own_policy=1
+  fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" || rc=$?
+  if [ $own_policy = 1 ]; then $SUDO rm -f "$policy"; fi
+  return $rc
 }
