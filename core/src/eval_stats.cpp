@@ -23,6 +23,8 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -164,6 +166,8 @@ namespace {
 struct GtRec {
   double alpha;
   std::uint8_t counts;  // bit d set: counts for recall at difficulty d (devkit ignored_gt == 0)
+  bool own = false;     // of exactly the block's class (not the neighbour class)
+  std::uint32_t id = 0;  // flat label index over the inputs (EvalSubset::label_keep)
 };
 
 struct DetRec {
@@ -171,10 +175,13 @@ struct DetRec {
   double alpha;
   std::array<std::int8_t, kEvalDifficulties>
       ignore;  // devkit ignored_det: -1 other, 0 valid, 1 ignored
+  bool own = false;      // of the block's class
+  std::uint32_t id = 0;  // flat detection index over the inputs (EvalSubset::pred_keep)
 };
 
 struct FrameRec {
   std::uint32_t gt0, ngt, det0, ndet;
+  std::uint32_t input = 0;  // index of the frame in the inputs
 };
 
 // A detection overlapping a ground truth by more than the class's minimum overlap.
@@ -233,8 +240,26 @@ std::array<double, kEvalMetrics> dontcare_overlaps(const Object& det, const Obje
   return o;
 }
 
-void prepare_block(const std::vector<EvalFrameInput>& frames, std::size_t begin, std::size_t end,
-                   int c, bool bev3d, Block& b) {
+// Flat index of each frame's first label and first detection over the inputs (size frames + 1).
+struct FlatBases {
+  std::vector<std::uint32_t> label, pred;
+};
+
+FlatBases flat_bases(const std::vector<EvalFrameInput>& frames) {
+  FlatBases fb;
+  fb.label.assign(frames.size() + 1, 0);
+  fb.pred.assign(frames.size() + 1, 0);
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    fb.label[f + 1] =
+        fb.label[f] + static_cast<std::uint32_t>(frames[f].labels ? frames[f].labels->size() : 0);
+    fb.pred[f + 1] =
+        fb.pred[f] + static_cast<std::uint32_t>(frames[f].preds ? frames[f].preds->size() : 0);
+  }
+  return fb;
+}
+
+void prepare_block(const std::vector<EvalFrameInput>& frames, const FlatBases& fb,
+                   std::size_t begin, std::size_t end, int c, bool bev3d, Block& b) {
   static const std::vector<Object> kNone;
   const double min_ov = kMinOverlap[c];
   const std::size_t n_metrics = bev3d ? kEvalMetrics : 1;
@@ -256,10 +281,13 @@ void prepare_block(const std::vector<EvalFrameInput>& frames, std::size_t begin,
 
     b.frames.push_back(
         {static_cast<std::uint32_t>(b.gts.size()), static_cast<std::uint32_t>(g.size()),
-         static_cast<std::uint32_t>(b.dets.size()), static_cast<std::uint32_t>(d.size())});
+         static_cast<std::uint32_t>(b.dets.size()), static_cast<std::uint32_t>(d.size()),
+         static_cast<std::uint32_t>(f)});
     for (const Object* o : g) {
       GtRec r{o->alpha, 0};
-      if (kind_of(o->type) == c)
+      r.own = kind_of(o->type) == c;
+      r.id = fb.label[f] + static_cast<std::uint32_t>(o - labels.data());
+      if (r.own)
         for (int k = 0; k < kEvalDifficulties; ++k)
           if (gt_passes(*o, k)) {
             r.counts = static_cast<std::uint8_t>(r.counts | (1u << k));
@@ -277,6 +305,8 @@ void prepare_block(const std::vector<EvalFrameInput>& frames, std::size_t begin,
     for (const Object* o : d) {
       DetRec r{o->score.value_or(0.0), o->alpha, {}};
       const bool own = kind_of(o->type) == c;
+      r.own = own;
+      r.id = fb.pred[f] + static_cast<std::uint32_t>(o - preds.data());
       const int h = det_height_px(o->box2d);
       for (int k = 0; k < kEvalDifficulties; ++k)
         r.ignore[static_cast<std::size_t>(k)] =
@@ -306,15 +336,24 @@ struct Counts {
 // Pass 1 (devkit computeStatistics with compute_fp = false): each ground truth takes the
 // highest-scoring unassigned candidate; the TP scores (counted ground truth, valid detection)
 // are appended to `out`.
-void tp_scores_pass(const Block& b, int d, int m, std::vector<std::uint8_t>& assigned,
-                    std::vector<double>& out) {
+// Records of a block: its own, or a subset's masked copy (evaluate_subset).
+struct Recs {
+  const std::vector<GtRec>* gts;
+  const std::vector<DetRec>* dets;
+  const std::array<int, kEvalDifficulties>* n_gt;
+};
+
+Recs own_recs(const Block& b) { return {&b.gts, &b.dets, &b.n_gt}; }
+
+void tp_scores_pass(const Block& b, const Recs& r, int d, int m,
+                    std::vector<std::uint8_t>& assigned, std::vector<double>& out) {
   const std::size_t di = static_cast<std::size_t>(d), mi = static_cast<std::size_t>(m);
   const std::uint32_t* cand0 = b.cand0[mi].data();
   const Candidate* cands = b.cands[mi].data();
   for (const FrameRec& fr : b.frames) {
     if (fr.ngt == 0 || fr.ndet == 0) continue;
     assigned.assign(fr.ndet, 0);
-    const DetRec* dets = b.dets.data() + fr.det0;
+    const DetRec* dets = r.dets->data() + fr.det0;
     for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g) {
       int best = -1;
       double best_score = kNoDetection;
@@ -327,7 +366,7 @@ void tp_scores_pass(const Block& b, int d, int m, std::vector<std::uint8_t>& ass
         }
       }
       if (best_score == kNoDetection) continue;
-      const bool counts = (b.gts[g].counts >> d) & 1u;
+      const bool counts = ((*r.gts)[g].counts >> d) & 1u;
       const std::size_t bj = static_cast<std::size_t>(best);
       if (counts && dets[bj].ignore[di] == 0) out.push_back(dets[bj].score);
       assigned[bj] = 1;
@@ -337,13 +376,13 @@ void tp_scores_pass(const Block& b, int d, int m, std::vector<std::uint8_t>& ass
 
 // Pass 2 (compute_fp = true) for one frame at one threshold: each ground truth takes the
 // candidate of largest overlap among valid detections, or else the first ignored one.
-Counts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr, bool aos,
-                    std::vector<std::uint8_t>& assigned) {
+Counts frame_counts(const Block& b, const Recs& r, const FrameRec& fr, int d, int m, double thr,
+                    bool aos, std::vector<std::uint8_t>& assigned) {
   Counts s;
   const std::size_t di = static_cast<std::size_t>(d), mi = static_cast<std::size_t>(m);
   const std::uint32_t* cand0 = b.cand0[mi].data();
   const Candidate* cands = b.cands[mi].data();
-  const DetRec* dets = b.dets.data() + fr.det0;
+  const DetRec* dets = r.dets->data() + fr.det0;
   assigned.assign(fr.ndet, 0);
   for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g) {
     int pick = -1;
@@ -366,7 +405,7 @@ Counts frame_counts(const Block& b, const FrameRec& fr, int d, int m, double thr
     if (pick < 0) continue;  // a FN when counted; FNs do not enter precision
     const std::size_t pj = static_cast<std::size_t>(pick);
     assigned[pj] = 1;
-    const GtRec& gt = b.gts[g];
+    const GtRec& gt = (*r.gts)[g];
     if (!((gt.counts >> d) & 1u) || dets[pj].ignore[di] == 1) continue;
     ++s.tp;
     if (aos) s.similarity += (1.0 + std::cos(gt.alpha - dets[pj].alpha)) / 2.0;
@@ -386,33 +425,53 @@ struct Task {
 
 struct TaskResult {
   RecallCurve precision{}, aos{};
+  // Detail (evaluate_subset): the thresholds, and per frame its counted ground truth and its
+  // TP/FP at each threshold and at the operating score.
+  std::vector<double> thresholds;
+  int n_gt = 0;
+  std::vector<EvalFrameCounts> frames;
+  long tp_op = 0, fp_op = 0;
 };
 
-TaskResult run_task(const std::vector<Block>& blocks, const Task& t, bool aos) {
+TaskResult run_task(const std::vector<Block>& blocks, const std::vector<Recs>& recs,
+                    const Task& t, bool aos, bool detail = false,
+                    std::optional<double> op = std::nullopt) {
   const std::size_t di = static_cast<std::size_t>(t.d);
   std::vector<std::uint8_t> assigned;
   std::vector<double> v;
   int n_gt = 0;
-  for (const Block& b : blocks) {
-    n_gt += b.n_gt[di];
-    tp_scores_pass(b, t.d, t.m, assigned, v);
+  for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+    n_gt += (*recs[bi].n_gt)[di];
+    tp_scores_pass(blocks[bi], recs[bi], t.d, t.m, assigned, v);
   }
   const std::vector<double> thr = kitti_score_thresholds(std::move(v), n_gt);
   const std::size_t nt = std::min<std::size_t>(thr.size(), kEvalRecallPoints);
 
+  TaskResult r;
   std::array<Counts, kEvalRecallPoints> acc{};
   std::vector<double> scores;  // the frame's valid detections' scores, descending
-  for (const Block& b : blocks) {
+  for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+    const Block& b = blocks[bi];
+    const Recs& rc = recs[bi];
     for (const FrameRec& fr : b.frames) {
       // Only valid detections (ignored_det == 0) can be TPs or FPs; a frame without one adds
       // nothing to precision. Statistics depend only on which detections pass the threshold;
       // thresholds do not increase, so that set only grows, and the number of valid detections
       // passing identifies it (ignored ones passing only change FNs, which precision ignores).
       scores.clear();
-      const DetRec* dets = b.dets.data() + fr.det0;
+      const DetRec* dets = rc.dets->data() + fr.det0;
       for (std::uint32_t j = 0; j < fr.ndet; ++j)
         if (dets[j].ignore[di] == 0) scores.push_back(dets[j].score);
-      if (scores.empty()) continue;
+      EvalFrameCounts fc;
+      if (detail) {
+        fc.input = fr.input;
+        for (std::uint32_t g = fr.gt0; g < fr.gt0 + fr.ngt; ++g)
+          fc.n_gt += ((*rc.gts)[g].counts >> t.d) & 1u;
+      }
+      if (scores.empty()) {
+        if (detail && fc.n_gt > 0) r.frames.push_back(std::move(fc));
+        continue;
+      }
       std::sort(scores.begin(), scores.end(), std::greater<double>());
       std::size_t passing = 0, prev = 0;
       Counts cur;
@@ -420,17 +479,30 @@ TaskResult run_task(const std::vector<Block>& blocks, const Task& t, bool aos) {
         while (passing < scores.size() && !(scores[passing] < thr[k])) ++passing;
         if (passing == 0) continue;
         if (passing != prev) {
-          cur = frame_counts(b, fr, t.d, t.m, thr[k], aos, assigned);
+          cur = frame_counts(b, rc, fr, t.d, t.m, thr[k], aos, assigned);
           prev = passing;
+          if (detail && (fc.steps.empty() || fc.steps.back()[1] != cur.tp ||
+                         fc.steps.back()[2] != cur.fp))
+            fc.steps.push_back({static_cast<std::int32_t>(k), static_cast<std::int32_t>(cur.tp),
+                                static_cast<std::int32_t>(cur.fp)});
         }
         acc[k].tp += cur.tp;
         acc[k].fp += cur.fp;
         if (aos && cur.similarity != -1) acc[k].similarity += cur.similarity;
       }
+      if (detail) {
+        if (op && !(scores.front() < *op)) {
+          const Counts c = frame_counts(b, rc, fr, t.d, t.m, *op, false, assigned);
+          fc.tp_op = static_cast<std::int32_t>(c.tp);
+          fc.fp_op = static_cast<std::int32_t>(c.fp);
+          r.tp_op += c.tp;
+          r.fp_op += c.fp;
+        }
+        r.frames.push_back(std::move(fc));
+      }
     }
   }
 
-  TaskResult r;
   for (std::size_t k = 0; k < nt; ++k) {
     const double denom = static_cast<double>(acc[k].tp + acc[k].fp);
     r.precision[k] = static_cast<double>(acc[k].tp) / denom;
@@ -438,6 +510,10 @@ TaskResult run_task(const std::vector<Block>& blocks, const Task& t, bool aos) {
   }
   r.precision = kitti_interpolate(r.precision, nt);
   if (aos) r.aos = kitti_interpolate(r.aos, nt);
+  if (detail) {
+    r.thresholds.assign(thr.begin(), thr.begin() + static_cast<long>(nt));
+    r.n_gt = n_gt;
+  }
   return r;
 }
 
@@ -520,10 +596,11 @@ EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalO
   std::vector<std::pair<int, std::size_t>> prep;
   for (int c : classes)
     for (std::size_t k = 0; k < n_chunks; ++k) prep.emplace_back(c, k);
+  const FlatBases fb = flat_bases(frames);
   parallel_for(prep.size(), threads, [&](std::size_t i) {
     const auto [c, k] = prep[i];
     const std::size_t ci = static_cast<std::size_t>(c);
-    prepare_block(frames, k * chunk, std::min(frames.size(), (k + 1) * chunk), c,
+    prepare_block(frames, fb, k * chunk, std::min(frames.size(), (k + 1) * chunk), c,
                   run[ci][1] || run[ci][2], blocks[ci][k]);
   });
 
@@ -535,7 +612,10 @@ EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalO
   std::vector<TaskResult> results(tasks.size());
   parallel_for(tasks.size(), threads, [&](std::size_t i) {
     const Task& t = tasks[i];
-    results[i] = run_task(blocks[static_cast<std::size_t>(t.c)], t, rep.aos_computed && t.m == 0);
+    const std::vector<Block>& bl = blocks[static_cast<std::size_t>(t.c)];
+    std::vector<Recs> recs;
+    for (const Block& b : bl) recs.push_back(own_recs(b));
+    results[i] = run_task(bl, recs, t, rep.aos_computed && t.m == 0);
   });
 
   for (int c : classes) {
@@ -568,6 +648,118 @@ EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalO
     }
   }
   return rep;
+}
+
+// ============================================================================================
+// [SECTION] Prepared evaluation and subsets (slices)
+// ============================================================================================
+class PreparedEval {
+ public:
+  EvalMetric metric = EvalMetric::Image2D;
+  std::array<std::vector<Block>, kEvalClasses> blocks;
+  std::size_t n_labels = 0, n_preds = 0;
+};
+
+void PreparedEvalDeleter::operator()(PreparedEval* p) const { delete p; }
+
+PreparedEvalPtr prepare_eval(const std::vector<EvalFrameInput>& frames, EvalMetric metric,
+                             unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::size_t n_labels = 0, n_preds = 0;
+  for (const EvalFrameInput& f : frames) {
+    n_labels += f.labels ? f.labels->size() : 0;
+    n_preds += f.preds ? f.preds->size() : 0;
+  }
+  if (n_labels >= std::numeric_limits<std::uint32_t>::max() ||
+      n_preds >= std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("too many objects for one evaluation");
+  PreparedEvalPtr p(new PreparedEval);
+  p->metric = metric;
+  p->n_labels = n_labels;
+  p->n_preds = n_preds;
+  const FlatBases fb = flat_bases(frames);
+  const std::size_t chunk = 256;
+  const std::size_t n_chunks = (frames.size() + chunk - 1) / chunk;
+  for (auto& b : p->blocks) b.resize(n_chunks);
+  const bool bev3d = metric != EvalMetric::Image2D;
+  parallel_for(kEvalClasses * n_chunks, threads, [&](std::size_t i) {
+    const std::size_t c = i / n_chunks, k = i % n_chunks;
+    prepare_block(frames, fb, k * chunk, std::min(frames.size(), (k + 1) * chunk),
+                  static_cast<int>(c), bev3d, p->blocks[c][k]);
+  });
+  return p;
+}
+
+std::vector<SubsetClassEval> evaluate_subset(const PreparedEval& prepared, const EvalSubset& subset,
+                                             const SubsetEvalOptions& opt) {
+  const bool mask_labels = !subset.label_keep.empty();
+  const bool mask_preds = !subset.pred_keep.empty();
+  if ((mask_labels && subset.label_keep.size() != prepared.n_labels) ||
+      (mask_preds && subset.pred_keep.size() != prepared.n_preds))
+    throw std::invalid_argument("evaluate_subset: keep vectors do not match the inputs");
+
+  // Masked copies of the records (the overlaps are shared).
+  struct MaskedBlock {
+    std::vector<GtRec> gts;
+    std::vector<DetRec> dets;
+    std::array<int, kEvalDifficulties> n_gt{};
+  };
+  std::array<std::vector<MaskedBlock>, kEvalClasses> masked;
+  std::array<std::vector<Recs>, kEvalClasses> recs;
+  std::vector<SubsetClassEval> out(kEvalClasses);
+  for (std::size_t c = 0; c < kEvalClasses; ++c) {
+    const std::vector<Block>& bl = prepared.blocks[c];
+    SubsetClassEval& ce = out[c];
+    ce.cls = static_cast<EvalClass>(c);
+    masked[c].resize(bl.size());
+    for (std::size_t bi = 0; bi < bl.size(); ++bi) {
+      MaskedBlock& mb = masked[c][bi];
+      mb.gts = bl[bi].gts;
+      mb.dets = bl[bi].dets;
+      for (GtRec& g : mb.gts) {
+        if (mask_labels && !subset.label_keep[g.id]) g.counts = 0;
+        if (g.own && (!mask_labels || subset.label_keep[g.id])) ce.has_labels = true;
+        for (std::size_t d = 0; d < kEvalDifficulties; ++d) mb.n_gt[d] += (g.counts >> d) & 1u;
+      }
+      for (DetRec& dr : mb.dets) {
+        if (mask_preds && !subset.pred_keep[dr.id])
+          dr.ignore = {-1, -1, -1};
+        else if (dr.own)
+          ce.has_predictions = true;
+      }
+      recs[c].push_back({&mb.gts, &mb.dets, &mb.n_gt});
+    }
+    ce.n_gt = {};
+    for (const MaskedBlock& mb : masked[c])
+      for (std::size_t d = 0; d < kEvalDifficulties; ++d) ce.n_gt[d] += mb.n_gt[d];
+  }
+
+  const int m = static_cast<int>(prepared.metric);
+  std::vector<Task> tasks;
+  for (int c = 0; c < kEvalClasses; ++c)
+    for (int d = 0; d < kEvalDifficulties; ++d)
+      if (opt.difficulties[static_cast<std::size_t>(d)]) tasks.push_back({c, d, m});
+  std::vector<TaskResult> results(tasks.size());
+  parallel_for(tasks.size(), std::max(1u, opt.threads), [&](std::size_t i) {
+    const Task& t = tasks[i];
+    const std::size_t c = static_cast<std::size_t>(t.c);
+    const bool detail = opt.detail && static_cast<int>(*opt.detail) == t.d;
+    results[i] = run_task(prepared.blocks[c], recs[c], t, false, detail, opt.operating_score[c]);
+  });
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const Task& t = tasks[i];
+    SubsetClassEval& ce = out[static_cast<std::size_t>(t.c)];
+    const std::size_t di = static_cast<std::size_t>(t.d);
+    ce.curve[di] = results[i].precision;
+    ce.ap[di] = kitti_ap(results[i].precision);
+    if (opt.detail && static_cast<int>(*opt.detail) == t.d) {
+      ce.thresholds = std::move(results[i].thresholds);
+      ce.frames = std::move(results[i].frames);
+      ce.tp_op = results[i].tp_op;
+      ce.fp_op = results[i].fp_op;
+    }
+  }
+  return out;
 }
 
 std::optional<Difficulty> kitti_difficulty(const Object& o) {
