@@ -132,7 +132,7 @@ void draw_bars(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2 siz
       char txt[32];
       std::snprintf(txt, sizeof txt, is_percent(m) || val >= 10 ? "%.1f" : "%.2f", val);
       const ImVec2 ts = ImGui::CalcTextSize(txt);
-      dl->AddText(ImVec2(cx - ts.x * 0.5f, std::max(y0, y_of(val) - ts.y - 1.0f)),
+      dl->AddText(ImVec2(cx - ts.x * 0.5f, std::max(y0, y_of(std::max(val, hi)) - ts.y - 4.0f)),
                   IM_COL32(255, 255, 255, 255), txt);
       const ImVec2 mouse = ImGui::GetIO().MousePos;
       if (hovered && mouse.x >= cx - slot * 0.5f && mouse.x < cx + slot * 0.5f)

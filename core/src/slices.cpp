@@ -352,6 +352,7 @@ struct Context {
   const std::vector<FlatFinding>& findings;
   std::vector<std::uint8_t> weights;  // bootstrap_weights of the evaluated frames
   SubsetEvalOptions eval_opt;
+  std::vector<std::uint8_t> label_class;  // ObjectClass of each label, flat over the inputs
   std::array<std::optional<double>, kEvalClasses> op{};
   std::array<double, kEvalClasses> overall_r40{};
 };
@@ -368,14 +369,10 @@ SliceRow make_row(const Context& cx, const SliceDef& def, const Membership& m,
   row.ap = ce.ap;
   for (std::size_t d = 0; d < kEvalDifficulties; ++d) row.ap_computed[d] = cx.eval_opt.difficulties[d];
   row.counted = ce.n_gt[di];
-  const ObjectClass oc = object_class_of(ce.cls);
-  for (std::size_t e = 0; e < cx.in.evaluated.size(); ++e) {
-    const FrameAnnotations& fa = (*cx.in.frames)[cx.in.evaluated[e]];
-    for (std::size_t i = 0; i < fa.labels.size(); ++i)
-      if (fa.labels[i].cls == oc &&
-          (m.subset.label_keep.empty() || m.subset.label_keep[cx.fx.label0[e] + i]))
-        ++row.objects;
-  }
+  const auto oc = static_cast<std::uint8_t>(object_class_of(ce.cls));
+  const std::vector<std::uint8_t>& keep = m.subset.label_keep;
+  for (std::size_t i = 0; i < cx.label_class.size(); ++i)
+    row.objects += cx.label_class[i] == oc && (keep.empty() || keep[i]);
   const auto [lo, hi] = bootstrap_ap(ce.thresholds, ce.frames, cx.weights, cx.opt.bootstrap_runs);
   const double ap = ce.ap[di].r40;
   row.ap_low = std::clamp(ap + std::min(lo, 0.0), 0.0, 100.0);
@@ -522,7 +519,11 @@ SlicesResult compute_slices(const SliceInputs& in, const SliceOptions& opt) {
   const PreparedEvalPtr prepared = prepare_eval(inputs, opt.metric, threads);
   const std::vector<FlatFinding> findings = flat_findings(in, fx);
 
-  Context cx{in, opt, fx, *prepared, findings, {}, {}, {}, {}};
+  Context cx{in, opt, fx, *prepared, findings, {}, {}, {}, {}, {}};
+  cx.label_class.reserve(fx.label0.back());
+  for (std::size_t f : in.evaluated)
+    for (const Object& o : (*in.frames)[f].labels)
+      cx.label_class.push_back(static_cast<std::uint8_t>(o.cls));
   cx.weights = bootstrap_weights(in.evaluated.size(), opt.bootstrap_runs, kSliceBootstrapSeed);
   // The whole set: thresholds, then the operating scores.
   SubsetEvalOptions eo;
