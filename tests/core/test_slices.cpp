@@ -219,3 +219,65 @@ TEST_CASE("slice AP equals needle eval on the dataset edited to the slice", "[sl
     }
   }
 }
+
+TEST_CASE("evaluate_subset: a label outside the slice is ignored ground truth", "[slices][eval]") {
+  // One frame, two well separated Cars, each detected exactly (IoU 1 > 0.7), both easy
+  // (50 px tall, occlusion 0, truncation 0).
+  auto car = [](double x, double x1) {
+    Object o;
+    o.type = "Car";
+    o.cls = ObjectClass::Car;
+    o.box2d = {x1, 100, x1 + 60, 150};
+    o.h = 1.5;
+    o.w = 1.6;
+    o.l = 3.9;
+    o.loc_cam = {x, 1.6, 20};
+    return o;
+  };
+  const std::vector<Object> labels = {car(-5, 100), car(5, 600)};
+  std::vector<Object> preds = labels;
+  preds[0].score = 0.9;
+  preds[1].score = 0.8;
+  const std::vector<EvalFrameInput> in = {{&labels, &preds}};
+  const PreparedEvalPtr prep = prepare_eval(in, EvalMetric::Box3D, 1);
+
+  // Devkit rules with so few ground truth: one score threshold per TP (getThresholds keeps every
+  // TP score when n_gt < 41), precision 1 at each, 0 at the recall points past them. Whole: two
+  // thresholds, curve[0] = curve[1] = 1: R40 = 1/40 = 2.5, R11 = curve[0]/11 = 9.0909.
+  const std::vector<SubsetClassEval> whole = evaluate_subset(*prep, {});
+  CHECK(whole[0].n_gt[0] == 2);
+  CHECK(whole[0].ap[0].r40 == Approx(2.5));
+  CHECK(whole[0].ap[0].r11 == Approx(100.0 / 11));
+
+  // Slice = label 0: label 1 ignored, detection 1 (matching it) neither TP nor FP: one counted,
+  // one threshold: R40 = 0 (point 0 is not in R40), R11 = 9.0909.
+  EvalSubset only0;
+  only0.label_keep = {1, 0};
+  only0.pred_keep = {1, 1};
+  const std::vector<SubsetClassEval> s0 = evaluate_subset(*prep, only0);
+  CHECK(s0[0].n_gt[0] == 1);
+  CHECK(s0[0].ap[0].r40 == Approx(0.0));
+  CHECK(s0[0].ap[0].r11 == Approx(100.0 / 11));
+
+  // Detection 0 removed as well: the counted label is missed (no TP, no threshold): R11 = 0.
+  EvalSubset miss;
+  miss.label_keep = {1, 0};
+  miss.pred_keep = {0, 1};
+  CHECK(evaluate_subset(*prep, miss)[0].ap[0].r11 == Approx(0.0));
+
+  // Without the ignoring (label 1 deleted from the input), detection 1 (score 0.8) is a FP. AP
+  // stays 100 (the TP at 0.9 reaches recall 1 first), so compare the counts at the operating
+  // score 0.5: 1 TP and 1 FP, against 1 TP and 0 FP with the label ignored.
+  const std::vector<Object> one_label = {labels[0]};
+  const std::vector<EvalFrameInput> in1 = {{&one_label, &preds}};
+  const PreparedEvalPtr prep1 = prepare_eval(in1, EvalMetric::Box3D, 1);
+  SubsetEvalOptions o;
+  o.detail = Difficulty::Easy;
+  o.operating_score = {0.5, std::nullopt, std::nullopt};
+  const std::vector<SubsetClassEval> deleted = evaluate_subset(*prep1, {}, o);
+  CHECK(deleted[0].tp_op == 1);
+  CHECK(deleted[0].fp_op == 1);
+  const std::vector<SubsetClassEval> ignored = evaluate_subset(*prep, only0, o);
+  CHECK(ignored[0].tp_op == 1);
+  CHECK(ignored[0].fp_op == 0);
+}
