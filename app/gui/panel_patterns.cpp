@@ -53,13 +53,13 @@ bool combo_strings(const char* label, std::string& value, const std::vector<std:
 
 bool is_percent(PatternMeasure m) { return m == PatternMeasure::Ap || m == PatternMeasure::Recall; }
 
-void row_tooltip(const SliceRow& r, PatternMeasure m) {
+void row_tooltip(const SliceRow& r, PatternMeasure m, int difficulty) {
   double lo = 0, hi = 0;
-  const double v = pattern_value(r, m, &lo, &hi);
+  const double v = pattern_value(r, m, difficulty, &lo, &hi);
   ImGui::BeginTooltip();
   ImGui::Text("%s = %s, %s", r.attribute.c_str(), r.slice.c_str(), eval_class_name(r.cls));
   ImGui::Text("%s %.2f  [%.2f, %.2f]", pattern_measure_name(m), v, lo, hi);
-  ImGui::Text("AP %.2f (gap %+.2f), recall %.3f, FP/frame %.3f", pattern_value(r, PatternMeasure::Ap),
+  ImGui::Text("AP %.2f (gap %+.2f), recall %.3f, FP/frame %.3f", pattern_value(r, PatternMeasure::Ap, difficulty),
               r.gap, r.recall, r.fp_per_frame);
   ImGui::Text("objects %zu, counted %d, frames %zu%s", r.objects, r.counted, r.frames,
               r.small ? " (small: not ranked)" : "");
@@ -79,10 +79,10 @@ void draw_bars(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2 siz
     for (const SliceRow* r : rows)
       if (r) {
         double lo = 0, hi = 0;
-        pattern_value(*r, m, &lo, &hi);
+        pattern_value(*r, m, s.patterns.difficulty, &lo, &hi);
         top = std::max(top, hi);
       }
-    if (whole) top = std::max(top, pattern_value(*whole, m));
+    if (whole) top = std::max(top, pattern_value(*whole, m, s.patterns.difficulty));
     top = top > 0 ? top * 1.1 : 1.0;
   }
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -113,8 +113,8 @@ void draw_bars(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2 siz
     const SliceRow* r = rows[i];
     if (r) {
       double lo = 0, hi = 0;
-      const double val = pattern_value(*r, m, &lo, &hi);
-      const bool worse = whole && val < pattern_value(*whole, m);
+      const double val = pattern_value(*r, m, s.patterns.difficulty, &lo, &hi);
+      const bool worse = whole && val < pattern_value(*whole, m, s.patterns.difficulty);
       const ImU32 col = r->small ? kBarSmall : (worse == (m != PatternMeasure::FpPerFrame &&
                                                           m != PatternMeasure::Findings)
                                                     ? kBarWorse
@@ -146,12 +146,12 @@ void draw_bars(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2 siz
                 label.c_str(), nullptr, 0.0f, &clip);
   }
   if (whole) {
-    const float wy = y_of(pattern_value(*whole, m));
+    const float wy = y_of(pattern_value(*whole, m, s.patterns.difficulty));
     for (float x = x0; x < x1; x += 10.0f)
       dl->AddLine(ImVec2(x, wy), ImVec2(std::min(x + 6.0f, x1), wy), kWholeLine, 1.5f);
   }
   if (hover_row >= 0) {
-    row_tooltip(*rows[static_cast<std::size_t>(hover_row)], m);
+    row_tooltip(*rows[static_cast<std::size_t>(hover_row)], m, s.patterns.difficulty);
     if (clicked) patterns_select_row(s, static_cast<std::size_t>(hover_row));
   }
 }
@@ -183,7 +183,7 @@ void draw_heat_map(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2
   double top = is_percent(v.measure) ? 100.0 : 0.0;
   if (!is_percent(v.measure))
     for (const SliceRow* r : rows)
-      if (r) top = std::max(top, pattern_value(*r, v.measure));
+      if (r) top = std::max(top, pattern_value(*r, v.measure, v.difficulty));
   if (top <= 0) top = 1;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##heat", size);
@@ -215,7 +215,7 @@ void draw_heat_map(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2
         dl->AddRectFilled(a, b, IM_COL32(50, 50, 50, 255));
         continue;
       }
-      const double val = pattern_value(*r, v.measure);
+      const double val = pattern_value(*r, v.measure, v.difficulty);
       double t = val / top;
       if (v.measure == PatternMeasure::FpPerFrame || v.measure == PatternMeasure::Findings)
         t = 1.0 - t;  // more is worse
@@ -233,7 +233,7 @@ void draw_heat_map(AppState& s, const std::vector<const SliceRow*>& rows, ImVec2
     }
   }
   if (hover >= 0) {
-    row_tooltip(*rows[static_cast<std::size_t>(hover)], v.measure);
+    row_tooltip(*rows[static_cast<std::size_t>(hover)], v.measure, v.difficulty);
     if (clicked) patterns_select_row(s, static_cast<std::size_t>(hover));
   }
 }
@@ -291,7 +291,7 @@ void draw_curve(AppState& s, ImVec2 size) {
 void draw_controls(AppState& s) {
   PatternsView& v = s.patterns;
   const auto& sets = s.session->set_names;
-  ImGui::PushItemWidth(130.0f);
+  ImGui::PushItemWidth(110.0f);
   const char* set_name = v.pred_set >= 0 && static_cast<std::size_t>(v.pred_set) < sets.size()
                              ? sets[static_cast<std::size_t>(v.pred_set)].c_str()
                              : "-";
@@ -323,6 +323,10 @@ void draw_controls(AppState& s) {
   std::string measure = pattern_measure_name(v.measure);
   if (combo_strings("measure", measure, {"ap", "recall", "fp", "objects", "findings"}))
     patterns_set_measure(s, measure);
+  ImGui::SameLine();
+  std::string diff = difficulty_key(static_cast<Difficulty>(v.difficulty));
+  if (combo_strings("difficulty", diff, {"easy", "moderate", "hard"}))
+    patterns_set_difficulty(s, diff);
   ImGui::PopItemWidth();
 }
 
@@ -361,7 +365,7 @@ void draw_patterns_window(UiContext& ui) {
     const SliceRow* whole = patterns_overall(s);
     if (whole)
       ImGui::Text("%s, whole set: AP %.2f [%.2f, %.2f] (%s %s), recall %.3f, FP/frame %.3f",
-                  eval_class_name(whole->cls), pattern_value(*whole, PatternMeasure::Ap),
+                  eval_class_name(whole->cls), pattern_value(*whole, PatternMeasure::Ap, v.difficulty),
                   whole->ap_low, whole->ap_high, eval_metric_key(v.run->result.metric),
                   difficulty_key(v.run->result.difficulty), whole->recall, whole->fp_per_frame);
     if (v.filter_active) {

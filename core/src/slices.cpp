@@ -622,8 +622,8 @@ SlicesRun run_slices(const DatasetIndex& ds, std::size_t pred_set, const SlicesJ
   }
   for (const std::string& w : pr.warnings) out.warnings.push_back(w);
   const std::string set_name = ds.pred_sets[pred_set].name;
-  // The pipeline reads every set of `ds`: find ours by name (lidar evidence reads none).
-  std::size_t ann_set = pred_set;
+  // The pipeline reads every set of `ds` in its order (lidar evidence reads none).
+  const std::size_t ann_set = pred_set;
   if (pr.set_names.empty()) {
     out.error = "the ranking read no prediction set (evidence lidar): nothing to evaluate";
     return out;

@@ -111,13 +111,17 @@ TEST_CASE("e2e patterns: bars, a slice filters the list and outlines its objects
       "screenshot heat.png\n"
       "patterns point 3 miss\n"
       "screenshot pr.png\n"
+      "patterns by range\n"
+      "patterns difficulty easy\n"
+      "patterns wait\n"
+      "screenshot easy.png\n"
       "quit\n";
   needle::test::write_file(tmp / "script.txt", script);
   const needle::test::ViewRun run = needle::test::run_view(
       sh_quoted(demo) + " --size 1600x900 --script " + sh_quoted(tmp / "script.txt"), tmp);
   INFO(run.output);
   REQUIRE(run.code == 0);
-  REQUIRE(run.layouts.size() == 4);
+  REQUIRE(run.layouts.size() == 5);
 
   // 1. Bars of range for Car: the CLI's AP per bin, in bin order.
   const json& bars = run.layouts[0].at("patterns");
@@ -182,4 +186,27 @@ TEST_CASE("e2e patterns: bars, a slice filters the list and outlines its objects
   for (std::size_t f = 0; f < ds.frames.size(); ++f)
     if (!ds.frames[f].preds[0].empty()) all_eval.insert(ds.frames[f].id);
   for (const json& f : pr.at("filter_frames")) CHECK(all_eval.count(f.get<std::string>()) == 1);
+
+  // 5. Another difficulty recomputes: the easy AP per bin is the CLI's `--difficulty easy`.
+  const json& easy = run.layouts[4].at("patterns");
+  CHECK(easy.at("ready") == true);
+  CHECK(easy.at("difficulty") == "easy");
+  REQUIRE(easy.at("rows").size() == 6);
+  std::string easy_out;
+  REQUIRE(needle::test::run_command(needle + " slices " + sh_quoted(demo) +
+                                        " --pred sim_a --by range --difficulty easy --format "
+                                        "json 2>/dev/null",
+                                    &easy_out) == 0);
+  int easy_matched = 0;
+  const json easy_cli = json::parse(easy_out);  // kept alive: the loop reads its members
+  for (const json& s : easy_cli.at("slices")) {
+    if (s.at("class") != "Car") continue;
+    for (const json& r : easy.at("rows"))
+      if (!r.is_null() && r.at("slice") == s.at("slice")) {
+        CHECK(r.at("value").get<double>() ==
+              Approx(s.at("ap").at("easy").at("r40").get<double>()).margin(1e-3));
+        ++easy_matched;
+      }
+  }
+  CHECK(easy_matched >= 3);
 }

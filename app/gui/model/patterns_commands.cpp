@@ -68,6 +68,14 @@ void add_patterns_commands(std::vector<Command>& t) {
                .run = [](CommandHost& h, const P& p) {
                  return result_of(patterns_set_class(h.state(), p[0]));
                }});
+  t.push_back({.id = "patterns.difficulty",
+               .script = "patterns difficulty",
+               .params = {{"D", ParamKind::Choice, "easy|moderate|hard"}},
+               .help = "patterns panel: the devkit difficulty of AP, intervals, recall and the "
+                       "precision/recall curve (recomputes)",
+               .run = [](CommandHost& h, const P& p) {
+                 return result_of(patterns_set_difficulty(h.state(), p[0]));
+               }});
   t.push_back({.id = "patterns.measure",
                .script = "patterns measure",
                .params = {{"M", ParamKind::Choice, kPatternMeasureNames}},

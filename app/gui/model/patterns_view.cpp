@@ -86,7 +86,8 @@ namespace {
 // The --by a result must have been computed with for the current choice: a cross needs its own
 // run; single attributes are all in the every-attribute run.
 std::string wanted_by(const PatternsView& v) {
-  return v.attribute2.empty() ? std::string() : v.attribute + "," + v.attribute2;
+  return (v.attribute2.empty() ? std::string() : v.attribute + "," + v.attribute2) + "|" +
+         std::to_string(v.difficulty);
 }
 
 void reset(PatternsView& v) {
@@ -115,7 +116,8 @@ std::string patterns_refresh(AppState& s) {
   job.pipeline = s.rank_options;
   if (job.pipeline.threads == 0) job.pipeline.threads = RankingJob::kDefaultThreads;
   job.slice.threads = job.pipeline.threads;
-  if (!by.empty()) job.slice.by = {by};
+  if (!v.attribute2.empty()) job.slice.by = {v.attribute + "," + v.attribute2};
+  job.slice.difficulty = static_cast<Difficulty>(v.difficulty);
   v.job = std::make_unique<PatternsJob>(s.session->index, static_cast<std::size_t>(v.pred_set),
                                         std::move(job));
   v.run_by = by;  // what the job computes
@@ -183,6 +185,19 @@ std::string patterns_set_class(AppState& s, const std::string& cls) {
   return "unknown class '" + cls + "' (Car, Pedestrian or Cyclist)";
 }
 
+std::string patterns_set_difficulty(AppState& s, const std::string& difficulty) {
+  for (int d = 0; d < kEvalDifficulties; ++d)
+    if (difficulty == difficulty_key(static_cast<Difficulty>(d))) {
+      PatternsView& v = s.patterns;
+      v.difficulty = d;
+      patterns_clear_filter(s);
+      if (v.run && v.run_by == wanted_by(v)) return "";
+      if (v.job) v.job.reset();
+      return patterns_refresh(s);
+    }
+  return "unknown difficulty '" + difficulty + "' (easy, moderate or hard)";
+}
+
 std::string patterns_set_measure(AppState& s, const std::string& measure) {
   for (PatternMeasure m : {PatternMeasure::Ap, PatternMeasure::Recall, PatternMeasure::FpPerFrame,
                            PatternMeasure::Objects, PatternMeasure::Findings})
@@ -237,20 +252,12 @@ const PrCurve* patterns_curve(const AppState& s) {
   return nullptr;
 }
 
-double pattern_value(const SliceRow& r, PatternMeasure m, double* lo, double* hi) {
+double pattern_value(const SliceRow& r, PatternMeasure m, int difficulty, double* lo,
+                     double* hi) {
   double v = 0, l = 0, h = 0;
   switch (m) {
     case PatternMeasure::Ap: {
-      // The ranked difficulty (moderate in the viewer): slice rows carry only that one, the
-      // whole set's rows every difficulty.
-      std::size_t d = 1, computed = 0;
-      for (std::size_t i = 0; i < r.ap_computed.size(); ++i)
-        if (r.ap_computed[i]) {
-          ++computed;
-          d = i;
-        }
-      if (computed != 1) d = 1;
-      v = r.ap[d].r40;
+      v = r.ap[static_cast<std::size_t>(std::clamp(difficulty, 0, kEvalDifficulties - 1))].r40;
       l = r.ap_low;
       h = r.ap_high;
       break;
@@ -417,6 +424,7 @@ std::string patterns_layout_json(const AppState& s) {
   j["attribute2"] = v.attribute2;
   j["class"] = eval_class_name(static_cast<EvalClass>(v.cls));
   j["measure"] = pattern_measure_name(v.measure);
+  j["difficulty"] = difficulty_key(static_cast<Difficulty>(v.difficulty));
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const SliceRow* r : patterns_rows(s)) {
     if (!r) {
@@ -424,7 +432,7 @@ std::string patterns_layout_json(const AppState& s) {
       continue;
     }
     double lo = 0, hi = 0;
-    const double val = pattern_value(*r, v.measure, &lo, &hi);
+    const double val = pattern_value(*r, v.measure, v.difficulty, &lo, &hi);
     rows.push_back({{"slice", r->slice}, {"value", val}, {"low", lo}, {"high", hi},
                     {"small", r->small}});
   }

@@ -56,11 +56,12 @@ struct PatternsView {
   const DatasetIndex* index = nullptr;  // the dataset the job / result belong to
   std::unique_ptr<PatternsJob> job;
   std::shared_ptr<const SlicesRun> run;  // the newest finished result
-  std::string run_by;                    // the --by of `run` ("" = every attribute alone)
+  std::string run_by;  // the choice `run` answers: --by ("" = every attribute) and difficulty
   int pred_set = 0;
   std::string attribute = "range";  // bars of this attribute
   std::string attribute2;           // "" = bars; else a heat map of attribute x attribute2
   int cls = 0;                      // EvalClass shown
+  int difficulty = 1;               // Difficulty of AP, intervals, recall and the curve
   PatternMeasure measure = PatternMeasure::Ap;
   // The frame list filter a bar / cell / curve point sets.
   bool filter_active = false;
@@ -86,14 +87,16 @@ std::string patterns_refresh(AppState& s);
 std::string patterns_set_by(AppState& s, const std::string& by);
 std::string patterns_set_class(AppState& s, const std::string& cls);
 std::string patterns_set_measure(AppState& s, const std::string& measure);
+std::string patterns_set_difficulty(AppState& s, const std::string& difficulty);
 
 // Rows of the shown attribute(s) for the shown class, in bin order (a cross: row-major in the
 // first attribute's bins); null entries for bins without a row.
 std::vector<const SliceRow*> patterns_rows(const AppState& s);
 const SliceRow* patterns_overall(const AppState& s);  // the whole set's row of the shown class
 const PrCurve* patterns_curve(const AppState& s);     // the whole set's curve of the shown class
-// The measure's value of a row, and its interval (lo == hi == value when it has none).
-double pattern_value(const SliceRow& r, PatternMeasure m, double* lo = nullptr,
+// The measure's value of a row at `difficulty` (AP), and its interval (lo == hi == value when it
+// has none).
+double pattern_value(const SliceRow& r, PatternMeasure m, int difficulty, double* lo = nullptr,
                      double* hi = nullptr);
 
 // A bar / cell click: the frame list shows the slice's frames, its objects are highlighted.
