@@ -239,6 +239,12 @@ void draw_camera_panel(UiContext& ui, const Rect& r) {
                 d.camera_line_width, false);
     }
   }
+  for (std::size_t i = 0; i < ann.labels.size(); ++i)  // the patterns panel's clicked slice
+    if (patterns_label_highlighted(s, s.frame, i)) {
+      const ImVec2 a = to_screen(vp, ann.labels[i].box2d.x1, ann.labels[i].box2d.y1),
+                   b = to_screen(vp, ann.labels[i].box2d.x2, ann.labels[i].box2d.y2);
+      draw_slice_highlight(dl, a.x, a.y, b.x, b.y);
+    }
   draw_compare_legend(dl, p1.x - 8.0f, p0.y + 6.0f, s);
   dl->PopClipRect();
 

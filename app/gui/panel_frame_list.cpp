@@ -118,6 +118,11 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     ImGui::SameLine();
     if (ImGui::SmallButton("x##compare_filter")) clear_compare_filter(s);
   }
+  if (s.patterns.filter_active) {  // a patterns panel slice or curve point (patterns_view.h)
+    ImGui::TextColored(ImVec4(1.0f, 0.9f, 0.3f, 1.0f), "%s", s.patterns.filter_text.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("x##patterns_filter")) patterns_clear_filter(s);
+  }
 
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
@@ -125,6 +130,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   auto passes = [&](std::size_t frame) {
     if (!review_row_passes(s, frame)) return false;
     if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
+    if (!patterns_frame_passes(s, frame)) return false;  // a patterns slice (patterns_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;
@@ -139,6 +145,9 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   } else if (by_rank) {
     for (const FrameRank& fr : rank->rank.frames)
       if (passes(fr.frame_index)) rows.push_back(fr.frame_index);
+    if (s.patterns.filter_active)  // a slice's frames without findings follow, in id order
+      for (std::size_t f : s.patterns.filter_frames)
+        if (!frame_rank(rank, f) && passes(f)) rows.push_back(f);
   } else {
     for (std::size_t i = 0; i < s.session->frame_count(); ++i)
       if (passes(i)) rows.push_back(i);

@@ -53,6 +53,10 @@ void draw_finding_verdict(const AppState& s, const Finding& f);  // inspector: a
 void draw_compare_window(UiContext& ui);
 void draw_compare_legend(ImDrawList* dl, float right_x, float top_y, const AppState& s);
 void draw_compare_section(AppState& s);
+// Patterns (panel_patterns.cpp): slices as bars or a heat map, PR curves; the clicked slice's
+// objects outlined on the camera image (screen pixels of the object's 2D box).
+void draw_patterns_window(UiContext& ui);
+void draw_slice_highlight(ImDrawList* dl, float x0, float y0, float x1, float y1);
 // Returns a folder to open when the user confirmed one (empty otherwise).
 std::string draw_open_dialog(AppState& s);
 

@@ -385,7 +385,8 @@ std::vector<Command> make_command_table() {
                  return rerank_with(h, [](PipelineOptions&) { return std::string(); });
                }});
 
-  add_compare_commands(t);  // compare_commands.cpp
+  add_compare_commands(t);   // compare_commands.cpp
+  add_patterns_commands(t);  // patterns_commands.cpp
 
   // 3D view.
   t.push_back({.id = "view.toggle_bev",

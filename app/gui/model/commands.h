@@ -68,6 +68,7 @@ enum class ScriptWait {
   InterimDrawn,
   // ... and the find-similar query asked last is answered (similar_view.h)
   SimilarReady,
+  PatternsReady,  // ... and the patterns panel's slices for its current choice are computed
 };
 
 using CommandParams = std::vector<std::string>;
@@ -105,6 +106,8 @@ std::vector<Command> make_command_table();
 void add_review_commands(std::vector<Command>& table);
 // The compare panel's commands (compare_commands.cpp), appended by make_command_table.
 void add_compare_commands(std::vector<Command>& t);
+// The patterns panel's commands (patterns_commands.cpp), appended by make_command_table.
+void add_patterns_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();

@@ -89,6 +89,7 @@ std::string layout_json(const LayoutReport& r) {
   j["rank_method"] = r.rank_method;
   j["review"] = {{"list_rows", r.list_rows}, {"tags", r.review_tags}, {"status", r.review_status}};
   if (!r.compare.empty()) j["compare"] = nlohmann::json::parse(r.compare);
+  if (!r.patterns.empty()) j["patterns"] = nlohmann::json::parse(r.patterns);
   if (!r.similar_query.empty())
     j["similar"] = {{"query", r.similar_query}, {"results", r.similar_results}};
   j["ranking_state"] = r.ranking_state;

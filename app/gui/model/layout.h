@@ -73,6 +73,7 @@ struct LayoutReport {
   std::vector<std::string> review_tags;
   std::string review_status;
   std::string compare;  // compare mode as a JSON object (compare_layout_json), "" when off
+  std::string patterns;  // the patterns panel as JSON (patterns_layout_json), "" when closed
   // Find similar, when answered: the query's ref and the results' refs in the window's order.
   std::string similar_query;
   std::vector<std::string> similar_results;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "gui/model/keys.h"
+#include "gui/model/patterns_view.h"
 #include "gui/model/similar_view.h"
 
 namespace needle::view {
@@ -211,6 +212,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   if (a.command->wait == ScriptWait::InterimDrawn) return s.session->rank() && host.frame_ready();
   if (!s.session->final_rank()) return false;
   if (a.command->wait == ScriptWait::SimilarReady) return similar_ready(s);
+  if (a.command->wait == ScriptWait::PatternsReady) return patterns_ready(s);
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 

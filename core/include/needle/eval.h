@@ -29,7 +29,9 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +113,67 @@ struct EvalOptions {
 
 // The whole evaluation. Pure function of its input; deterministic whatever the thread count.
 EvalReport evaluate_kitti(const std::vector<EvalFrameInput>& frames, const EvalOptions& opt = {});
+
+// --- one preparation, many restricted evaluations (slices) -----------------------------------
+//
+// prepare_eval computes the overlaps of one metric once; evaluate_subset then evaluates any
+// restriction of the inputs with the devkit's rules, as evaluate_kitti would on inputs edited
+// that way:
+//  * a label not kept is ignored ground truth at every difficulty, exactly as if its occlusion
+//    were 3 (devkit: a detection it matches is consumed, neither TP nor FP; it is no FN);
+//  * a detection not kept is removed (as if absent from its file).
+// Both keep-vectors are flat over the inputs, frame by frame in input order, objects in file
+// order (label i of frame f is entry sum(labels of frames < f) + i); empty = all kept.
+// Difference from evaluate_kitti on edited files: a class's metrics are always evaluated (the
+// devkit skips a metric when no detection of the class qualifies for it) and AOS is not computed.
+struct EvalSubset {
+  std::vector<std::uint8_t> label_keep, pred_keep;
+};
+
+// One frame's counts for one class and difficulty (evaluate_subset's detail).
+struct EvalFrameCounts {
+  std::uint32_t input = 0;          // index into the prepared inputs
+  std::int32_t n_gt = 0;            // ground truth counted for recall
+  std::int32_t tp_op = 0, fp_op = 0;  // at the operating score
+  // TP and FP from threshold index k on: {k, tp, fp}, ascending k, counts 0 before the first.
+  std::vector<std::array<std::int32_t, 3>> steps;
+};
+
+struct SubsetClassEval {
+  EvalClass cls = EvalClass::Car;
+  bool has_labels = false;       // some kept ground truth of exactly this class
+  bool has_predictions = false;  // some kept detection of this class
+  std::array<int, kEvalDifficulties> n_gt{};
+  std::array<ApFigures, kEvalDifficulties> ap{};
+  std::array<RecallCurve, kEvalDifficulties> curve{};
+  // Detail for SubsetEvalOptions::detail (empty otherwise): the score thresholds of the 41
+  // recall points (at most 41, descending), per frame with counted ground truth or a valid
+  // detection its counts, and the totals at the operating score.
+  std::vector<double> thresholds;
+  std::vector<EvalFrameCounts> frames;
+  long tp_op = 0, fp_op = 0;
+};
+
+struct SubsetEvalOptions {
+  unsigned threads = 1;
+  std::array<bool, kEvalDifficulties> difficulties{true, true, true};  // which are evaluated
+  std::optional<Difficulty> detail;  // per-frame counts for this difficulty
+  std::array<std::optional<double>, kEvalClasses> operating_score{};  // per class, for detail
+};
+
+class PreparedEval;
+struct PreparedEvalDeleter {
+  void operator()(PreparedEval* p) const;
+};
+using PreparedEvalPtr = std::unique_ptr<PreparedEval, PreparedEvalDeleter>;
+
+// The inputs must outlive the result. Throws std::invalid_argument when the inputs hold more
+// than 2^32 objects.
+PreparedEvalPtr prepare_eval(const std::vector<EvalFrameInput>& frames, EvalMetric metric,
+                             unsigned threads = 0);
+// Car, Pedestrian, Cyclist in that order. Thread-safe: several subsets may be evaluated at once.
+std::vector<SubsetClassEval> evaluate_subset(const PreparedEval& prepared, const EvalSubset& subset,
+                                             const SubsetEvalOptions& opt = {});
 
 // --- devkit building blocks (exposed for tests) ---------------------------------------------
 
