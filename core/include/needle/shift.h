@@ -12,10 +12,13 @@
 //               consecutive points in file order (all three within kRoughnessMaxRangeM), a
 //               measure of range noise that needs no model of the sensor
 //      objects  log(1 + object count), mean ground range of the objects
-//      mix      shares of vehicles (Car, Van, Truck) and of people (Pedestrian, Person_sitting,
-//               Cyclist) among the objects
+//      mix      log(1 + count) of vehicles (Car, Van, Truck) and of people (Pedestrian,
+//               Person_sitting, Cyclist): counts rather than shares, as a frame's few objects
+//               make shares jump (one pedestrian among two objects is 50%)
 //      size     mean over objects of log(h w l / the class's mean h w l on KITTI), i.e. how much
 //               bigger than usual for their class the objects are
+//    Brightness, contrast and roughness enter the novelty as logarithms (a darker exposure or a
+//    noisier sensor scales them; the log turns that into the same offset in every scene).
 //    Objects are the frame's labels when the dataset has label files, else the predictions of the
 //    chosen set (DontCare lines and prediction scores below kShiftMinScore are left out).
 //    The image and scan measurements need the files and are cached (one file per dataset under
@@ -26,14 +29,18 @@
 //    scale, scale = IQR / 1.349 (the standard deviation of a normal with that IQR), or when the IQR
 //    is 0 the standard deviation, floored at kMinScaleFraction of |median| (and 1e-6); a NaN
 //    feature counts as z = 0. Every part weighs the same: its z's are divided by sqrt(its
-//    feature count). A frame's distance is the mean Euclidean distance to its kShiftNeighbours
-//    nearest TRAIN frames. Calibration on TRAIN itself: each TRAIN frame's leave-one-out distance
-//    (its own k nearest among the other TRAIN frames) gives the reference distribution, and
-//      novelty = (d - median(reference)) / (1.4826 * MAD(reference))
-//    a robust z-score: 0 is a typical training frame, > 3 a frame less like training than almost
-//    every training frame is like the rest. Frames are listed most novel first.
-//    The reason names the parts that differ most from the nearest TRAIN frames, each with a
-//    ratio or comparison to TRAIN's median ("image 2.8x darker than training").
+//    feature count). For each part p, a frame's distance d_p is the mean Euclidean distance (on
+//    that part's features) to its kShiftNeighbours nearest TRAIN frames. Calibration on TRAIN
+//    itself: each TRAIN frame's leave-one-out distance (its own k nearest among the other TRAIN
+//    frames) gives each part's reference distribution, and the part's robust z-score is
+//      z_p = (d_p - median(reference_p)) / max(1.4826 * MAD(reference_p), kMinSpread)
+//    novelty = max over parts of z_p: 0 is a typical training frame, > 3 a frame that in at least
+//    one respect is less like training than almost every training frame is like the rest.
+//    (Per part, then the maximum, rather than one distance on the whole vector: a shift shows in
+//    one part, and on the whole vector the other parts' ordinary variation drowns it.)
+//    Frames are listed most novel first. "nearest" are the k nearest TRAIN frames on the whole
+//    vector. The reason names the parts with the highest z-scores, each with a ratio or
+//    comparison to TRAIN's median ("image 2.8x darker than training").
 //
 // 3. Attribute statistics (shift_stats.h): object attributes (class, range, occlusion, truncation,
 //    2D box height, height/width/length, heading to the sensor), frame attributes (the frame
@@ -52,6 +59,7 @@
 #include <vector>
 
 #include "needle/dataset.h"
+#include "needle/shift_stats.h"
 
 namespace needle {
 
@@ -72,9 +80,10 @@ enum FrameFeature : std::size_t {
   kFeatRoughness,
   kFeatLogObjects,
   kFeatObjectRange,
-  kFeatShareVehicle,
-  kFeatSharePerson,
+  kFeatLogVehicles,
+  kFeatLogPeople,
   kFeatSizeLog,
+  kFeatPeoplePerVehicle,
   kFrameFeatures
 };
 // Column names (for attributes and reasons): "brightness", "contrast", ...
@@ -140,15 +149,35 @@ constexpr std::size_t kShiftNeighbours = 5;
 // TRAIN, such as the image width of a one-camera set, would otherwise turn rounding into novelty).
 constexpr double kMinScaleFraction = 0.01;
 
+// The value of feature f as the novelty sees it: log for brightness, contrast and roughness (see
+// the file comment), the measurement itself otherwise; novelty_value_inverse undoes it.
+double novelty_value(std::size_t f, double x);
+double novelty_value_inverse(std::size_t f, double v);
+
+// Median and scale of each feature's novelty_value over TRAIN.
 struct FeatureScale {
   FrameFeatures median{}, scale{};
 };
 FeatureScale fit_scale(const std::vector<FrameFeatures>& train);
 
+// One part's robust z-score for a frame.
+struct PartScore {
+  std::string part;
+  double z = 0;
+};
+// A part's reference spread (1.4826 MAD of TRAIN's leave-one-out distances) is never below this
+// (standardised units): parts with few distinct values (the camera of a one-camera set, small
+// object counts) have a MAD of 0, and a spread of 0 would make any difference infinite.
+constexpr double kMinSpread = 0.1;
+// A part is named in a reason only above this z-score (3: beyond what TRAIN frames show of
+// each other in all but a few per cent of cases).
+constexpr double kReasonMinZ = 3.0;
+
 struct FrameNovelty {
   std::size_t frame = 0;            // index into PROD's frames
-  double novelty = 0;               // robust z-score of the distance (file comment)
-  double distance = 0;              // mean distance to the nearest TRAIN frames
+  double novelty = 0;               // the largest part z-score (file comment)
+  double distance = 0;              // mean distance to the nearest TRAIN frames, whole vector
+  std::vector<PartScore> parts;     // every part's z-score
   std::vector<std::size_t> nearest;  // TRAIN frame indices, nearest first
   std::string reason;
 };
@@ -160,9 +189,47 @@ struct NoveltyResult {
 NoveltyResult compute_novelty(const std::vector<FrameFeatures>& train,
                               const std::vector<FrameFeatures>& prod, unsigned threads = 0,
                               std::size_t k = kShiftNeighbours);
-// "image 2.8x darker than training; scan 3.9x fewer points" for a PROD frame, given TRAIN's scale
-// and its nearest TRAIN frames' features.
+// "image 2.8x darker than training; scan 3.9x fewer points" for a PROD frame: the part with the
+// highest z-score (and the second when above kReasonMinZ and at least half the first), each by
+// its feature furthest from TRAIN's median; "like training" when no part is above kReasonMinZ.
 std::string novelty_reason(const FrameFeatures& x, const FeatureScale& sc,
-                           const std::vector<const FrameFeatures*>& nearest);
+                           const std::vector<PartScore>& parts);
+
+// ---- The whole analysis (one pipeline for the CLI and the viewer) ------------------------------
+struct ShiftOptions {
+  std::string pred;                   // prediction set used where a dataset has no labels ("":
+                                      // its first set)
+  std::filesystem::path meta;         // metadata CSV for both datasets (rows keyed by frame id);
+                                      // empty: none
+  std::filesystem::path prod_meta;    // PROD's own metadata CSV (replaces `meta` for PROD)
+  std::size_t neighbours = kShiftNeighbours;
+  ShiftBuildOptions build;            // threads, cache; progress(done, total) over both sets
+};
+
+struct ShiftReport {
+  std::vector<AttributeShift> attributes;  // worst first
+  NoveltyResult novelty;                   // PROD frames, most novel first
+  std::vector<std::string> train_ids, prod_ids;
+  std::vector<AttributeSample> train_samples, prod_samples;  // per attribute (histograms)
+  ShiftSource train_source, prod_source;
+  ShiftBuildStats train_stats, prod_stats;
+  std::vector<std::string> warnings;  // e.g. labels compared with predictions
+};
+
+// The attribute samples of one dataset: object attributes of attributes.h (class, range,
+// occlusion, truncation, height, size, heading) from the source's objects (DontCare lines and
+// predictions under kShiftMinScore left out), every frame feature as a frame attribute (named as
+// frame_feature_name), and each metadata column. Throws ParseError on a bad metadata file.
+std::vector<AttributeSample> shift_attribute_samples(const DatasetIndex& ds,
+                                                     const std::vector<FrameAnnotations>& ann,
+                                                     const std::vector<FrameFeatures>& features,
+                                                     const ShiftSource& src,
+                                                     const std::filesystem::path& meta);
+
+// Loads both datasets, builds (or reads from the cache) their frame features, compares every
+// attribute and ranks PROD's frames by novelty. Throws ParseError on a bad metadata file; never
+// on bad frames. With opt.build.cancel set the result is incomplete.
+ShiftReport analyse_shift(const DatasetIndex& train, const DatasetIndex& prod,
+                          const ShiftOptions& opt);
 
 }  // namespace needle

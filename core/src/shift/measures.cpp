@@ -33,7 +33,7 @@ constexpr FeatureInfo kFeatureInfo[kFrameFeatures] = {
     {"focal_px", "camera"},      {"log_points", "scan"},      {"intensity_mean", "scan"},
     {"intensity_std", "scan"},   {"scan_range_mean", "scan"}, {"scan_range_p90", "scan"},
     {"scan_roughness", "noise"}, {"log_objects", "objects"},  {"object_range_mean", "objects"},
-    {"share_vehicle", "mix"},    {"share_person", "mix"},     {"size_log", "size"},
+    {"log_vehicles", "mix"},     {"log_people", "mix"},     {"size_log", "size"}, {"people_per_vehicle_log", "mix"},
 };
 
 // Mean h * w * l of each class in KITTI's training labels (the demo's class table,
@@ -160,8 +160,9 @@ void object_features(const std::vector<Object>& objects, FrameFeatures& out) {
   }
   out[kFeatLogObjects] = std::log1p(double(n));
   out[kFeatObjectRange] = n ? range / double(n) : kNaN;
-  out[kFeatShareVehicle] = n ? double(vehicles) / double(n) : kNaN;
-  out[kFeatSharePerson] = n ? double(people) / double(n) : kNaN;
+  out[kFeatLogVehicles] = std::log1p(double(vehicles));
+  out[kFeatLogPeople] = std::log1p(double(people));
+  out[kFeatPeoplePerVehicle] = std::log((1.0 + double(people)) / (1.0 + double(vehicles)));
   out[kFeatSizeLog] = sized ? size_log / double(sized) : kNaN;
 }
 

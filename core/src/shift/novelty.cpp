@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <thread>
 
 #include "needle/shift.h"
+#include "needle/similar.h"
 
 namespace needle {
 
@@ -50,7 +52,7 @@ std::vector<double> embed(const std::vector<FrameFeatures>& xs, const FeatureSca
   std::vector<double> out(xs.size() * kFrameFeatures, 0.0);
   for (std::size_t i = 0; i < xs.size(); ++i)
     for (std::size_t f = 0; f < kFrameFeatures; ++f) {
-      const double x = xs[i][f];
+      const double x = novelty_value(f, xs[i][f]);
       if (std::isnan(x) || std::isnan(sc.median[f])) continue;
       out[i * kFrameFeatures + f] = (x - sc.median[f]) / sc.scale[f] * w[f];
     }
@@ -62,35 +64,79 @@ struct Knn {
   std::vector<std::size_t> nearest;
 };
 
-// Exact k nearest rows of `ref` to row q of `qry` (brute force: ~20 dimensions, a few thousand
-// rows; 7,481 x 7,481 is ~1 G multiply-adds, under a second on two cores).
-Knn knn(const std::vector<double>& ref, std::size_t n_ref, const double* q, std::size_t k,
-        std::size_t exclude) {
-  std::vector<std::pair<double, std::size_t>> best;  // (d2, index), max-heap on d2
-  best.reserve(k + 1);
-  for (std::size_t j = 0; j < n_ref; ++j) {
-    if (j == exclude) continue;
-    const double* r = ref.data() + j * kFrameFeatures;
-    double d2 = 0;
-    for (std::size_t f = 0; f < kFrameFeatures; ++f) d2 += (q[f] - r[f]) * (q[f] - r[f]);
-    if (best.size() < k) {
-      best.emplace_back(d2, j);
-      std::push_heap(best.begin(), best.end());
-    } else if (d2 < best.front().first) {
-      std::pop_heap(best.begin(), best.end());
-      best.back() = {d2, j};
-      std::push_heap(best.begin(), best.end());
+// Exact k nearest TRAIN frames on the features of `mask`. Identical rows are merged first (with
+// their count and frames): parts often take few distinct values (the camera of a dataset, the
+// parts of a modality that is absent, small object counts), and thousands of ties would make a
+// k-d tree search every one of them. Few distinct rows (< kBruteForceRows) are scanned; more go
+// through a k-d tree (SimilarIndex: FLANN's single k-d tree, exact search).
+constexpr std::size_t kBruteForceRows = 256;
+struct PartIndex {
+  std::vector<std::size_t> mask;
+  std::vector<float> rows;                       // unique rows, mask.size() each
+  std::vector<std::vector<std::size_t>> frames;  // TRAIN frames of each unique row
+  std::vector<std::size_t> row_of;               // unique row of each TRAIN frame
+  SimilarIndex index;
+
+  PartIndex(const std::vector<double>& all, std::size_t n, std::vector<std::size_t> m)
+      : mask(std::move(m)), row_of(n) {
+    std::map<std::vector<float>, std::size_t> seen;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<float> v;
+      for (std::size_t f : mask) v.push_back(static_cast<float>(all[i * kFrameFeatures + f]));
+      auto [it, fresh] = seen.emplace(v, frames.size());
+      if (fresh) {
+        rows.insert(rows.end(), v.begin(), v.end());
+        frames.emplace_back();
+      }
+      frames[it->second].push_back(i);
+      row_of[i] = it->second;
+    }
+    if (frames.size() >= kBruteForceRows) {
+      SimilarSpace sp;
+      sp.dim = mask.size();
+      sp.items.resize(frames.size());
+      sp.vectors = rows;
+      index = SimilarIndex(sp);
     }
   }
-  std::sort_heap(best.begin(), best.end());
-  Knn r;
-  for (const auto& [d2, j] : best) {
-    r.mean_distance += std::sqrt(d2);
-    r.nearest.push_back(j);
+
+  // Mean distance to the k nearest TRAIN frames (frame `exclude` left out) and those frames.
+  Knn query(const double* q, std::size_t k, std::size_t exclude) const {
+    const std::size_t dim = mask.size();
+    std::vector<float> v;
+    for (std::size_t f : mask) v.push_back(static_cast<float>(q[f]));
+    std::vector<std::pair<double, std::size_t>> cand;  // (distance, unique row)
+    if (frames.size() < kBruteForceRows) {
+      for (std::size_t u = 0; u < frames.size(); ++u) {
+        double d2 = 0;
+        for (std::size_t c = 0; c < dim; ++c) {
+          const double e = double(v[c]) - rows[u * dim + c];
+          d2 += e * e;
+        }
+        cand.emplace_back(std::sqrt(d2), u);
+      }
+      std::sort(cand.begin(), cand.end());
+    } else {
+      // k + 1 unique rows always hold k frames, even when the excluded frame's row is among them.
+      for (const Neighbour& h : index.query(v.data(), k + 1))
+        cand.emplace_back(std::sqrt(std::max(0.0, 2.0 * (1.0 - h.similarity))), h.item);
+    }
+    Knn r;
+    std::size_t taken = 0;
+    for (const auto& [d, u] : cand) {
+      for (std::size_t fr : frames[u]) {
+        if (taken == k) break;
+        if (fr == exclude) continue;
+        r.mean_distance += d;
+        r.nearest.push_back(fr);
+        ++taken;
+      }
+      if (taken == k) break;
+    }
+    if (taken) r.mean_distance /= double(taken);
+    return r;
   }
-  if (!best.empty()) r.mean_distance /= double(best.size());
-  return r;
-}
+};
 
 template <typename F>
 void parallel(std::size_t n, unsigned threads, F&& f) {
@@ -157,10 +203,14 @@ std::string describe(std::size_t f, double x, double m) {
     case kFeatObjectRange:
       std::snprintf(b, sizeof b, "objects %.0f m away on average (training %.0f m)", x, m);
       break;
-    case kFeatShareVehicle:
-    case kFeatSharePerson:
-      std::snprintf(b, sizeof b, "%s are %.0f%% of the objects (training %.0f%%)",
-                    f == kFeatShareVehicle ? "vehicles" : "people", 100 * x, 100 * m);
+    case kFeatLogVehicles:
+    case kFeatLogPeople:
+      std::snprintf(b, sizeof b, "%.0f %s (training median %.0f)", std::expm1(x),
+                    f == kFeatLogVehicles ? "vehicles" : "people", std::expm1(m));
+      break;
+    case kFeatPeoplePerVehicle:
+      std::snprintf(b, sizeof b, "%.1f people per vehicle (training median %.1f)",
+                    std::exp(x), std::exp(m));
       break;
     case kFeatSizeLog:
       std::snprintf(b, sizeof b, "objects %.2fx their class's usual volume (training %.2fx)",
@@ -174,12 +224,27 @@ std::string describe(std::size_t f, double x, double m) {
 
 }  // namespace
 
+namespace {
+bool logged(std::size_t f) {
+  return f == kFeatBrightness || f == kFeatContrast || f == kFeatRoughness;
+}
+// Logs of values near 0 (a black image, a perfectly smooth scan) are taken at this floor.
+constexpr double kLogFloor = 1e-3;
+}  // namespace
+
+double novelty_value(std::size_t f, double x) {
+  return logged(f) && !std::isnan(x) ? std::log(std::max(x, kLogFloor)) : x;
+}
+double novelty_value_inverse(std::size_t f, double v) {
+  return logged(f) && !std::isnan(v) ? std::exp(v) : v;
+}
+
 FeatureScale fit_scale(const std::vector<FrameFeatures>& train) {
   FeatureScale sc;
   for (std::size_t f = 0; f < kFrameFeatures; ++f) {
     std::vector<double> v;
     for (const FrameFeatures& x : train)
-      if (!std::isnan(x[f])) v.push_back(x[f]);
+      if (!std::isnan(x[f])) v.push_back(novelty_value(f, x[f]));
     sc.median[f] = median_of(v);
     if (v.empty()) {
       sc.scale[f] = 1;
@@ -198,35 +263,29 @@ FeatureScale fit_scale(const std::vector<FrameFeatures>& train) {
 }
 
 std::string novelty_reason(const FrameFeatures& x, const FeatureScale& sc,
-                           const std::vector<const FrameFeatures*>& nearest) {
-  // Per feature: |x - mean of the nearest| in TRAIN scale units; per part: the largest of its
-  // features. The two parts furthest off are named (one when the second is under half the first).
-  struct Diff {
-    double z = 0;
-    std::size_t feature = 0;
+                           const std::vector<PartScore>& parts) {
+  // Parts by their score; within a part, the feature furthest from TRAIN's median names it.
+  std::vector<PartScore> ranked = parts;
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const PartScore& a, const PartScore& b) { return a.z > b.z; });
+  auto clause = [&](const std::string& part) -> std::string {
+    double best = -1;
+    std::size_t bf = kFrameFeatures;
+    for (std::size_t f = 0; f < kFrameFeatures; ++f) {
+      if (part != frame_feature_part(f) || std::isnan(x[f]) || std::isnan(sc.median[f])) continue;
+      const double z = std::abs(novelty_value(f, x[f]) - sc.median[f]) / sc.scale[f];
+      if (z > best) best = z, bf = f;
+    }
+    if (bf == kFrameFeatures) return "";
+    return describe(bf, x[bf], novelty_value_inverse(bf, sc.median[bf]));
   };
-  std::map<std::string, Diff> parts;
-  for (std::size_t f = 0; f < kFrameFeatures; ++f) {
-    if (std::isnan(x[f]) || std::isnan(sc.median[f])) continue;
-    double s = 0;
-    std::size_t n = 0;
-    for (const FrameFeatures* o : nearest)
-      if (!std::isnan((*o)[f])) s += (*o)[f], ++n;
-    const double ref = n ? s / double(n) : sc.median[f];
-    const double z = std::abs(x[f] - ref) / sc.scale[f];
-    Diff& d = parts[frame_feature_part(f)];
-    if (z > d.z) d = {z, f};
+  if (ranked.empty() || ranked[0].z <= kReasonMinZ) return "like training";
+  std::string out = clause(ranked[0].part);
+  if (ranked.size() > 1 && ranked[1].z > kReasonMinZ && ranked[1].z >= 0.5 * ranked[0].z) {
+    const std::string second = clause(ranked[1].part);
+    if (!second.empty()) out += (out.empty() ? "" : "; ") + second;
   }
-  std::vector<Diff> ranked;
-  for (const auto& [name, d] : parts) ranked.push_back(d);
-  std::sort(ranked.begin(), ranked.end(), [](const Diff& a, const Diff& b) {
-    return a.z != b.z ? a.z > b.z : a.feature < b.feature;
-  });
-  if (ranked.empty() || ranked[0].z <= 0) return "like training";
-  std::string out = describe(ranked[0].feature, x[ranked[0].feature], sc.median[ranked[0].feature]);
-  if (ranked.size() > 1 && ranked[1].z >= 0.5 * ranked[0].z && ranked[1].z > 1)
-    out += "; " + describe(ranked[1].feature, x[ranked[1].feature], sc.median[ranked[1].feature]);
-  return out;
+  return out.empty() ? "like training" : out;
 }
 
 NoveltyResult compute_novelty(const std::vector<FrameFeatures>& train,
@@ -238,34 +297,67 @@ NoveltyResult compute_novelty(const std::vector<FrameFeatures>& train,
   const std::vector<double> et = embed(train, sc), ep = embed(prod, sc);
   const std::size_t nt = train.size();
   const std::size_t kk = std::min(k, nt > 1 ? nt - 1 : std::size_t{1});
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-  // Reference: leave-one-out distances of TRAIN.
-  std::vector<double> ref(nt, 0.0);
+  // The parts, each with its features (the mask of its kNN), and the whole vector.
+  std::vector<std::string> part_names;
+  std::vector<std::vector<std::size_t>> masks;
+  for (std::size_t f = 0; f < kFrameFeatures; ++f) {
+    const std::string p = frame_feature_part(f);
+    auto it = std::find(part_names.begin(), part_names.end(), p);
+    if (it == part_names.end()) {
+      part_names.push_back(p);
+      masks.emplace_back();
+      it = part_names.end() - 1;
+    }
+    masks[static_cast<std::size_t>(it - part_names.begin())].push_back(f);
+  }
+  std::vector<std::size_t> all(kFrameFeatures);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  const std::size_t np = part_names.size();
+
+  std::vector<PartIndex> indexes;
+  for (std::size_t p = 0; p < np; ++p) indexes.emplace_back(et, nt, masks[p]);
+  indexes.emplace_back(et, nt, all);
+
+  // Reference: leave-one-out distances of TRAIN, per part and for the whole vector.
+  std::vector<std::vector<double>> ref(np + 1, std::vector<double>(nt, 0.0));
   if (nt > 1)
     parallel(nt, threads, [&](std::size_t i) {
-      ref[i] = knn(et, nt, et.data() + i * kFrameFeatures, kk, i).mean_distance;
+      const double* q = et.data() + i * kFrameFeatures;
+      for (std::size_t p = 0; p <= np; ++p) ref[p][i] = indexes[p].query(q, kk, i).mean_distance;
     });
-  res.reference_median = median_of(ref);
-  std::vector<double> dev(nt);
-  for (std::size_t i = 0; i < nt; ++i) dev[i] = std::abs(ref[i] - res.reference_median);
-  res.reference_mad = median_of(dev);
-  const double spread = std::max(1.4826 * res.reference_mad, 1e-9);
+  std::vector<double> med(np + 1), spread(np + 1);
+  for (std::size_t p = 0; p <= np; ++p) {
+    med[p] = median_of(ref[p]);
+    std::vector<double> dev(nt);
+    for (std::size_t i = 0; i < nt; ++i) dev[i] = std::abs(ref[p][i] - med[p]);
+    const double mad = median_of(dev);
+    spread[p] = std::max(1.4826 * mad, kMinSpread);
+    if (p == np) res.reference_median = med[p], res.reference_mad = mad;
+  }
 
   res.frames.resize(prod.size());
   parallel(prod.size(), threads, [&](std::size_t i) {
-    const Knn r = knn(et, nt, ep.data() + i * kFrameFeatures, kk, static_cast<std::size_t>(-1));
+    const double* q = ep.data() + i * kFrameFeatures;
     FrameNovelty& fn = res.frames[i];
     fn.frame = i;
-    fn.distance = r.mean_distance;
-    fn.novelty = (r.mean_distance - res.reference_median) / spread;
-    fn.nearest = r.nearest;
-    std::vector<const FrameFeatures*> near;
-    for (std::size_t j : r.nearest) near.push_back(&train[j]);
-    fn.reason = novelty_reason(prod[i], sc, near);
+    fn.novelty = -std::numeric_limits<double>::infinity();
+    for (std::size_t p = 0; p < np; ++p) {
+      const double d = indexes[p].query(q, kk, kNone).mean_distance;
+      const double z = (d - med[p]) / spread[p];
+      fn.parts.push_back({part_names[p], z});
+      if (z > fn.novelty) fn.novelty = z;
+    }
+    const Knn whole = indexes[np].query(q, kk, kNone);
+    fn.distance = whole.mean_distance;
+    fn.nearest = whole.nearest;
+    fn.reason = novelty_reason(prod[i], sc, fn.parts);
   });
   std::stable_sort(res.frames.begin(), res.frames.end(),
                    [](const FrameNovelty& a, const FrameNovelty& b) {
-                     return a.distance > b.distance;
+                     return a.novelty != b.novelty ? a.novelty > b.novelty
+                                                   : a.distance > b.distance;
                    });
   return res;
 }
