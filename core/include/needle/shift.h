@@ -20,7 +20,9 @@
 //    Brightness, contrast and roughness enter the novelty as logarithms (a darker exposure or a
 //    noisier sensor scales them; the log turns that into the same offset in every scene).
 //    Objects are the frame's labels when the dataset has label files, else the predictions of the
-//    chosen set (DontCare lines and prediction scores below kShiftMinScore are left out).
+//    chosen set (DontCare lines and prediction scores below kShiftMinScore are left out). When
+//    one dataset has no labels, both use the predictions of that set where the other has a set
+//    of the same name (like with like: a detector's misses are not a shift).
 //    The image and scan measurements need the files and are cached (one file per dataset under
 //    default_shift_cache_dir(), the rules of the find-similar cache: a record is reused only while
 //    the stamps (size, mtime) of the frame's image, scan and calibration are unchanged).

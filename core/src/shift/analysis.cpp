@@ -103,9 +103,23 @@ ShiftReport analyse_shift(const DatasetIndex& train, const DatasetIndex& prod,
   auto one = [&](const DatasetIndex& ds, ShiftSource& src, std::vector<FrameFeatures>& feat,
                  std::vector<FrameAnnotations>& ann, ShiftBuildStats& stats) {
     ann = load_all_annotations(ds, true, opt.build.threads, {}, opt.build.cancel);
-    src = choose_source(ds, opt.pred);
+    (void)src;
     feat = build_frame_features(ds, ann, src, bo, &stats);
   };
+  // Like is compared with like: when either dataset has no labels, both use the predictions of
+  // the chosen set (where TRAIN has a set of that name), so a detector's misses and false
+  // positives do not pass for a shift.
+  r.prod_source = choose_source(prod, opt.pred);
+  r.train_source = choose_source(train, opt.pred);
+  if (!r.prod_source.labels && r.train_source.labels) {
+    for (std::size_t i = 0; i < train.pred_sets.size(); ++i)
+      if (train.pred_sets[i].name == prod.pred_sets[r.prod_source.pred_set].name)
+        r.train_source = {false, i};
+  } else if (!r.train_source.labels && r.prod_source.labels) {
+    for (std::size_t i = 0; i < prod.pred_sets.size(); ++i)
+      if (prod.pred_sets[i].name == train.pred_sets[r.train_source.pred_set].name)
+        r.prod_source = {false, i};
+  }
   std::vector<FrameFeatures> ft, fp;
   std::vector<FrameAnnotations> at, ap;
   one(train, r.train_source, ft, at, r.train_stats);
