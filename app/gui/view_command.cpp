@@ -27,6 +27,9 @@ int cmd_view(int argc, char** argv) {
   cli.add_option("--pred", preds,
                  "prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)");
   cli.add_option("--frame", opt.frame, "open this frame id first");
+  cli.add_option("--reference", opt.reference,
+                 "TRAIN dataset: compare the open dataset (PROD) with it, as `needle shift` does; "
+                 "the frame list gets a novelty order and the Shift window the attributes");
   std::string open_what, method = "needle", evidence = "all";
   bool no_cache = false;
   cli.add_option("--open", open_what,

@@ -68,6 +68,8 @@ enum class ScriptWait {
   InterimDrawn,
   // ... and the find-similar query asked last is answered (similar_view.h)
   SimilarReady,
+  // ... and the shift report against --reference is done (shift_view.h)
+  ShiftReady,
 };
 
 using CommandParams = std::vector<std::string>;
@@ -105,6 +107,8 @@ std::vector<Command> make_command_table();
 void add_review_commands(std::vector<Command>& table);
 // The compare panel's commands (compare_commands.cpp), appended by make_command_table.
 void add_compare_commands(std::vector<Command>& t);
+// The Shift window's commands (shift_commands.cpp), appended by make_command_table.
+void add_shift_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();
