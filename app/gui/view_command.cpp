@@ -1,4 +1,4 @@
-// needle view [DATASET] [--pred [NAME=]DIR ...] [--frame ID] [--screenshot FILE] [--size WxH]
+// needle view [DATASET] [--pred [NAME=]DIR ...] [--reference TRAIN] [--frame ID] [--screenshot FILE] [--size WxH]
 //             [--script FILE] [--check-gl] [--print-layout FILE|-] [--bench [--bench-to ID]]
 //             [--open first-label-error] [--method M] [--evidence E] [--compare OLD,NEW]
 //             [--min-score S] [--threads N] [--no-cache] [--store PATH]
