@@ -24,8 +24,8 @@ TEST_CASE("shift features: image, scan and objects by hand", "[shift]") {
   CHECK(x[kFeatChromaBlue] == Approx(0.0));
   CHECK(x[kFeatImageWidth] == 2);
 
-  // Four points on the x axis at ranges 3, 4, 6, 9 with reflectance 0.1, 0.3, 0.1, 0.3:
-  // second differences |3 - 8 + 6| = 1 and |4 - 12 + 9| = 1 -> median 1; mean range 5.5;
+  // Four points on the x axis at ranges 3, 4, 6, 9 with reflectance 0.1, 0.3, 0.1, 0.3: mean
+  // range 5.5; no near-ground point, so no roughness;
   // reflectance mean 0.2, sd 0.1; 90% quantile: element floor(4 * 0.9) = 3 of the sorted ranges.
   PointCloud pc;
   pc.xyzr = {3, 0, 0, 0.1f, 4, 0, 0, 0.3f, 6, 0, 0, 0.1f, 9, 0, 0, 0.3f};
@@ -34,8 +34,18 @@ TEST_CASE("shift features: image, scan and objects by hand", "[shift]") {
   CHECK(x[kFeatRangeMean] == Approx(5.5));
   CHECK(x[kFeatIntensityMean] == Approx(0.2));
   CHECK(x[kFeatIntensityStd] == Approx(0.1).epsilon(1e-5));
-  CHECK(x[kFeatRoughness] == Approx(1.0));
+  CHECK(std::isnan(x[kFeatRoughness]));
   CHECK(x[kFeatRangeP90] == Approx(9.0));
+
+  // Ground roughness: five road points 10 m out at z -1.70, -1.72, -1.73, -1.75, -1.80 (median
+  // -1.73; deviations 0.03, 0.01, 0, 0.02, 0.07 -> median 0.02), plus points it must ignore: one
+  // 3 m out (too near), one 25 m out (too far), one at z 0 (not ground).
+  PointCloud road;
+  for (float z : {-1.70f, -1.72f, -1.73f, -1.75f, -1.80f})
+    road.xyzr.insert(road.xyzr.end(), {10, 0, z, 0.2f});
+  road.xyzr.insert(road.xyzr.end(), {3, 0, -1.0f, 0.2f, 25, 0, -3.0f, 0.2f, 10, 0, 0, 0.2f});
+  scan_features(&road, x);
+  CHECK(x[kFeatRoughness] == Approx(0.02).margin(1e-6));
 
   // Two objects: a Car of exactly KITTI's mean size at 10 m and a Pedestrian twice the mean
   // height at 20 m: size log = (0 + log 2) / 2; one vehicle, one person.

@@ -8,9 +8,11 @@
 //      camera   image width, height, focal length of P2 (px)
 //      scan     log(point count), mean and standard deviation of reflectance, mean range, 90%
 //               range quantile
-//      noise    scan roughness: the median |r[i-1] - 2 r[i] + r[i+1]| of the ranges of
-//               consecutive points in file order (all three within kRoughnessMaxRangeM), a
-//               measure of range noise that needs no model of the sensor
+//      noise    ground roughness: the median absolute deviation of z over the near-ground
+//               points (ground distance kGroundMinRangeM-kGroundMaxRangeM, z_velo below
+//               kGroundMaxZ): range noise shows as height noise on the road, whatever the
+//               point density (a sparser sensor keeps the same spread; a measure on neighbouring
+//               points in the file would not)
 //      objects  log(1 + object count), mean ground range of the objects
 //      mix      log(1 + count) of vehicles (Car, Van, Truck) and of people (Pedestrian,
 //               Person_sitting, Cyclist): counts rather than shares, as a frame's few objects
@@ -96,14 +98,17 @@ const char* frame_feature_part(std::size_t f);
 using FrameFeatures = std::array<double, kFrameFeatures>;  // NaN: not available
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Only ranges up to this enter the roughness (far returns are sparse and their neighbours in the
-// file are far apart): 30 m is where KITTI's lidar still gives several points per metre.
-constexpr double kRoughnessMaxRangeM = 30.0;
+// The near-ground points of the roughness: 5-20 m from the sensor (nearer, the car's own body and
+// the sensor's blind ring; farther, returns become sparse and the road may slope), and z_velo
+// below -1.4 m, i.e. within ~0.33 m of the road for a lidar at KITTI's 1.73 m mounting height.
+// Fewer than kMinGroundPoints such points leave the feature unknown.
+constexpr double kGroundMinRangeM = 5.0, kGroundMaxRangeM = 20.0, kGroundMaxZ = -1.4;
+constexpr std::size_t kMinGroundPoints = 5;
 // Prediction scores below this are left out of a frame's objects (unscored or scores in [0, 1]
 // and above; 0.3 drops the long tail of low-confidence detections most detectors emit).
 constexpr double kShiftMinScore = 0.3;
 // Bump on any change of how the cached (image and scan) features are computed.
-constexpr int kShiftParamsVersion = 1;
+constexpr int kShiftParamsVersion = 2;
 
 // Measurements from pixels and points (the costly, cached part). Either may be null.
 void image_features(const Image* image, FrameFeatures& out);

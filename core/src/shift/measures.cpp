@@ -32,7 +32,7 @@ constexpr FeatureInfo kFeatureInfo[kFrameFeatures] = {
     {"chroma_blue", "image"},    {"image_width", "camera"},   {"image_height", "camera"},
     {"focal_px", "camera"},      {"log_points", "scan"},      {"intensity_mean", "scan"},
     {"intensity_std", "scan"},   {"scan_range_mean", "scan"}, {"scan_range_p90", "scan"},
-    {"scan_roughness", "noise"}, {"log_objects", "objects"},  {"object_range_mean", "objects"},
+    {"ground_roughness", "noise"}, {"log_objects", "objects"},  {"object_range_mean", "objects"},
     {"log_vehicles", "mix"},     {"log_people", "mix"},     {"size_log", "size"}, {"people_per_vehicle_log", "mix"},
 };
 
@@ -124,19 +124,25 @@ void scan_features(const PointCloud* cloud, FrameFeatures& out) {
   out[kFeatIntensityMean] = si / dn;
   out[kFeatIntensityStd] = std::sqrt(std::max(0.0, si2 / dn - (si / dn) * (si / dn)));
   out[kFeatRangeMean] = sr / dn;
-  std::vector<double> rough;
-  rough.reserve(n);
-  for (std::size_t i = 1; i + 1 < n; ++i)
-    if (range[i - 1] < kRoughnessMaxRangeM && range[i] < kRoughnessMaxRangeM &&
-        range[i + 1] < kRoughnessMaxRangeM)
-      rough.push_back(std::abs(range[i - 1] - 2 * range[i] + range[i + 1]));
+  std::vector<double> ground_z;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* p = cloud->xyzr.data() + 4 * i;
+    const double d = std::hypot(double(p[0]), double(p[1]));
+    if (d >= kGroundMinRangeM && d <= kGroundMaxRangeM && p[2] < kGroundMaxZ)
+      ground_z.push_back(p[2]);
+  }
   auto p90 = range.begin() + static_cast<std::ptrdiff_t>(std::min(n - 1, n * 9 / 10));
   std::nth_element(range.begin(), p90, range.end());
   out[kFeatRangeP90] = *p90;
-  if (!rough.empty()) {
-    auto mid = rough.begin() + static_cast<std::ptrdiff_t>(rough.size() / 2);
-    std::nth_element(rough.begin(), mid, rough.end());
-    out[kFeatRoughness] = *mid;
+  if (ground_z.size() >= kMinGroundPoints) {
+    auto median = [](std::vector<double>& v) {
+      auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+      std::nth_element(v.begin(), mid, v.end());
+      return *mid;
+    };
+    const double m = median(ground_z);
+    for (double& z : ground_z) z = std::abs(z - m);
+    out[kFeatRoughness] = median(ground_z);
   }
 }
 

@@ -193,7 +193,7 @@ std::string describe(std::size_t f, double x, double m) {
                     f == kFeatRangeMean ? "mean" : "90%", x, m);
       break;
     case kFeatRoughness:
-      std::snprintf(b, sizeof b, "scan %.1fx %s than training (roughness %.3f m vs %.3f m)",
+      std::snprintf(b, sizeof b, "scan %.1fx %s than training (ground roughness %.3f m vs %.3f m)",
                     ratio(x, m), x > m ? "noisier" : "smoother", x, m);
       break;
     case kFeatLogObjects:
