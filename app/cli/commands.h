@@ -14,4 +14,5 @@ int cmd_view(int argc, char** argv);  // also the bare `needle`
 int cmd_review(int argc, char** argv);  // tags, issues, verdicts (the review store)
 int cmd_similar(int argc, char** argv);  // the most similar objects or frames
 int cmd_slices(int argc, char** argv);   // AP and errors per slice of the data
+int cmd_shift(int argc, char** argv);    // training vs production: attributes and novelty
 }  // namespace needle::cli

@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 2 usage error, 1 the dataset could not be written.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -42,6 +43,14 @@ int cmd_demo(int argc, char** argv) {
   app.add_flag("--no-images", no_images, "Do not render image_2");
   app.add_flag("--no-lidar", no_lidar, "Do not simulate velodyne scans");
   app.add_option("--threads", opt.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  std::string shift_list;
+  app.add_option("--shift", shift_list,
+                 "Make a fraction of the frames under shifted conditions, listed in "
+                 "injected.json's \"shifts\": comma-separated kinds among dark, sparse, noisy, "
+                 "size, mix, camera, or all");
+  app.add_option("--shift-fraction", opt.shift_fraction, "Fraction of frames shifted (with --shift)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,6 +58,25 @@ int cmd_demo(int argc, char** argv) {
   }
   opt.images = !no_images;
   opt.lidar = !no_lidar;
+  for (std::size_t a = 0; !shift_list.empty() && a <= shift_list.size();) {
+    std::size_t b = shift_list.find(',', a);
+    if (b == std::string::npos) b = shift_list.size();
+    const std::string kind = shift_list.substr(a, b - a);
+    a = b + 1;
+    if (kind == "all") {
+      opt.shifts.insert(opt.shifts.end(), demo_shift_kinds().begin(), demo_shift_kinds().end());
+      continue;
+    }
+    if (std::find(demo_shift_kinds().begin(), demo_shift_kinds().end(), kind) ==
+        demo_shift_kinds().end()) {
+      std::fprintf(stderr,
+                   "needle demo: --shift: unknown kind '%s' (expected dark, sparse, noisy, size, "
+                   "mix, camera or all)\n",
+                   kind.c_str());
+      return 2;
+    }
+    opt.shifts.push_back(kind);
+  }
 
   ProgressBar bar("needle demo");
   opt.progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
@@ -69,9 +97,9 @@ int cmd_demo(int argc, char** argv) {
   const long errors = static_cast<long>(s.injected.size()) - s.invalid_frames;
   std::printf(
       "needle demo: %d frames in %s: %ld labels (+%ld DontCare), predictions %s, %ld injected "
-      "label errors, %d invalid frames, %.1f M lidar points, %.2f s\n",
+      "label errors, %d invalid frames, %zu shifted frames, %.1f M lidar points, %.2f s\n",
       s.frames, out_dir.c_str(), s.labels, s.dontcare, preds.c_str(), errors, s.invalid_frames,
-      static_cast<double>(s.points) / 1e6, secs);
+      s.shifts.size(), static_cast<double>(s.points) / 1e6, secs);
   return 0;
 }
 

@@ -95,6 +95,7 @@ void App::request_screenshot(const std::string& path) {
 
 void App::start_dataset() {
   state_.rank_options = opt_.rank;
+  state_.shift.reference = opt_.reference;
   state_.review_options = opt_.review;
   // A bare `needle view --store PATH` means the demo dataset's store.
   if (opt_.dataset.empty()) state_.review_options.store_for = demo_dataset_dir();
@@ -325,6 +326,7 @@ void App::poll_background() {
   review_tick(state_, now_s(), frame_ready());
   similar_tick(state_);
   patterns_tick(state_);
+  shift_tick(state_);
 }
 
 void App::update_title() {
@@ -476,6 +478,7 @@ void App::draw_ui(UiContext& ui) {
   draw_issues_panel(ui);
   draw_similar_window(ui);
   draw_patterns_window(ui);
+  draw_shift_window(ui);
   draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
@@ -500,6 +503,12 @@ void App::draw_ui(UiContext& ui) {
     ui.layout.similar_query = state_.similar.query->to_string();
     for (const SimilarResult& row : state_.similar.rows)
       ui.layout.similar_results.push_back(row.ref.to_string());
+  }
+  if (shift_ready(state_) && state_.shift.report) {
+    for (std::size_t i = 0; i < state_.shift.order.size() && i < 10; ++i)
+      ui.layout.shift_order.push_back(state_.session->index->frames[state_.shift.order[i]].id);
+    for (const FrameNovelty& f : state_.shift.report->novelty.frames)
+      if (f.frame == state_.frame) ui.layout.shift_reason = f.reason;
   }
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
   if (!opt_.print_layout.empty()) ui.layout.patterns = patterns_layout_json(state_);

@@ -25,6 +25,7 @@ namespace needle::view {
 
 struct ViewOptions {
   std::string dataset;                   // empty: the demo dataset (generated on first use)
+  std::string reference;                 // --reference TRAIN: shift mode (shift_view.h)
   std::vector<PredictionSetSpec> preds;  // empty: every DATASET/pred/<name>/
   std::string frame;                     // --frame ID: open this frame first
   bool open_first_label_error = false;   // --open first-label-error: once ranked, open it

@@ -83,12 +83,19 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     ImGui::PopStyleColor();
   }
 
-  int order = s.order == ListOrder::Rank ? 0 : 1;
+  int order = s.order == ListOrder::Rank ? 0 : s.order == ListOrder::Id ? 1 : 2;
   ImGui::BeginDisabled(!rank);
   if (ImGui::RadioButton("Rank order", &order, 0)) s.scroll_list_to_current = true;
   ImGui::SameLine();
   if (ImGui::RadioButton("Id order", &order, 1)) s.scroll_list_to_current = true;
-  s.order = order == 0 ? ListOrder::Rank : ListOrder::Id;
+  if (!s.shift.reference.empty()) {  // --reference: novelty order once the report is there
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!s.shift.report);
+    if (ImGui::RadioButton(s.shift.report ? "Novelty" : "Novelty...", &order, 2))
+      s.scroll_list_to_current = true;
+    ImGui::EndDisabled();
+  }
+  s.order = order == 0 ? ListOrder::Rank : order == 1 ? ListOrder::Id : ListOrder::Novelty;
   ImGui::PushItemWidth(-60.0f);
   static const std::vector<std::string> kNone;
   if (combo_string("kind", s.filter.kind, rank ? rank->kinds : kNone))
@@ -126,6 +133,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
 
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
+  const bool by_novelty = s.order == ListOrder::Novelty && s.shift.report;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
     if (!review_row_passes(s, frame)) return false;
@@ -138,7 +146,10 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
       return finding_passes(f, s.filter, s.session->set_names);
     });
   };
-  if (by_rank && s.compare.filter.active && compare_summary(s)) {
+  if (by_novelty) {
+    for (std::size_t f : s.shift.order)
+      if (f < s.session->frame_count() && passes(f)) rows.push_back(f);
+  } else if (by_rank && s.compare.filter.active && compare_summary(s)) {
     // A compare summary row: its frames in rank order, then those without findings (a fix).
     for (std::size_t f : compare_filtered_frames(s))
       if (passes(f)) rows.push_back(f);
@@ -162,7 +173,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("Rank");
     ImGui::TableSetupColumn("Id");
-    ImGui::TableSetupColumn("Score");
+    ImGui::TableSetupColumn(by_novelty ? "Novelty" : "Score");
     ImGui::TableSetupColumn("Findings", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     if (s.scroll_list_to_current) {
@@ -215,7 +226,9 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(s.session->index->frames[frame].id.c_str());
         ImGui::TableNextColumn();
-        if (fr)
+        if (by_novelty && frame < s.shift.novelty.size())
+          ImGui::Text("%.1f", s.shift.novelty[frame]);
+        else if (fr)
           ImGui::Text("%.2f", fr->score);
         else
           ImGui::TextDisabled("-");

@@ -43,6 +43,8 @@ void draw_issues_panel(UiContext& ui);
 void draw_review_popups(AppState& s);
 // Find similar (panel_similar.cpp): the Similar window with its gallery of results.
 void draw_similar_window(UiContext& ui);
+// Training vs production (panel_shift.cpp): the Shift window (--reference).
+void draw_shift_window(UiContext& ui);
 void draw_review_filters(AppState& s);  // frame list: tag, issue, verdict, ... filters
 // Frame list: reviewed, verdict and tag chips of a frame (same_line: after other items).
 void draw_review_marks(const AppState& s, std::size_t frame, bool same_line);

@@ -1,4 +1,4 @@
-// needle view [DATASET] [--pred [NAME=]DIR ...] [--frame ID] [--screenshot FILE] [--size WxH]
+// needle view [DATASET] [--pred [NAME=]DIR ...] [--reference TRAIN] [--frame ID] [--screenshot FILE] [--size WxH]
 //             [--script FILE] [--check-gl] [--print-layout FILE|-] [--bench [--bench-to ID]]
 //             [--open first-label-error] [--method M] [--evidence E] [--compare OLD,NEW]
 //             [--min-score S] [--threads N] [--no-cache] [--store PATH]
@@ -27,6 +27,9 @@ int cmd_view(int argc, char** argv) {
   cli.add_option("--pred", preds,
                  "prediction set [NAME=]DIR (repeatable; default: every DATASET/pred/<name>/)");
   cli.add_option("--frame", opt.frame, "open this frame id first");
+  cli.add_option("--reference", opt.reference,
+                 "TRAIN dataset: compare the open dataset (PROD) with it, as `needle shift` does; "
+                 "the frame list gets a novelty order and the Shift window the attributes");
   std::string open_what, method = "needle", evidence = "all";
   bool no_cache = false;
   cli.add_option("--open", open_what,

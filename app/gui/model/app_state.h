@@ -16,6 +16,7 @@
 #include "gui/model/ranking_job.h"
 #include "gui/model/review_session.h"
 #include "gui/model/patterns_view.h"
+#include "gui/model/shift_view.h"
 #include "gui/model/similar_view.h"
 #include "needle/dataset.h"
 #include "needle/findings.h"
@@ -70,7 +71,7 @@ struct Selection {
   bool operator==(const Selection&) const = default;
 };
 
-enum class ListOrder { Rank, Id };
+enum class ListOrder { Rank, Id, Novelty };  // Novelty: with --reference (shift_view.h)
 
 struct ListFilter {
   std::string kind;   // "" = any
@@ -125,6 +126,7 @@ struct AppState {
   CompareViewState compare;            // compare panel and its frame-list filter (compare_view.h)
   SimilarView similar;                 // find similar: its build, query and window (similar_view.h)
   PatternsView patterns;               // slices, heat map, PR curves (patterns_view.h)
+  ShiftView shift;                     // --reference: training vs production (shift_view.h)
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
   // The frame in the frame list's first visible row (-1: not drawn yet, or scrolled to the very
   // top), and a request to scroll

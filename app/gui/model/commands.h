@@ -69,6 +69,8 @@ enum class ScriptWait {
   // ... and the find-similar query asked last is answered (similar_view.h)
   SimilarReady,
   PatternsReady,  // ... and the patterns panel's slices for its current choice are computed
+  // ... and the shift report against --reference is done (shift_view.h)
+  ShiftReady,
 };
 
 using CommandParams = std::vector<std::string>;
@@ -108,6 +110,8 @@ void add_review_commands(std::vector<Command>& table);
 void add_compare_commands(std::vector<Command>& t);
 // The patterns panel's commands (patterns_commands.cpp), appended by make_command_table.
 void add_patterns_commands(std::vector<Command>& t);
+// The Shift window's commands (shift_commands.cpp), appended by make_command_table.
+void add_shift_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();

@@ -77,6 +77,8 @@ struct LayoutReport {
   // Find similar, when answered: the query's ref and the results' refs in the window's order.
   std::string similar_query;
   std::vector<std::string> similar_results;
+  std::vector<std::string> shift_order;  // --reference: PROD frame ids, most novel first (top 10)
+  std::string shift_reason;              // the current frame's novelty reason
   // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
   std::string ranking_state, ranking_text;
 };

@@ -213,6 +213,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   if (!s.session->final_rank()) return false;
   if (a.command->wait == ScriptWait::SimilarReady) return similar_ready(s);
   if (a.command->wait == ScriptWait::PatternsReady) return patterns_ready(s);
+  if (a.command->wait == ScriptWait::ShiftReady) return shift_ready(s);
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 

@@ -23,6 +23,19 @@
 //      level (0-3). size_bin (see error_size_bin): "subtle" when the shift is < 1 m, every size
 //      factor within [0.8, 1.25], the rotation < 45 deg, the swap between neighbouring classes, or
 //      the missing/spurious object is far (> 30 m) or occluded (level >= 1); "gross" otherwise.
+//     "shifts":[{"frame":"000031","kind":"dark","detail":"image brightness x0.35"}]  frames made
+//      under shifted conditions (--shift; absent when none was asked for), one kind a frame:
+//        dark      image_2 rendered as usual, then every channel scaled by kShiftDarkFactor
+//        sparse    the lidar keeps every kShiftSparseBeamStride-th beam (a 16-beam sensor)
+//        noisy     lidar range noise kShiftNoisyRangeSigmaM instead of 2 cm
+//        size      every object kShiftSizeFactor larger in each dimension
+//        mix       another class mix: pedestrians and cyclists x kShiftMixPersonFactor, vehicles
+//                  x kShiftMixVehicleFactor
+//        camera    another camera: kShiftCameraWidth x kShiftCameraHeight image, focal length
+//                  kShiftCameraFocal px (a wider lens); labels and scans follow it
+//      The shifted frames are kShift fraction of the frames (--shift-fraction), drawn from the
+//      frames without broken files, kinds dealt in turn; every other frame is byte-identical to
+//      a run without --shift.
 //
 // What the data is: each frame is a street scene (city, residential or rural road) ray-cast by a
 // simulated 64-beam lidar (~120k points a scan, velodyne frame) and rendered from camera 2 with the
@@ -58,6 +71,8 @@ struct DemoOptions {
   bool images = true;    // write image_2 (PNG)
   bool lidar = true;     // write velodyne (ray-cast scans)
   unsigned threads = 0;  // 0 = hardware concurrency
+  std::vector<std::string> shifts;  // shift kinds (demo_shift_kinds()); empty: no shifted frames
+  double shift_fraction = 0.25;     // fraction of frames made under a shift (when shifts is set)
   std::function<void(std::size_t done, std::size_t total)> progress;  // may be called from workers
 };
 
@@ -90,6 +105,26 @@ constexpr double kSubtleRangeM = 30.0;
 std::string error_size_bin(const std::string& kind, double magnitude, double range_m,
                            int occlusion);
 
+// A frame made under shifted conditions (see the file comment).
+struct InjectedShift {
+  std::string frame;
+  std::string kind;  // one of demo_shift_kinds()
+  std::string detail;
+};
+
+// The shift kinds, in the order `--shift all` deals them.
+const std::vector<std::string>& demo_shift_kinds();
+// The strength of each shift (the file comment says what they do). Strong enough to be a real
+// change of conditions (a night-time exposure, a 16-beam sensor, a worn sensor, another country's
+// fleet, a pedestrian zone, another camera), not subtle by design.
+constexpr double kShiftDarkFactor = 0.35;
+constexpr int kShiftSparseBeamStride = 4;
+constexpr double kShiftNoisyRangeSigmaM = 0.12;
+constexpr double kShiftSizeFactor = 1.3;
+constexpr double kShiftMixPersonFactor = 4.0, kShiftMixVehicleFactor = 0.35;
+constexpr int kShiftCameraWidth = 1024, kShiftCameraHeight = 512;
+constexpr double kShiftCameraFocal = 480.0;
+
 struct DemoSummary {
   int frames = 0;
   long labels = 0;
@@ -100,6 +135,7 @@ struct DemoSummary {
   std::vector<long> predictions_by_detector;  // same order as detectors
   long points = 0;                            // lidar points written, all frames
   int invalid_frames = 0;                     // frames with deliberately broken files
+  std::vector<InjectedShift> shifts;          // frames made under shifted conditions
 };
 
 // Base colour (RGB, 0-255, before face shading and haze) in which image_2 draws each class; other
@@ -111,6 +147,8 @@ DemoSummary generate_demo(const std::filesystem::path& out_dir, const DemoOption
 
 // Reads OUT_DIR/injected.json back (for benchmarks and tests). Throws ParseError (file, field)
 // when the file is missing, is not JSON or lacks the expected fields.
-std::vector<InjectedError> read_injected(const std::filesystem::path& injected_json);
+// `shifts` (optional) receives the "shifts" list (empty when the file has none).
+std::vector<InjectedError> read_injected(const std::filesystem::path& injected_json,
+                                         std::vector<InjectedShift>* shifts = nullptr);
 
 }  // namespace needle

@@ -61,7 +61,7 @@ struct ColumnIndex {
 };
 }  // namespace
 
-PointCloud scan_lidar(const Scene& sc, Rng& rng) {
+PointCloud scan_lidar(const Scene& sc, Rng& rng, const LidarShift& shift) {
   const Camera& cam = *sc.cam;
   static const std::array<double, kBeams> kElev = beam_elevations();
   const double step = 2 * std::numbers::pi / kColumns;
@@ -79,6 +79,7 @@ PointCloud scan_lidar(const Scene& sc, Rng& rng) {
     const int n_cand =
         index.start[static_cast<std::size_t>(j) + 1] - index.start[static_cast<std::size_t>(j)];
     for (std::size_t b = 0; b < kBeams; ++b) {
+      if (shift.beam_stride > 1 && b % static_cast<std::size_t>(shift.beam_stride) != 0) continue;
       const Vec3 d_velo{ce[b] * ca, ce[b] * sa, se[b]};
       const Ray ray{cam.lidar_rect, apply_linear(cam.velo_to_rect, d_velo)};
       const double t_ground = intersect_ground(cam, ray);
@@ -110,7 +111,7 @@ PointCloud scan_lidar(const Scene& sc, Rng& rng) {
       if (rng.chance(p_drop)) continue;
       double r = reflect * (0.35 + 0.65 * cos_inc) + rng.normal(0, 0.025);
       r = std::clamp(std::floor(r * 100.0) / 100.0, 0.0, 0.99);
-      const double range = hit.t + rng.normal(0, 0.02);
+      const double range = hit.t + rng.normal(0, shift.range_sigma_m);
       cloud.xyzr.push_back(static_cast<float>(range * d_velo.x));
       cloud.xyzr.push_back(static_cast<float>(range * d_velo.y));
       cloud.xyzr.push_back(static_cast<float>(range * d_velo.z));

@@ -66,7 +66,12 @@ const char* error_kind_name(ErrorKind k);
 std::optional<InjectedError> inject_error(const Scene& scene, FrameTruth& truth, ErrorKind kind,
                                           Rng& rng);
 
-PointCloud scan_lidar(const Scene& scene, Rng& rng);
+// Shifted sensor conditions (demo --shift): the defaults are the normal sensor.
+struct LidarShift {
+  int beam_stride = 1;         // keep beams 0, stride, 2*stride ...
+  double range_sigma_m = 0.02;  // range noise (one sigma)
+};
+PointCloud scan_lidar(const Scene& scene, Rng& rng, const LidarShift& shift = {});
 Image render_image(const Scene& scene);
 
 }  // namespace needle::demo

@@ -13,6 +13,7 @@
 #include <numbers>
 
 #include "needle/kitti_io.h"
+#include "needle/demo.h"
 #include "scene.h"
 
 namespace needle::demo {
@@ -133,8 +134,31 @@ Vec3 apply_linear(const Mat34& m, const Vec3& v) {
           m[8] * v.x + m[9] * v.y + m[10] * v.z};
 }
 
+namespace {
+// Preset 0's rig (baselines, rotations, lidar offset) behind another lens: the "camera" shift.
+// The principal point sits at the image centre; the stereo terms scale with the focal length.
+Preset shifted_preset() {
+  Preset p = kPresets[0];
+  const double k = kShiftCameraFocal / p.f;
+  p.width = kShiftCameraWidth;
+  p.height = kShiftCameraHeight;
+  p.f = kShiftCameraFocal;
+  p.cx = kShiftCameraWidth / 2.0;
+  p.cy = kShiftCameraHeight / 2.0;
+  p.p1x *= k, p.p2x *= k, p.p2y *= k, p.p3x *= k, p.p3y *= k;
+  return p;
+}
+}  // namespace
+
+Camera make_shifted_camera() {
+  return make_camera(kShiftedCameraPreset);
+}
+
 Camera make_camera(int preset) {
-  const Preset& p = kPresets[std::clamp(preset, 0, kCameraPresets - 1)];
+  static const Preset kShifted = shifted_preset();
+  const Preset& p = preset == kShiftedCameraPreset
+                        ? kShifted
+                        : kPresets[std::clamp(preset, 0, kCameraPresets - 1)];
   Calib c;
   auto proj = [&](double tx, double ty, double tz) {
     return Mat34{p.f, 0, p.cx, tx, 0, p.f, p.cy, ty, 0, 0, 1, tz};

@@ -121,7 +121,8 @@ namespace {
 
 class Builder {
  public:
-  Builder(const Camera& cam, Rng& rng, Scene& sc) : cam_(cam), rng_(rng), sc_(sc) {}
+  Builder(const Camera& cam, Rng& rng, Scene& sc, const SceneShift& shift)
+      : cam_(cam), rng_(rng), sc_(sc), shift_(shift) {}
 
   void build() {
     sc_.kind = rng_.pick(std::array{0.45, 0.40, 0.15});
@@ -146,6 +147,7 @@ class Builder {
   const Camera& cam_;
   Rng& rng_;
   Scene& sc_;
+  SceneShift shift_;
   double density_ = 1, psi_ = 0;
   std::vector<Footprint> taken_;
 
@@ -287,10 +289,11 @@ class Builder {
   bool add_object(ObjectClass cls, double s, double d, double heading, bool parked,
                   double margin = 0.3) {
     const ClassStats st = class_stats(cls);
-    const double h = rng_.normal_clamped(st.h, st.sh);
-    const double w = rng_.normal_clamped(st.w, st.sw);
+    double h = rng_.normal_clamped(st.h, st.sh);
+    double w = rng_.normal_clamped(st.w, st.sw);
     double l = rng_.normal_clamped(st.l, st.sl);
     if (cls == ObjectClass::Truck) l = std::clamp(l, 6.0, 16.5);
+    h *= shift_.size_factor, w *= shift_.size_factor, l *= shift_.size_factor;
     double x, y;
     to_velo(s, d, x, y);
     const Footprint fp{x, y, l / 2, w / 2, heading};
@@ -327,7 +330,8 @@ class Builder {
       const double strip = side < 0 ? r.drive_right - r.right_edge : r.left_edge - r.drive_left;
       if (strip < 1.5) continue;
       const double centre = side < 0 ? r.right_edge + strip / 2 : r.left_edge - strip / 2;
-      const double occupied = std::clamp(density_ * rng_.uniform(0.4, 0.9), 0.0, 0.95);
+      const double occupied =
+          std::clamp(density_ * shift_.vehicle_factor * rng_.uniform(0.4, 0.9), 0.0, 0.95);
       // Facing the traffic of their side: left-side cars of a two-way street face -s.
       const bool against = side > 0 && r.lanes > r.lanes_same;
       for (double s = rng_.uniform(-30, -18); s < 110;) {
@@ -347,7 +351,8 @@ class Builder {
 
   void traffic() {
     const Road& r = road();
-    const double mean_gap = (sc_.kind == 2 ? 45.0 : 26.0) / std::max(density_, 0.1);
+    const double mean_gap =
+        (sc_.kind == 2 ? 45.0 : 26.0) / std::max(density_ * shift_.vehicle_factor, 0.1);
     for (int k = 0; k < r.lanes; ++k) {
       const bool same = k < r.lanes_same;
       const double centre = r.drive_right + (k + 0.5) * r.lane_w;
@@ -369,7 +374,8 @@ class Builder {
 
   void cyclists() {
     const Road& r = road();
-    const double mean = density_ * (sc_.kind == 0 ? 0.9 : sc_.kind == 1 ? 0.7 : 0.3);
+    const double mean =
+        density_ * shift_.person_factor * (sc_.kind == 0 ? 0.9 : sc_.kind == 1 ? 0.7 : 0.3);
     for (int i = rng_.poisson(mean); i > 0; --i) {
       const double s = rng_.uniform(-15, 75);
       if (rng_.chance(0.7) || r.lanes == r.lanes_same) {  // riding at the right of the road
@@ -384,7 +390,8 @@ class Builder {
 
   void pedestrians() {
     const Road& r = road();
-    const double mean = density_ * (sc_.kind == 0 ? 5.5 : sc_.kind == 1 ? 2.4 : 0.25);
+    const double mean =
+        density_ * shift_.person_factor * (sc_.kind == 0 ? 5.5 : sc_.kind == 1 ? 2.4 : 0.25);
     for (int i = rng_.poisson(mean); i > 0; --i) {
       const double s = rng_.uniform(-15, 80);
       if (rng_.chance(0.08) && s > 6 && s < 45) {  // crossing the road
@@ -410,10 +417,10 @@ class Builder {
 
 }  // namespace
 
-Scene build_scene(const Camera& cam, Rng& rng) {
+Scene build_scene(const Camera& cam, Rng& rng, const SceneShift& shift) {
   Scene sc;
   sc.cam = &cam;
-  Builder(cam, rng, sc).build();
+  Builder(cam, rng, sc, shift).build();
   return sc;
 }
 

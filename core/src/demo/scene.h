@@ -49,6 +49,10 @@ struct Camera {
 };
 constexpr int kCameraPresets = 3;
 Camera make_camera(int preset);  // 0: 1242x375, 1: 1238x374, 2: 1224x370
+// The camera of the "camera" shift: preset 0's rig with another lens and sensor size
+// (kShiftCameraWidth x kShiftCameraHeight, focal kShiftCameraFocal px; needle/demo.h).
+constexpr int kShiftedCameraPreset = kCameraPresets;
+Camera make_shifted_camera();
 
 Vec3 apply(const Mat34& m, const Vec3& p);         // affine
 Vec3 apply_linear(const Mat34& m, const Vec3& v);  // rotation part only
@@ -114,8 +118,15 @@ inline void road_coords(const Road& r, double x_velo, double y_velo, double& s, 
   d = -x_velo * r.uy + y_velo * r.ux;
 }
 
+// Shifted world conditions (demo --shift); the defaults are the normal world.
+struct SceneShift {
+  double size_factor = 1;     // every object's h, w, l multiplied by this
+  double person_factor = 1;   // expected pedestrians and cyclists multiplied by this
+  double vehicle_factor = 1;  // expected parked and moving vehicles multiplied by this
+};
+
 // Builds the frame's world. Deterministic in rng.
-Scene build_scene(const Camera& cam, Rng& rng);
+Scene build_scene(const Camera& cam, Rng& rng, const SceneShift& shift = {});
 
 // A solid for a labelled box (shape by class: body + cabin for cars ...), colour from the class.
 Solid make_object_solid(const Object& box, double tint, double reflect);

@@ -59,6 +59,7 @@ const char* invalid_name(Invalid k) {
 struct FramePlan {
   int error = -1;  // ErrorKind, -1 for none
   Invalid invalid = Invalid::None;
+  std::string shift;  // a demo_shift_kinds() name, "" for none
 };
 
 constexpr int kDriveLength = 40;  // frames per "drive" (one camera preset)
@@ -86,7 +87,62 @@ std::vector<FramePlan> make_plan(const DemoOptions& opt) {
   for (int j = 0; j < n_inv; ++j)
     plan[static_cast<std::size_t>(order[static_cast<std::size_t>(n_err + j)])].invalid =
         kinds[static_cast<std::size_t>(j) % kinds.size()];
+  // Shifted frames: drawn from their own stream (so the plan above does not change with --shift)
+  // among the frames without broken files; kinds dealt in turn.
+  if (!opt.shifts.empty()) {
+    std::vector<int> eligible;
+    for (int i = 0; i < n; ++i)
+      if (plan[static_cast<std::size_t>(i)].invalid == Invalid::None) eligible.push_back(i);
+    Rng srng(stream_seed(opt.seed, static_cast<std::uint64_t>(n), 0x5A1F7));
+    srng.shuffle(eligible);
+    const auto n_shift = std::min<std::size_t>(
+        eligible.size(),
+        static_cast<std::size_t>(std::lround(std::clamp(opt.shift_fraction, 0.0, 1.0) * n)));
+    for (std::size_t j = 0; j < n_shift; ++j)
+      plan[static_cast<std::size_t>(eligible[j])].shift = opt.shifts[j % opt.shifts.size()];
+  }
   return plan;
+}
+
+// What each shift does (needle/demo.h).
+struct ShiftEffect {
+  SceneShift scene;
+  LidarShift lidar;
+  double brightness = 1;
+  bool camera = false;
+  std::string detail;
+};
+ShiftEffect shift_effect(const std::string& kind) {
+  ShiftEffect e;
+  char buf[160];
+  if (kind == "dark") {
+    e.brightness = kShiftDarkFactor;
+    std::snprintf(buf, sizeof buf, "image brightness x%.2f", kShiftDarkFactor);
+  } else if (kind == "sparse") {
+    e.lidar.beam_stride = kShiftSparseBeamStride;
+    std::snprintf(buf, sizeof buf, "lidar keeps every %d-th beam (%d beams)",
+                  kShiftSparseBeamStride, 64 / kShiftSparseBeamStride);
+  } else if (kind == "noisy") {
+    e.lidar.range_sigma_m = kShiftNoisyRangeSigmaM;
+    std::snprintf(buf, sizeof buf, "lidar range noise %.2f m (normally 0.02 m)",
+                  kShiftNoisyRangeSigmaM);
+  } else if (kind == "size") {
+    e.scene.size_factor = kShiftSizeFactor;
+    std::snprintf(buf, sizeof buf, "objects x%.2f in every dimension", kShiftSizeFactor);
+  } else if (kind == "mix") {
+    e.scene.person_factor = kShiftMixPersonFactor;
+    e.scene.vehicle_factor = kShiftMixVehicleFactor;
+    std::snprintf(buf, sizeof buf, "pedestrians and cyclists x%.2f, vehicles x%.2f",
+                  kShiftMixPersonFactor, kShiftMixVehicleFactor);
+  } else if (kind == "camera") {
+    e.camera = true;
+    std::snprintf(buf, sizeof buf, "camera %dx%d, focal %.0f px", kShiftCameraWidth,
+                  kShiftCameraHeight, kShiftCameraFocal);
+  } else {
+    throw std::runtime_error("unknown shift kind '" + kind + "'");
+  }
+  e.detail = buf;
+  return e;
 }
 
 int camera_preset(std::uint64_t seed, int frame) {
@@ -107,6 +163,7 @@ struct FrameResult {
   long labels = 0, dontcare = 0, points = 0;
   std::vector<long> preds;
   std::vector<InjectedError> injected;
+  std::vector<InjectedShift> shifts;
 };
 
 std::string dontcare_text(const Object& d) {
@@ -134,15 +191,18 @@ std::string add_bad_line(std::vector<std::string>& lines, Rng& rng) {
   return "line " + std::to_string(at + 1) + ": " + why;
 }
 
-FrameResult make_frame(const fs::path& root, const DemoOptions& opt, int index, const Camera& cam,
-                       const FramePlan& plan) {
+FrameResult make_frame(const fs::path& root, const DemoOptions& opt, int index,
+                       const Camera& normal_cam, const Camera& shifted_cam, const FramePlan& plan) {
   const std::string id = frame_id(index);
   const auto frame = static_cast<std::uint64_t>(index);
   const fs::path train = root / "training";
   FrameResult res;
+  const ShiftEffect shift = plan.shift.empty() ? ShiftEffect{} : shift_effect(plan.shift);
+  if (!plan.shift.empty()) res.shifts.push_back({id, plan.shift, shift.detail});
+  const Camera& cam = shift.camera ? shifted_cam : normal_cam;
 
   Rng scene_rng(opt.seed, frame, Stream::Scene);
-  const Scene sc = build_scene(cam, scene_rng);
+  const Scene sc = build_scene(cam, scene_rng, shift.scene);
   FrameTruth truth = annotate(sc, scene_rng);
 
   const auto& profiles = detector_profiles();
@@ -178,7 +238,7 @@ FrameResult make_frame(const fs::path& root, const DemoOptions& opt, int index, 
 
   if (opt.lidar) {
     Rng rng(opt.seed, frame, Stream::Lidar);
-    const PointCloud cloud = scan_lidar(sc, rng);
+    const PointCloud cloud = scan_lidar(sc, rng, shift.lidar);
     const fs::path p = train / "velodyne" / (id + ".bin");
     if (plan.invalid == Invalid::TruncatedBin) {
       // Cut a third of the way in, mid-point: the size is no longer a multiple of 16 bytes.
@@ -193,7 +253,11 @@ FrameResult make_frame(const fs::path& root, const DemoOptions& opt, int index, 
   }
   if (opt.images) {
     const fs::path p = train / "image_2" / (id + ".png");
-    write_png(p, render_image(sc));
+    Image img = render_image(sc);
+    if (shift.brightness != 1)
+      for (std::uint8_t& c : img.rgb)
+        c = static_cast<std::uint8_t>(std::lround(c * shift.brightness));
+    write_png(p, img);
     if (plan.invalid == Invalid::CorruptPng) {
       // Truncated inside the compressed image data, as an interrupted copy leaves it.
       const std::string bytes = read_file_bytes(p);
@@ -247,8 +311,10 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
   clear_previous(train / "image_2", ".png");
   for (const auto& p : profiles) clear_previous(out_dir / "pred" / p.name, ".txt");
 
+  for (const std::string& k : opt.shifts) (void)shift_effect(k);  // unknown kinds fail early
   std::array<Camera, kCameraPresets> cams;
   for (int i = 0; i < kCameraPresets; ++i) cams[static_cast<std::size_t>(i)] = make_camera(i);
+  const Camera shifted_cam = make_shifted_camera();
   const std::vector<FramePlan> plan = make_plan(opt);
   std::vector<FrameResult> results(static_cast<std::size_t>(opt.frames));
 
@@ -263,7 +329,7 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
       try {
         const Camera& cam = cams[static_cast<std::size_t>(camera_preset(opt.seed, i))];
         results[static_cast<std::size_t>(i)] =
-            make_frame(out_dir, opt, i, cam, plan[static_cast<std::size_t>(i)]);
+            make_frame(out_dir, opt, i, cam, shifted_cam, plan[static_cast<std::size_t>(i)]);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -292,6 +358,7 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
       sum.predictions += r.preds[k];
       sum.predictions_by_detector[k] += r.preds[k];
     }
+    for (const auto& e : r.shifts) sum.shifts.push_back(e);
     for (const auto& e : r.injected) {
       sum.injected.push_back(e);
       if (e.kind == "truncated_bin" || e.kind == "corrupt_png" || e.kind == "bad_label_line")
@@ -318,6 +385,12 @@ DemoSummary generate_demo(const fs::path& out_dir, const DemoOptions& opt) {
     }
     j["errors"].push_back(std::move(je));
   }
+  if (!opt.shifts.empty()) {
+    j["shift_fraction"] = opt.shift_fraction;
+    j["shifts"] = nlohmann::ordered_json::array();
+    for (const auto& e : sum.shifts)
+      j["shifts"].push_back({{"frame", e.frame}, {"kind", e.kind}, {"detail", e.detail}});
+  }
   write_text_file(out_dir / "injected.json", j.dump(1) + "\n");
   return sum;
 }
@@ -337,7 +410,14 @@ std::string error_size_bin(const std::string& kind, double magnitude, double ran
   return "";
 }
 
-std::vector<InjectedError> read_injected(const fs::path& injected_json) {
+const std::vector<std::string>& demo_shift_kinds() {
+  static const std::vector<std::string> kKinds = {"dark", "sparse", "noisy",
+                                                  "size", "mix",    "camera"};
+  return kKinds;
+}
+
+std::vector<InjectedError> read_injected(const fs::path& injected_json,
+                                         std::vector<InjectedShift>* shifts) {
   const std::string file = injected_json.string();
   auto fail = [&](const std::string& field, const std::string& msg) {
     Problem p;
@@ -389,6 +469,24 @@ std::vector<InjectedError> read_injected(const fs::path& injected_json) {
     if (!r.size_bin.empty() && r.size_bin != "subtle" && r.size_bin != "gross")
       fail(where + ".size_bin", "expected \"subtle\" or \"gross\"");
     out.push_back(std::move(r));
+  }
+  if (shifts) {
+    shifts->clear();
+    if (j.contains("shifts")) {
+      if (!j["shifts"].is_array()) fail("shifts", "expected an array");
+      int k = 0;
+      for (const auto& e : j["shifts"]) {
+        const std::string where = "shifts[" + std::to_string(k++) + "]";
+        if (!e.is_object()) fail(where, "expected an object");
+        for (const char* key : {"frame", "kind"})
+          if (!e.contains(key) || !e[key].is_string())
+            fail(where + "." + key, "expected a string");
+        InjectedShift r{e["frame"].get<std::string>(), e["kind"].get<std::string>(), ""};
+        if (e.contains("detail") && e["detail"].is_string())
+          r.detail = e["detail"].get<std::string>();
+        shifts->push_back(std::move(r));
+      }
+    }
   }
   return out;
 }
