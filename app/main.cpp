@@ -20,6 +20,7 @@ void print_usage() {
       "  help --keys [--markdown] | --script      the viewer's shortcuts / script actions\n"
       "  lidar DATASET [--frames A:B]             run the lidar pass (fills the cache)\n"
       "  similar DATASET REF [--top K]            the most similar objects or frames\n"
+      "  map DATASET [--out FILE] [--rarest K]    2D map of the objects, rarest first\n"
       "\n"
       "`needle SUBCOMMAND --help` for details. A bare `needle` opens the viewer on the demo "
       "dataset.");
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (sub == "review") return needle::cli::cmd_review(argc - 1, argv + 1);
   if (sub == "lidar") return needle::cli::cmd_lidar(argc - 1, argv + 1);
   if (sub == "similar") return needle::cli::cmd_similar(argc - 1, argv + 1);
+  if (sub == "map") return needle::cli::cmd_map(argc - 1, argv + 1);
   // `needle DATASET ...` without a subcommand: treat as view when it is an option or a path.
   if (sub.rfind("-", 0) == 0 || sub.find('/') != std::string::npos || sub == ".")
     return needle::cli::cmd_view(argc, argv);

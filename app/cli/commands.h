@@ -13,4 +13,5 @@ int cmd_lidar(int argc, char** argv);
 int cmd_view(int argc, char** argv);  // also the bare `needle`
 int cmd_review(int argc, char** argv);  // tags, issues, verdicts (the review store)
 int cmd_similar(int argc, char** argv);  // the most similar objects or frames
+int cmd_map(int argc, char** argv);      // the embedding map and rarity of the objects
 }  // namespace needle::cli

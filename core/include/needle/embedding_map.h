@@ -85,6 +85,7 @@ struct EmbeddingMapStats {
   int knn_rounds = 0;      // NN-descent rounds run
   int epochs = 0;
   double pca_variance_kept = 1;  // share of the total variance in the PCA space
+  std::size_t search_dims = 0;   // dimensions the neighbour search ran in
 };
 
 struct EmbeddingMap {
@@ -135,7 +136,8 @@ struct DatasetMap {
   SimilarSpace objects;  // the points, in map order
   EmbeddingMap map;
   std::string source;    // "built-in" or the embeddings file
-  double descriptors_s = 0, map_s = 0;
+  double descriptors_s = 0, map_s = 0;  // wall seconds
+  double map_cpu_s = 0;                   // CPU seconds of the map, all threads
   std::string error;     // non-empty: the build failed (an embeddings file that does not parse)
 };
 
