@@ -324,6 +324,7 @@ void App::poll_background() {
   ranking_seen_done_ = ranked;
   review_tick(state_, now_s(), frame_ready());
   similar_tick(state_);
+  map_tick(state_);
 }
 
 void App::update_title() {
@@ -474,6 +475,7 @@ void App::draw_ui(UiContext& ui) {
   draw_goto_popup(state_);
   draw_issues_panel(ui);
   draw_similar_window(ui);
+  draw_map_window(ui);
   draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
@@ -500,6 +502,7 @@ void App::draw_ui(UiContext& ui) {
       ui.layout.similar_results.push_back(row.ref.to_string());
   }
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
+  ui.layout.map = map_layout_json(state_);
   ui.layout.ranking_state = ranking_state_name(rank);
   ui.layout.ranking_text =
       state_.session ? ranking_state_text(rank, state_.session->ranking->progress()) : "";

@@ -119,12 +119,15 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     if (ImGui::SmallButton("x##compare_filter")) clear_compare_filter(s);
   }
 
+  draw_map_filter_chip(s);
+
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
   const bool by_rank = rank && s.order == ListOrder::Rank;
   auto passes = [&](std::size_t frame) {
     if (!review_row_passes(s, frame)) return false;
     if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
+    if (!map_filter_passes(s, frame)) return false;      // a map selection (map_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;

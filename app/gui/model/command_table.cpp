@@ -386,6 +386,7 @@ std::vector<Command> make_command_table() {
                }});
 
   add_compare_commands(t);  // compare_commands.cpp
+  add_map_commands(t);      // map_commands.cpp
 
   // 3D view.
   t.push_back({.id = "view.toggle_bev",

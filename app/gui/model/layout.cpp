@@ -91,6 +91,7 @@ std::string layout_json(const LayoutReport& r) {
   if (!r.compare.empty()) j["compare"] = nlohmann::json::parse(r.compare);
   if (!r.similar_query.empty())
     j["similar"] = {{"query", r.similar_query}, {"results", r.similar_results}};
+  if (!r.map.empty()) j["map"] = nlohmann::json::parse(r.map);
   j["ranking_state"] = r.ranking_state;
   j["ranking_text"] = r.ranking_text;
   return j.dump();

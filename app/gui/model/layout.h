@@ -76,6 +76,7 @@ struct LayoutReport {
   // Find similar, when answered: the query's ref and the results' refs in the window's order.
   std::string similar_query;
   std::vector<std::string> similar_results;
+  std::string map;  // the embedding map window as a JSON object (map_layout_json), "" when closed
   // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
   std::string ranking_state, ranking_text;
 };

@@ -211,6 +211,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   if (a.command->wait == ScriptWait::InterimDrawn) return s.session->rank() && host.frame_ready();
   if (!s.session->final_rank()) return false;
   if (a.command->wait == ScriptWait::SimilarReady) return similar_ready(s);
+  if (a.command->ready && !a.command->ready(s)) return false;
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 
