@@ -151,8 +151,9 @@ TEST_CASE("well-separated Gaussian blobs stay separated on the map", "[map]") {
 TEST_CASE("the map keeps local neighbourhoods well above chance", "[map]") {
   // Points along a noisy closed curve (a circle in 2 of 30 dimensions, wound 3 times through a
   // third): neighbourhoods are one-dimensional, so a map that keeps them finds most of each
-  // point's 10 nearest among its 10 nearest on the map. Chance is 10 / 1,499 = 0.7 %; the bound
-  // 0.5 is what t-SNE and UMAP typically reach on such curves (measured here: see the output).
+  // point's 10 nearest among its 10 nearest on the map. Chance is 10 / 1,499 = 0.7 %; measured
+  // 0.93 with seed 7. Bound 0.8: a layout that tore the curve into pieces or folded it onto
+  // itself would lose the neighbours at every tear or fold and fall well below.
   const std::size_t n = 1500, dim = 30;
   std::mt19937 rng(5);
   std::normal_distribution<double> g(0, 0.01);
@@ -172,7 +173,7 @@ TEST_CASE("the map keeps local neighbourhoods well above chance", "[map]") {
   }
   const double r = total / 150.0;
   INFO("map kNN recall " << r);
-  CHECK(r >= 0.5);
+  CHECK(r >= 0.8);
   // map_quality measures the same thing (its own brute force): the two agree within sampling.
   const MapQuality q = map_quality(x.data(), dim, m, 10, 150, 2);
   CHECK(q.map_recall == Approx(r).margin(1e-9));

@@ -1,6 +1,7 @@
 #include "gui/model/map_view.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
@@ -14,6 +15,11 @@
 namespace needle::view {
 
 namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string report(AppState& s, std::string err) {
   if (!err.empty()) s.status_message = err;
@@ -115,6 +121,7 @@ void map_toggle(AppState& s) {
     MapBuildOptions opt;
     opt.similar.threads = 0;
     v.job = std::make_unique<MapBuildJob>(*s.session->index, opt);
+    v.started_s = now_s();
   }
   map_tick(s);
 }
@@ -131,6 +138,12 @@ void map_tick(AppState& s) {
     } else {
       v.built = std::make_unique<DatasetMap>(std::move(m));
       adopt(s, v);
+      v.ready_after_s = now_s() - v.started_s;
+      char msg[160];
+      std::snprintf(msg, sizeof msg,
+                    "map of %zu objects ready in %.1f s (descriptors %.1f s, layout %.1f s)",
+                    v.frame_of.size(), v.ready_after_s, v.built->descriptors_s, v.built->map_s);
+      s.status_message = msg;
     }
   }
   if (v.built) read_findings(s, v);
@@ -273,6 +286,7 @@ std::string map_layout_json(const AppState& s) {
   for (char c : v.frame_in_selection) frames += c != 0;
   j["selected_frames"] = frames;
   j["filter"] = v.filter;
+  j["ready_after_s"] = v.ready_after_s;
   return j.dump();
 }
 

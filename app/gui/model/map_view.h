@@ -54,6 +54,8 @@ struct MapView {
   bool filter = true;              // the frame list shows only the selection's frames
   std::vector<char> frame_in_selection;  // per frame index
   int cursor = 0;                  // gallery cursor
+  double started_s = 0;            // steady-clock seconds when the build started
+  double ready_after_s = 0;        // seconds from the start of the build to the map's arrival
 };
 
 // Opens (or closes) the Map window; the first opening on a dataset starts the build.
