@@ -139,6 +139,10 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     // A compare summary row: its frames in rank order, then those without findings (a fix).
     for (std::size_t f : compare_filtered_frames(s))
       if (passes(f)) rows.push_back(f);
+  } else if (const std::vector<std::size_t> mf = map_filtered_frames(s); !mf.empty()) {
+    // A map selection: its frames, rarest object first (map_view.h).
+    for (std::size_t f : mf)
+      if (passes(f)) rows.push_back(f);
   } else if (by_rank) {
     for (const FrameRank& fr : rank->rank.frames)
       if (passes(fr.frame_index)) rows.push_back(fr.frame_index);

@@ -230,6 +230,18 @@ bool map_filter_passes(const AppState& s, std::size_t frame) {
   return frame < v.frame_in_selection.size() && v.frame_in_selection[frame];
 }
 
+std::vector<std::size_t> map_filtered_frames(const AppState& s) {
+  const MapView& v = s.map;
+  std::vector<std::size_t> out;
+  if (!v.filter || v.selected.empty() || !s.session || v.root != s.session->root) return out;
+  std::vector<char> seen(v.frame_in_selection.size(), 0);
+  for (std::size_t i : v.selected) {  // rarest first
+    const std::size_t f = v.frame_of[i];
+    if (f < seen.size() && !seen[f]) seen[f] = 1, out.push_back(f);
+  }
+  return out;
+}
+
 std::string map_open_point(AppState& s, std::size_t i) {
   MapView& v = s.map;
   if (!v.built || i >= v.frame_of.size()) return report(s, "no such map point");

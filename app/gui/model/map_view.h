@@ -78,6 +78,9 @@ std::size_t map_select_rarest(AppState& s, std::size_t k);
 void map_clear_selection(AppState& s);
 // Whether the frame list shows this frame (always when there is no selection or no filter).
 bool map_filter_passes(const AppState& s, std::size_t frame);
+// While the filter is on: the selection's frames, each once, in the order of its rarest selected
+// object (the frame list's "rarest first" order); empty when the filter is off.
+std::vector<std::size_t> map_filtered_frames(const AppState& s);
 // Opens point i's frame with its object selected ("" or the error).
 std::string map_open_point(AppState& s, std::size_t i);
 // Opens the n-th (0-based) point of the selection.
