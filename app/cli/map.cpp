@@ -146,12 +146,9 @@ json rarity_against_truth(const DatasetMap& m, const std::vector<InjectedError>&
     std::sort(pct.begin(), pct.end());
     const double med = pct.empty() ? 0 : pct[pct.size() / 2];
     const double base = double(pct.size()) / n;
-    return json{{"errors", pct.size()},
-                {"ap", average_precision(order, pos)},
-                {"random_ap", base},
-                {"median_rarity_percentile", med},
-                {"in_top_100", top100},
-                {"in_top_1_percent", top1pc}};
+    return json{{"errors", pct.size()}, {"ap", average_precision(order, pos)},
+                {"random_ap", base},    {"median_rarity_percentile", med},
+                {"in_top_100", top100}, {"in_top_1_percent", top1pc}};
   };
   json j;
   j["all_label_errors"] = summary("");
@@ -169,10 +166,8 @@ json evaluate(const DatasetMap& m, const std::optional<fs::path>& truth_file, un
   out["map_seconds"] = m.map_s;
   out["map_cpu_seconds"] = m.map_cpu_s;
   const EmbeddingMapStats& st = m.map.stats;
-  out["phases"] = {{"pca", st.pca_s},
-                   {"neighbours", st.knn_s},
-                   {"graph", st.graph_s},
-                   {"layout", st.layout_s}};
+  out["phases"] = {
+      {"pca", st.pca_s}, {"neighbours", st.knn_s}, {"graph", st.graph_s}, {"layout", st.layout_s}};
   out["pca_variance_kept"] = st.pca_variance_kept;
   out["search_dims"] = st.search_dims;
   out["knn_rounds"] = st.knn_rounds;
@@ -273,8 +268,8 @@ int cmd_map(int argc, char** argv) {
                "needle map: %zu objects (%s, %zu dimensions): descriptors %.2f s, map %.2f s "
                "(%.2f s CPU; pca %.2f, neighbours %.2f, graph %.2f, layout %.2f)\n",
                m.objects.items.size(), m.source.c_str(), m.objects.dim, m.descriptors_s, m.map_s,
-               m.map_cpu_s,
-               m.map.stats.pca_s, m.map.stats.knn_s, m.map.stats.graph_s, m.map.stats.layout_s);
+               m.map_cpu_s, m.map.stats.pca_s, m.map.stats.knn_s, m.map.stats.graph_s,
+               m.map.stats.layout_s);
   if (eval) {
     json j;
     try {

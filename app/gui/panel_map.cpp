@@ -128,7 +128,8 @@ void draw_toolbar(AppState& s, MapView& v) {
     v.colour = static_cast<MapColour>(c);
   ImGui::SameLine();
   static int rarest_k = 50;
-  if (ImGui::Button("Rarest")) map_select_rarest(s, static_cast<std::size_t>(std::max(rarest_k, 1)));
+  if (ImGui::Button("Rarest"))
+    map_select_rarest(s, static_cast<std::size_t>(std::max(rarest_k, 1)));
   ImGui::SameLine();
   ImGui::SetNextItemWidth(80.0f);
   ImGui::InputInt("##rarest_k", &rarest_k, 10, 100);
@@ -150,9 +151,9 @@ void draw_legend(ImDrawList* dl, const MapView& v, ImVec2 at) {
     at.y += ImGui::GetTextLineHeight();
   };
   if (v.colour == MapColour::Class) {
-    for (ObjectClass k : {ObjectClass::Car, ObjectClass::Van, ObjectClass::Truck,
-                          ObjectClass::Pedestrian, ObjectClass::PersonSitting, ObjectClass::Cyclist,
-                          ObjectClass::Tram, ObjectClass::Misc})
+    for (ObjectClass k :
+         {ObjectClass::Car, ObjectClass::Van, ObjectClass::Truck, ObjectClass::Pedestrian,
+          ObjectClass::PersonSitting, ObjectClass::Cyclist, ObjectClass::Tram, ObjectClass::Misc})
       entry(col(label_color(k)), class_name(k));
   } else if (v.colour == MapColour::Rarity) {
     entry(col(ramp_color(0)), "typical (rare 1)");
@@ -192,8 +193,8 @@ void draw_scatter(AppState& s, MapView& v, ImVec2 size) {
               my + (v.view.y1 - my) * f};
     xf = Xform(origin, size, v.view);
   }
-  if (ImGui::IsItemActive() &&
-      (ImGui::IsMouseDragging(ImGuiMouseButton_Right) || ImGui::IsMouseDragging(ImGuiMouseButton_Middle))) {
+  if (ImGui::IsItemActive() && (ImGui::IsMouseDragging(ImGuiMouseButton_Right) ||
+                                ImGui::IsMouseDragging(ImGuiMouseButton_Middle))) {
     const float dx = io.MouseDelta.x / xf.scale, dy = io.MouseDelta.y / xf.scale;
     v.view = {v.view.x0 - dx, v.view.y0 + dy, v.view.x1 - dx, v.view.y1 + dy};
     xf = Xform(origin, size, v.view);
@@ -201,7 +202,8 @@ void draw_scatter(AppState& s, MapView& v, ImVec2 size) {
 
   // The visible points, batched.
   const std::vector<float>& xy = v.built->map.xy;
-  if (g_order_for != v.findings_from || g_order_colour != v.colour || g_order.size() != v.frame_of.size()) {
+  if (g_order_for != v.findings_from || g_order_colour != v.colour ||
+      g_order.size() != v.frame_of.size()) {
     g_order = draw_order(v);
     g_order_for = v.findings_from;
     g_order_colour = v.colour;
@@ -249,8 +251,8 @@ void draw_scatter(AppState& s, MapView& v, ImVec2 size) {
     if (g_drag.lasso) {
       const ImVec2 last = g_drag.path.back();
       if (std::hypot(p.x - last.x, p.y - last.y) > 2.0f) g_drag.path.push_back(p);
-      dl->AddPolyline(g_drag.path.data(), static_cast<int>(g_drag.path.size()), col(kHighlight),
-                      0, 1.5f);
+      dl->AddPolyline(g_drag.path.data(), static_cast<int>(g_drag.path.size()), col(kHighlight), 0,
+                      1.5f);
     } else {
       dl->AddRectFilled(g_drag.start, p, IM_COL32(255, 255, 0, 30));
       dl->AddRect(g_drag.start, p, col(kHighlight));
@@ -352,8 +354,9 @@ void draw_map_window(UiContext& ui) {
       std::snprintf(label, sizeof label, "building the map: %s %.0f%%", phase.c_str(),
                     100.0 * share);
       ImGui::ProgressBar(static_cast<float>(share), ImVec2(-1.0f, 0.0f), label);
-      ImGui::TextDisabled("descriptors (cached per dataset), then the layout; the viewer works "
-                          "meanwhile");
+      ImGui::TextDisabled(
+          "descriptors (cached per dataset), then the layout; the viewer works "
+          "meanwhile");
     }
     ImGui::End();
     if (!open) v.show = false;

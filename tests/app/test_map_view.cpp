@@ -29,7 +29,8 @@ void place_points(AppState& s) {
   m->map.rare = {1.0f, 2.0f, 0.5f, 4.0f, 3.0f};
   m->map.n = 5;
   for (int i = 0; i < 5; ++i) {
-    m->objects.items.push_back({ObjectRef{test::frame_id(std::size_t(frames[i])), "label", index[i]}, "Car"});
+    m->objects.items.push_back(
+        {ObjectRef{test::frame_id(std::size_t(frames[i])), "label", index[i]}, "Car"});
     v.frame_of.push_back(std::size_t(frames[i]));
     v.class_of.push_back(0);
     v.finding_of.push_back("");

@@ -71,8 +71,7 @@ EmbeddingMapOptions small_opts(unsigned threads = 2) {
 
 }  // namespace
 
-TEST_CASE("kNN graph matches brute force on clustered data in a high-dimensional space",
-          "[map]") {
+TEST_CASE("kNN graph matches brute force on clustered data in a high-dimensional space", "[map]") {
   // 2,000 points on a 12-dimensional subspace (3 blobs) of a 64-dimensional space, plus small
   // noise in every dimension: more dimensions than the PCA space (32), so the graph is searched
   // in the projection and re-ranked exactly. Bound: UMAP's NN-descent reaches >= 0.9 recall on
@@ -134,7 +133,8 @@ TEST_CASE("well-separated Gaussian blobs stay separated on the map", "[map]") {
   CHECK(same / double(d.n * 10) >= 0.99);
   std::vector<double> cx(5, 0), cy(5, 0);
   for (std::size_t i = 0; i < d.n; ++i)
-    cx[std::size_t(d.label[i])] += m.xy[i * 2] / 300.0, cy[std::size_t(d.label[i])] += m.xy[i * 2 + 1] / 300.0;
+    cx[std::size_t(d.label[i])] += m.xy[i * 2] / 300.0,
+        cy[std::size_t(d.label[i])] += m.xy[i * 2 + 1] / 300.0;
   std::size_t own = 0;
   for (std::size_t i = 0; i < d.n; ++i) {
     std::size_t best = 0;

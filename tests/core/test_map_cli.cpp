@@ -24,9 +24,8 @@ struct Run {
 };
 Run run(const std::string& args, const std::string& env) {
   static int n = 0;
-  const fs::path err_file =
-      fs::path(NEEDLE_TEST_TMP) / ("map_err_" + std::to_string(getpid()) + "_" +
-                                   std::to_string(n++) + ".txt");
+  const fs::path err_file = fs::path(NEEDLE_TEST_TMP) / ("map_err_" + std::to_string(getpid()) +
+                                                         "_" + std::to_string(n++) + ".txt");
   Run r;
   r.rc = test::run_command(
       env + " " + test::needle_binary() + " " + args + " 2>" + err_file.string(), &r.out);
@@ -67,9 +66,9 @@ TEST_CASE("map: needle map on a demo set (columns, order, JSON, errors)", "[map]
   const std::string bin = test::needle_binary();
   if (bin.empty()) return;
   const fs::path dir = test::temp_dir("map_cli") / "demo";
-  REQUIRE(run("demo " + dir.string() + " --frames 40 --no-images --no-lidar --invalid-fraction 0",
-              "")
-              .rc == 0);
+  REQUIRE(
+      run("demo " + dir.string() + " --frames 40 --no-images --no-lidar --invalid-fraction 0", "")
+          .rc == 0);
   const std::string env = "XDG_CACHE_HOME=" + (dir.parent_path() / "cache").string();
   Run r = run("map " + dir.string(), env);
   REQUIRE(r.rc == 0);
@@ -114,8 +113,7 @@ TEST_CASE("map: needle map on a demo set (columns, order, JSON, errors)", "[map]
   CHECK_THAT(r.err, Catch::Contains(emb.string() + ":2"));
 }
 
-TEST_CASE("map: the demo's injected label errors come early in rarest-first order",
-          "[map][cli]") {
+TEST_CASE("map: the demo's injected label errors come early in rarest-first order", "[map][cli]") {
   // 300 frames without images or scans (what the descriptors see: size, class, range,
   // occlusion, the needle ranking's findings). Bound: the average precision of the rarest-first
   // order at finding the injected wrong-class and wrong-size labels is well above their share
@@ -145,8 +143,8 @@ TEST_CASE("map: needle map on the KITTI sample", "[map][cli][kitti]") {
   if (bin.empty()) return;
   const std::string env = "XDG_CACHE_HOME=" + test::temp_dir("map_kitti_cache").string();
   const fs::path out = test::temp_dir("map_kitti") / "m.json";
-  const Run r = run("map " + kitti.string() + " --predictions --rarest 3 --out " + out.string(),
-                    env);
+  const Run r =
+      run("map " + kitti.string() + " --predictions --rarest 3 --out " + out.string(), env);
   REQUIRE(r.rc == 0);
   std::ifstream in(out);
   const nlohmann::json j = nlohmann::json::parse(in);

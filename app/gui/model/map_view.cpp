@@ -17,8 +17,7 @@ namespace needle::view {
 namespace {
 
 double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::string report(AppState& s, std::string err) {
@@ -212,8 +211,8 @@ std::size_t map_select_rarest(AppState& s, std::size_t k) {
   if (!v.built) return 0;
   std::vector<std::size_t> order = rarest_first(v.built->map.rare);
   if (order.size() > k) order.resize(k);
-  set_selection(v, std::move(order), "the " + std::to_string(std::min(k, v.frame_of.size())) +
-                                         " rarest");
+  set_selection(v, std::move(order),
+                "the " + std::to_string(std::min(k, v.frame_of.size())) + " rarest");
   return v.selected.size();
 }
 

@@ -30,11 +30,11 @@ struct MapBounds {
 };
 
 struct MapView {
-  std::filesystem::path root;            // the dataset the job / map belong to
-  std::unique_ptr<MapBuildJob> job;      // running build; null before and after
-  std::unique_ptr<DatasetMap> built;     // the map once built
-  std::string problem;                   // why there is no map ("" otherwise)
-  bool show = false;                     // the Map window is open
+  std::filesystem::path root;         // the dataset the job / map belong to
+  std::unique_ptr<MapBuildJob> job;   // running build; null before and after
+  std::unique_ptr<DatasetMap> built;  // the map once built
+  std::string problem;                // why there is no map ("" otherwise)
+  bool show = false;                  // the Map window is open
   MapColour colour = MapColour::Class;
   // Per point (built's order), filled when the map arrives (and the findings when a ranking
   // is shown): frame index, class, the most suspicious finding's kind ("" none), and the dataset
@@ -50,12 +50,12 @@ struct MapView {
   bool view_set = false;
   // Selection: points in the gallery's order (rarest first), and the frame list filter.
   std::vector<std::size_t> selected;
-  std::string selection_text;      // "box (...)", "the 20 rarest"
-  bool filter = true;              // the frame list shows only the selection's frames
+  std::string selection_text;            // "box (...)", "the 20 rarest"
+  bool filter = true;                    // the frame list shows only the selection's frames
   std::vector<char> frame_in_selection;  // per frame index
-  int cursor = 0;                  // gallery cursor
-  double started_s = 0;            // steady-clock seconds when the build started
-  double ready_after_s = 0;        // seconds from the start of the build to the map's arrival
+  int cursor = 0;                        // gallery cursor
+  double started_s = 0;                  // steady-clock seconds when the build started
+  double ready_after_s = 0;              // seconds from the start of the build to the map's arrival
 };
 
 // Opens (or closes) the Map window; the first opening on a dataset starts the build.

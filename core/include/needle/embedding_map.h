@@ -81,8 +81,8 @@ struct KnnGraph {
 
 struct EmbeddingMapStats {
   double pca_s = 0, knn_s = 0, graph_s = 0, layout_s = 0;
-  std::size_t edges = 0;   // undirected edges of the fuzzy graph
-  int knn_rounds = 0;      // NN-descent rounds run
+  std::size_t edges = 0;  // undirected edges of the fuzzy graph
+  int knn_rounds = 0;     // NN-descent rounds run
   int epochs = 0;
   double pca_variance_kept = 1;  // share of the total variance in the PCA space
   std::size_t search_dims = 0;   // dimensions the neighbour search ran in
@@ -114,9 +114,9 @@ EmbeddingMap embedding_map(const SimilarSpace& space, const EmbeddingMapOptions&
 // `k` nearest on the map, over `queries` evenly spread points; and the same for the graph.
 struct MapQuality {
   std::size_t queries = 0, k = 0;
-  double map_recall = 0;    // kNN recall of the 2D map
-  double graph_recall = 0;  // kNN recall of the approximate graph (its first k)
-  double random_recall = 0; // what a random map would score: k / (n - 1)
+  double map_recall = 0;     // kNN recall of the 2D map
+  double graph_recall = 0;   // kNN recall of the approximate graph (its first k)
+  double random_recall = 0;  // what a random map would score: k / (n - 1)
 };
 MapQuality map_quality(const float* vectors, std::size_t dim, const EmbeddingMap& map,
                        std::size_t k, std::size_t queries, unsigned threads = 0);
@@ -125,20 +125,20 @@ MapQuality map_quality(const float* vectors, std::size_t dim, const EmbeddingMap
 // What the map shows: the label objects (and, with predictions, the prediction objects) of a
 // dataset, from the built-in descriptors or a user embeddings file.
 struct MapBuildOptions {
-  bool predictions = false;            // prediction objects are points too
-  std::filesystem::path embeddings;    // empty: built-in descriptors
+  bool predictions = false;                   // prediction objects are points too
+  std::filesystem::path embeddings;           // empty: built-in descriptors
   std::optional<std::filesystem::path> keys;  // .npy key file
-  SimilarBuildOptions similar;         // threads, cache (its progress/cancel are set by the job)
-  EmbeddingMapOptions map;             // its progress/cancel are set by the job
+  SimilarBuildOptions similar;  // threads, cache (its progress/cancel are set by the job)
+  EmbeddingMapOptions map;      // its progress/cancel are set by the job
 };
 
 struct DatasetMap {
   SimilarSpace objects;  // the points, in map order
   EmbeddingMap map;
-  std::string source;    // "built-in" or the embeddings file
+  std::string source;                   // "built-in" or the embeddings file
   double descriptors_s = 0, map_s = 0;  // wall seconds
-  double map_cpu_s = 0;                   // CPU seconds of the map, all threads
-  std::string error;     // non-empty: the build failed (an embeddings file that does not parse)
+  double map_cpu_s = 0;                 // CPU seconds of the map, all threads
+  std::string error;  // non-empty: the build failed (an embeddings file that does not parse)
 };
 
 // The object space of a dataset's map: only the objects (labels; predictions when asked).
