@@ -502,7 +502,7 @@ void App::draw_ui(UiContext& ui) {
       ui.layout.similar_results.push_back(row.ref.to_string());
   }
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
-  ui.layout.map = map_layout_json(state_);
+  if (!opt_.print_layout.empty()) ui.layout.map = map_layout_json(state_);  // tests only
   ui.layout.ranking_state = ranking_state_name(rank);
   ui.layout.ranking_text =
       state_.session ? ranking_state_text(rank, state_.session->ranking->progress()) : "";
