@@ -22,6 +22,7 @@ void print_usage() {
       "  similar DATASET REF [--top K]            the most similar objects or frames\n"
       "  slices DATASET --pred SET [--by ATTR]    AP and errors per slice, worst first\n"
       "  shift TRAIN PROD [--format json]         how PROD differs from TRAIN; novel frames\n"
+      "  map DATASET [--out FILE] [--rarest K]    2D map of the objects, rarest first\n"
       "\n"
       "`needle SUBCOMMAND --help` for details. A bare `needle` opens the viewer on the demo "
       "dataset.");
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   if (sub == "similar") return needle::cli::cmd_similar(argc - 1, argv + 1);
   if (sub == "slices") return needle::cli::cmd_slices(argc - 1, argv + 1);
   if (sub == "shift") return needle::cli::cmd_shift(argc - 1, argv + 1);
+  if (sub == "map") return needle::cli::cmd_map(argc - 1, argv + 1);
   // `needle DATASET ...` without a subcommand: treat as view when it is an option or a path.
   if (sub.rfind("-", 0) == 0 || sub.find('/') != std::string::npos || sub == ".")
     return needle::cli::cmd_view(argc, argv);

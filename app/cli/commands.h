@@ -15,4 +15,5 @@ int cmd_review(int argc, char** argv);  // tags, issues, verdicts (the review st
 int cmd_similar(int argc, char** argv);  // the most similar objects or frames
 int cmd_slices(int argc, char** argv);   // AP and errors per slice of the data
 int cmd_shift(int argc, char** argv);    // training vs production: attributes and novelty
+int cmd_map(int argc, char** argv);      // the embedding map and rarity of the objects
 }  // namespace needle::cli

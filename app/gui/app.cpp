@@ -327,6 +327,7 @@ void App::poll_background() {
   similar_tick(state_);
   patterns_tick(state_);
   shift_tick(state_);
+  map_tick(state_);
 }
 
 void App::update_title() {
@@ -479,6 +480,7 @@ void App::draw_ui(UiContext& ui) {
   draw_similar_window(ui);
   draw_patterns_window(ui);
   draw_shift_window(ui);
+  draw_map_window(ui);
   draw_review_popups(state_);
   const std::string chosen = draw_open_dialog(state_);
   if (!chosen.empty()) run_command(*find_command("dataset.open"), *this, {chosen});
@@ -512,6 +514,7 @@ void App::draw_ui(UiContext& ui) {
   }
   if (!opt_.print_layout.empty()) ui.layout.compare = compare_layout_json(state_);  // tests only
   if (!opt_.print_layout.empty()) ui.layout.patterns = patterns_layout_json(state_);
+  if (!opt_.print_layout.empty()) ui.layout.map = map_layout_json(state_);  // tests only
   ui.layout.ranking_state = ranking_state_name(rank);
   ui.layout.ranking_text =
       state_.session ? ranking_state_text(rank, state_.session->ranking->progress()) : "";

@@ -131,6 +131,8 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     if (ImGui::SmallButton("x##patterns_filter")) patterns_clear_filter(s);
   }
 
+  draw_map_filter_chip(s);
+
   // Rows to show: frame indices.
   std::vector<std::size_t> rows;
   const bool by_novelty = s.order == ListOrder::Novelty && s.shift.report;
@@ -139,6 +141,7 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
     if (!review_row_passes(s, frame)) return false;
     if (!compare_filter_passes(s, frame)) return false;  // a compare summary row (compare_view.h)
     if (!patterns_frame_passes(s, frame)) return false;  // a patterns slice (patterns_view.h)
+    if (!map_filter_passes(s, frame)) return false;      // a map selection (map_view.h)
     if (!s.filter.active()) return true;
     const FrameRank* fr = frame_rank(rank, frame);
     if (!fr) return false;
@@ -152,6 +155,10 @@ void draw_frame_list(UiContext& ui, const Rect& r) {
   } else if (by_rank && s.compare.filter.active && compare_summary(s)) {
     // A compare summary row: its frames in rank order, then those without findings (a fix).
     for (std::size_t f : compare_filtered_frames(s))
+      if (passes(f)) rows.push_back(f);
+  } else if (const std::vector<std::size_t> mf = map_filtered_frames(s); !mf.empty()) {
+    // A map selection: its frames, rarest object first (map_view.h).
+    for (std::size_t f : mf)
       if (passes(f)) rows.push_back(f);
   } else if (by_rank) {
     for (const FrameRank& fr : rank->rank.frames)

@@ -45,6 +45,9 @@ void draw_review_popups(AppState& s);
 void draw_similar_window(UiContext& ui);
 // Training vs production (panel_shift.cpp): the Shift window (--reference).
 void draw_shift_window(UiContext& ui);
+// Embedding map (panel_map.cpp): the Map window, its scatter and the selection's gallery.
+void draw_map_window(UiContext& ui);
+void draw_map_filter_chip(AppState& s);  // frame list: the map selection's filter, with an x
 void draw_review_filters(AppState& s);  // frame list: tag, issue, verdict, ... filters
 // Frame list: reviewed, verdict and tag chips of a frame (same_line: after other items).
 void draw_review_marks(const AppState& s, std::size_t frame, bool same_line);

@@ -13,6 +13,7 @@
 #include "gui/model/camera_math.h"
 #include "gui/model/compare_state.h"
 #include "gui/model/frame_loader.h"
+#include "gui/model/map_view.h"
 #include "gui/model/ranking_job.h"
 #include "gui/model/review_session.h"
 #include "gui/model/patterns_view.h"
@@ -127,6 +128,7 @@ struct AppState {
   SimilarView similar;                 // find similar: its build, query and window (similar_view.h)
   PatternsView patterns;               // slices, heat map, PR curves (patterns_view.h)
   ShiftView shift;                     // --reference: training vs production (shift_view.h)
+  MapView map;                         // the embedding map window and its selection (map_view.h)
   bool scroll_list_to_current = true;  // request: frame list scrolls to the current frame
   // The frame in the frame list's first visible row (-1: not drawn yet, or scrolled to the very
   // top), and a request to scroll

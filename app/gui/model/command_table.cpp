@@ -388,6 +388,7 @@ std::vector<Command> make_command_table() {
   add_compare_commands(t);   // compare_commands.cpp
   add_patterns_commands(t);  // patterns_commands.cpp
   add_shift_commands(t);    // shift_commands.cpp
+  add_map_commands(t);      // map_commands.cpp
 
   // 3D view.
   t.push_back({.id = "view.toggle_bev",

@@ -97,6 +97,8 @@ struct Command {
   // A submenu of values for the single parameter (e.g. recent datasets).
   std::vector<std::string> (*menu_choices)(const AppState&) = nullptr;
   ScriptWait wait = ScriptWait::Ranked;
+  // Scripts also wait until this holds (null: nothing more), e.g. a background map is built.
+  bool (*ready)(const AppState&) = nullptr;
   CommandResult (*run)(CommandHost&, const CommandParams&) = nullptr;
 };
 
@@ -112,6 +114,8 @@ void add_compare_commands(std::vector<Command>& t);
 void add_patterns_commands(std::vector<Command>& t);
 // The Shift window's commands (shift_commands.cpp), appended by make_command_table.
 void add_shift_commands(std::vector<Command>& t);
+// The embedding map's commands (map_commands.cpp), appended by make_command_table.
+void add_map_commands(std::vector<Command>& t);
 const Command* find_command(std::string_view id);
 // Menus in menu-bar order.
 const std::vector<const char*>& menu_names();

@@ -93,6 +93,7 @@ std::string layout_json(const LayoutReport& r) {
   if (!r.similar_query.empty())
     j["similar"] = {{"query", r.similar_query}, {"results", r.similar_results}};
   if (!r.shift_order.empty()) j["shift"] = {{"order", r.shift_order}, {"reason", r.shift_reason}};
+  if (!r.map.empty()) j["map"] = nlohmann::json::parse(r.map);
   j["ranking_state"] = r.ranking_state;
   j["ranking_text"] = r.ranking_text;
   return j.dump();

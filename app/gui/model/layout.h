@@ -79,6 +79,7 @@ struct LayoutReport {
   std::vector<std::string> similar_results;
   std::vector<std::string> shift_order;  // --reference: PROD frame ids, most novel first (top 10)
   std::string shift_reason;              // the current frame's novelty reason
+  std::string map;  // the embedding map window as a JSON object (map_layout_json), "" when closed
   // "none", "interim" or "final", and the status text of an interim ranking (ranking_swap.h).
   std::string ranking_state, ranking_text;
 };

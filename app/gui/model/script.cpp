@@ -214,6 +214,7 @@ bool ScriptRunner::ready_for(const ScriptAction& a, CommandHost& host) const {
   if (a.command->wait == ScriptWait::SimilarReady) return similar_ready(s);
   if (a.command->wait == ScriptWait::PatternsReady) return patterns_ready(s);
   if (a.command->wait == ScriptWait::ShiftReady) return shift_ready(s);
+  if (a.command->ready && !a.command->ready(s)) return false;
   return a.command->wait != ScriptWait::FrameDrawn || host.frame_ready();
 }
 
