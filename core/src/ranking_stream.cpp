@@ -142,9 +142,8 @@ RankResult rank_needle_passes(Chunks& chunks, const std::vector<std::string>& se
     return {};
   LabelModelFit& labels = fit.labels();
   while (labels.extra_pass() != LabelModelFit::Extra::None) {
-    if (!passes.run("fitting", Need::Frames, [&](const MatchedDataset& md) {
-          labels.add_extra(*md.frames, models.labels);
-        }))
+    if (!passes.run("fitting", Need::Frames,
+                    [&](const MatchedDataset& md) { labels.add_extra(*md.frames, models.labels); }))
       return {};
     labels.finish_extra(models.labels);
   }

@@ -79,7 +79,8 @@ void check_same_ranking(const RankResult& a, const RankResult& b) {
     CHECK(x.rank == y.rank);
     CHECK(x.score == y.score);
     REQUIRE(x.findings.size() == y.findings.size());
-    for (std::size_t k = 0; k < x.findings.size(); ++k) check_same_finding(x.findings[k], y.findings[k]);
+    for (std::size_t k = 0; k < x.findings.size(); ++k)
+      check_same_finding(x.findings[k], y.findings[k]);
   }
 }
 
@@ -184,9 +185,10 @@ TEST_CASE("rank streaming: the pipeline streams with the same ranking and load p
   o.stream_chunk_frames = 7;
   CHECK(pipeline_streams(l.ds, o));
   std::vector<std::string> phases;
-  const PipelineResult streamed = run_pipeline(l.ds, o, [&](const char* p, std::size_t, std::size_t) {
-    if (phases.empty() || phases.back() != p) phases.push_back(p);
-  });
+  const PipelineResult streamed =
+      run_pipeline(l.ds, o, [&](const char* p, std::size_t, std::size_t) {
+        if (phases.empty() || phases.back() != p) phases.push_back(p);
+      });
   REQUIRE(streamed.status == PipelineStatus::Ok);
   check_same_ranking(streamed.rank, in_memory.rank);
   CHECK(streamed.frames.empty());  // not held
@@ -238,9 +240,8 @@ TEST_CASE("rank streaming: `needle rank` writes the same bytes streamed and in m
     REQUIRE(test::run_command("NEEDLE_RANK_IN_MEMORY=1 " + bin + " rank " +
                               streaming_demo().string() + " --format json" + extra + " --out " +
                               ref.string()) == 0);
-    REQUIRE(test::run_command("NEEDLE_RANK_CHUNK=7 " + bin + " rank " +
-                              streaming_demo().string() + " --format json" + extra + " --out " +
-                              got.string()) == 0);
+    REQUIRE(test::run_command("NEEDLE_RANK_CHUNK=7 " + bin + " rank " + streaming_demo().string() +
+                              " --format json" + extra + " --out " + got.string()) == 0);
     CHECK(slurp(got) == slurp(ref));
   }
 }

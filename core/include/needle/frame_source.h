@@ -28,9 +28,8 @@ inline FrameSource frame_source_of(const std::vector<FrameAnnotations>& frames) 
   FrameSource s;
   s.size = frames.size();
   s.load = [&frames](std::size_t begin, std::size_t end) {
-    return std::vector<FrameAnnotations>(
-        frames.begin() + static_cast<std::ptrdiff_t>(begin),
-        frames.begin() + static_cast<std::ptrdiff_t>(end));
+    return std::vector<FrameAnnotations>(frames.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         frames.begin() + static_cast<std::ptrdiff_t>(end));
   };
   return s;
 }

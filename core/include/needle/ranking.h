@@ -97,10 +97,11 @@ RankResult rank_frames(const std::vector<FrameAnnotations>& frames,
                        const std::vector<std::string>& pred_set_names, const RankOptions& opt = {});
 
 // ---- Bounded memory: the ranking streamed over chunks of frames ---------------------------------
-// Frames a streaming ranking holds at a time: 2,048 demo frames (~13 labels and ~17 predictions
-// each) are ~35 MB of parsed annotations and matches, and enough frames for the worker threads
-// to share evenly.
-inline constexpr std::size_t kStreamChunkFrames = 2048;
+// Frames a streaming ranking holds at a time: 1,024 demo frames (~13 labels and ~17 predictions
+// each) are ~15 MB of parsed annotations and ~5 MB of matches, and plenty for the worker threads
+// to share evenly. Measured at 100,000 demo frames (bench/RESULTS.md, #13): peak RSS 341 MB with
+// 1,024, 361-409 MB with 2,048, no difference in time.
+inline constexpr std::size_t kStreamChunkFrames = 1024;
 
 struct StreamOptions {
   std::size_t chunk_frames = kStreamChunkFrames;  // frames read, matched and judged at a time
