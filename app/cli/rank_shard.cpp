@@ -32,7 +32,8 @@ std::string check_shard_options(const CLI::App& app, const ShardOptions& o,
       return "--merge reads the dataset's identity from the partial files: drop DATASET";
     for (const std::string& name : result_options)
       if (app.count(name) > 0)
-        return "--merge takes " + name + " from the partial files (the map steps' options): "
+        return "--merge takes " + name +
+               " from the partial files (the map steps' options): "
                "drop it";
     return "";
   }
@@ -94,7 +95,8 @@ PipelineResult rank_merge_run(const PartialSet& parts, PipelineOptions opt,
   opt.post_rank = [&, dataset_arg](const DatasetIndex&, const std::vector<FrameAnnotations>& frames,
                                    RankResult& r) {
     try {
-      const fs::path p = store_path.empty() ? default_store_path(dataset_arg) : fs::path(store_path);
+      const fs::path p =
+          store_path.empty() ? default_store_path(dataset_arg) : fs::path(store_path);
       if (!fs::exists(p)) {  // as load_verdicts: no store, no verdicts (the counts still shown)
         apply_verdicts(r, {}, show_suppressed);
         return;
@@ -106,8 +108,8 @@ PipelineResult rank_merge_run(const PartialSet& parts, PipelineOptions opt,
         for (const auto& ps : parts.header().identity.pred_sets) s.push_back(ps.name);
         return s;
       }();
-      ObjectSource source = [&](const std::string& frame, const std::string& src)
-          -> std::optional<std::vector<Object>> {
+      ObjectSource source = [&](const std::string& frame,
+                                const std::string& src) -> std::optional<std::vector<Object>> {
         const auto it = by_id.find(frame);
         if (it == by_id.end()) return std::nullopt;
         if (src == "label") return it->second->labels;
