@@ -1,7 +1,8 @@
 // needle eval DATASET --pred [NAME=]DIR [--format json|text] — KITTI object evaluation with the
 // official devkit's rules (see needle/eval.h), in bounded memory (evaluate_kitti_dataset). Sharded:
-// --shard I/N --partial-out FILE (map step), --merge FILE... (reduce step; app/cli/shard.h). Results go to stdout; progress, skipped frames and
-// errors to stderr. Exit codes: 0 ok, 1 data error that stops the run, 2 usage.
+// --shard I/N --partial-out FILE (map step), --merge FILE... (reduce step; app/cli/shard.h).
+// Results go to stdout; progress, skipped frames and errors to stderr. Exit codes: 0 ok, 1 data
+// error that stops the run, 2 usage.
 #include <unistd.h>
 
 #include <chrono>

@@ -33,7 +33,8 @@ std::string check_shard_options(const CLI::App& app, const ShardOptions& o,
       return "--merge reads the dataset's identity from the partial files: drop DATASET";
     for (const std::string& name : result_options)
       if (app.count(name) > 0)
-        return "--merge takes " + name + " from the partial files (the map steps' options): "
+        return "--merge takes " + name +
+               " from the partial files (the map steps' options): "
                "drop it";
     return "";
   }
@@ -95,7 +96,8 @@ PipelineResult rank_merge_run(const PartialSet& parts, PipelineOptions opt,
   opt.post_rank = [&, dataset_arg](const DatasetIndex&, const std::vector<FrameAnnotations>& frames,
                                    RankResult& r) {
     try {
-      const fs::path p = store_path.empty() ? default_store_path(dataset_arg) : fs::path(store_path);
+      const fs::path p =
+          store_path.empty() ? default_store_path(dataset_arg) : fs::path(store_path);
       if (!fs::exists(p)) {  // as load_verdicts: no store, no verdicts (the counts still shown)
         apply_verdicts(r, {}, show_suppressed);
         return;

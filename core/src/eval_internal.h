@@ -113,8 +113,8 @@ class Accumulator {
   std::size_t frames_ = 0;
   Flags flags_;
   std::array<std::array<int, kEvalDifficulties>, kEvalClasses> n_gt_{};
-  std::array<std::vector<double>, kTasks> tp_scores_;   // pass 1
-  std::array<std::vector<double>, kTasks> thresholds_;  // start_pass2
+  std::array<std::vector<double>, kTasks> tp_scores_;                // pass 1
+  std::array<std::vector<double>, kTasks> thresholds_;               // start_pass2
   std::array<std::array<Counts, kEvalRecallPoints>, kTasks> acc_{};  // pass 2
   bool aos_ = false;
 };

@@ -534,9 +534,12 @@ void write_chunk(Writer& w, const PreparedChunk& c) {
   for (const auto& bs : c.blocks) {
     w.pod(static_cast<std::uint64_t>(bs.size()));
     for (const Block& b : bs) {
-      write_vec(w, b.frames, [&](const FrameRec& x) { w.pod(x.gt0), w.pod(x.ngt), w.pod(x.det0), w.pod(x.ndet); });
+      write_vec(w, b.frames, [&](const FrameRec& x) {
+        w.pod(x.gt0), w.pod(x.ngt), w.pod(x.det0), w.pod(x.ndet);
+      });
       write_vec(w, b.gts, [&](const GtRec& x) { w.pod(x.alpha), w.pod(x.counts); });
-      write_vec(w, b.dets, [&](const DetRec& x) { w.pod(x.score), w.pod(x.alpha), w.pod(x.ignore); });
+      write_vec(w, b.dets,
+                [&](const DetRec& x) { w.pod(x.score), w.pod(x.alpha), w.pod(x.ignore); });
       for (std::size_t m = 0; m < kEvalMetrics; ++m) {
         write_vec(w, b.cand0[m], [&](std::uint32_t x) { w.pod(x); });
         write_vec(w, b.cands[m], [&](const Candidate& x) { w.pod(x.det), w.pod(x.overlap); });

@@ -227,12 +227,12 @@ PartFile open_part(const fs::path& path) {
   std::uint32_t version = 0, kind = 0;
   if (!in.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0)
     fail(path, "not a needle partial file (no NDLPART1 magic)");
-  if (!in.read(reinterpret_cast<char*>(&version), 4) ||
-      !in.read(reinterpret_cast<char*>(&kind), 4))
+  if (!in.read(reinterpret_cast<char*>(&version), 4) || !in.read(reinterpret_cast<char*>(&kind), 4))
     fail(path, "truncated (in the file header)");
   if (version != kPartialFormatVersion)
-    fail(path, "partial format version " + std::to_string(version) + ", this needle reads version " +
-                   std::to_string(kPartialFormatVersion) + " (write the parts again)");
+    fail(path, "partial format version " + std::to_string(version) +
+                   ", this needle reads version " + std::to_string(kPartialFormatVersion) +
+                   " (write the parts again)");
   std::uint64_t pos = 16;
   bool tail_seen = false;
   std::size_t records = 0;
@@ -281,8 +281,7 @@ PartFile open_part(const fs::path& path) {
     }
     ++records;
   }
-  if (!tail_seen)
-    fail(path, "truncated (no TAIL record: the map step did not finish writing it)");
+  if (!tail_seen) fail(path, "truncated (no TAIL record: the map step did not finish writing it)");
   if (f.header.end - f.header.begin != f.frames)
     fail(path, "corrupt: the TAIL counts " + std::to_string(f.frames) + " frames, the header " +
                    std::to_string(f.header.end - f.header.begin));
@@ -307,7 +306,8 @@ std::string shard_name(const ShardSpec& s) {
 
 std::string sets_text(const std::vector<PredictionSetSpec>& sets) {
   std::string s;
-  for (const PredictionSetSpec& p : sets) s += (s.empty() ? "" : ", ") + p.name + "=" + p.dir.string();
+  for (const PredictionSetSpec& p : sets)
+    s += (s.empty() ? "" : ", ") + p.name + "=" + p.dir.string();
   return s.empty() ? "none" : s;
 }
 
@@ -381,8 +381,8 @@ PartialSet PartialSet::open(const std::vector<fs::path>& files, PartialKind kind
                                        std::to_string(h.end) + ")");
     const auto [it, inserted] = by_shard.emplace(h.shard.index, &f);
     if (!inserted)
-      throw PartialError("shard " + shard_name(h.shard) + " given twice: " +
-                         it->second->path.string() + " and " + f.path.string());
+      throw PartialError("shard " + shard_name(h.shard) +
+                         " given twice: " + it->second->path.string() + " and " + f.path.string());
   }
   if (by_shard.size() != n) {
     std::string missing;
@@ -391,7 +391,8 @@ PartialSet PartialSet::open(const std::vector<fs::path>& files, PartialKind kind
     for (std::size_t i = 0; i < n; ++i) {
       if (by_shard.count(i)) continue;
       if (listed++ < kListed) {
-        const auto [b, e] = shard_range({i, n}, static_cast<std::size_t>(first.header.identity.frames));
+        const auto [b, e] =
+            shard_range({i, n}, static_cast<std::size_t>(first.header.identity.frames));
         missing += (missing.empty() ? "" : ", ") + shard_name({i, n}) + " (frames " +
                    std::to_string(b) + "-" + std::to_string(e) + ")";
       }

@@ -137,8 +137,8 @@ bool get(Reader& r, FrameAnnotations& a) {
 
 void put_stats(Writer& w, const RankMapStats& s) {
   w.pod(static_cast<std::uint8_t>(s.lidar_ran));
-  for (std::size_t v : {s.lidar.frames, s.lidar.computed, s.lidar.from_cache, s.lidar.no_scan,
-                        s.lidar.failed})
+  for (std::size_t v :
+       {s.lidar.frames, s.lidar.computed, s.lidar.from_cache, s.lidar.no_scan, s.lidar.failed})
     w.pod(static_cast<std::uint64_t>(v));
   w.pod(s.lidar.analysis_ms);
 }
@@ -240,8 +240,8 @@ RankMapStats write_rank_partial(const DatasetIndex& ds_in, const std::string& da
   sub.label_files = ds.label_files;
   sub.frames.assign(ds.frames.begin() + static_cast<std::ptrdiff_t>(b),
                     ds.frames.begin() + static_cast<std::ptrdiff_t>(e));
-  const std::vector<FrameAnnotations> frames = load_all_annotations(
-      sub, true, opt.threads, [&](std::size_t d, std::size_t t) {
+  const std::vector<FrameAnnotations> frames =
+      load_all_annotations(sub, true, opt.threads, [&](std::size_t d, std::size_t t) {
         if (progress) progress("loading", d, t);
       });
 
@@ -311,8 +311,8 @@ std::vector<FrameAnnotations> PartialSet::load_frames(std::size_t begin, std::si
         if (!get(r, a) || !r.pod(has_lidar) || has_lidar > 1)
           fail(f.path, "corrupt: frame " + std::to_string(g) + " cannot be decoded");
         if (has_lidar && (!r.pod(ok) || ok > 1 || !lidar_codec::read_frame_lidar(r, fl)))
-          fail(f.path, "corrupt: the lidar result of frame " + std::to_string(g) +
-                           " cannot be decoded");
+          fail(f.path,
+               "corrupt: the lidar result of frame " + std::to_string(g) + " cannot be decoded");
         fl.ok = ok != 0;
         if (g < begin || g >= end) continue;
         out.push_back(std::move(a));
@@ -367,8 +367,8 @@ PipelineResult merge_rank_partials(const PartialSet& parts, const PipelineOption
     // In chunks, so that the progress bar moves (and a streaming engine can take over later).
     constexpr std::size_t kChunk = 4096;
     for (std::size_t b = 0; b < parts.size(); b += kChunk) {
-      std::vector<FrameAnnotations> part = parts.load_frames(
-          b, std::min(parts.size(), b + kChunk), stats.lidar_ran ? &lidar : nullptr);
+      std::vector<FrameAnnotations> part = parts.load_frames(b, std::min(parts.size(), b + kChunk),
+                                                             stats.lidar_ran ? &lidar : nullptr);
       std::move(part.begin(), part.end(), std::back_inserter(frames));
       if (progress) progress("loading", frames.size(), parts.size());
     }

@@ -365,8 +365,7 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
 
 PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
                                       std::vector<FrameLidar> lidar,
-                                      const LidarPassStats& lidar_stats,
-                                      const PipelineOptions& opt,
+                                      const LidarPassStats& lidar_stats, const PipelineOptions& opt,
                                       const PipelineProgress& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   PipelineResult r;

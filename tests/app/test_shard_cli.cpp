@@ -25,9 +25,9 @@ struct Run {
 
 Run run(const std::string& args) {
   static int n = 0;
-  const fs::path err_file = fs::path(NEEDLE_TEST_TMP) / ("shard_cli_err_" +
-                                                        std::to_string(getpid()) + "_" +
-                                                        std::to_string(n++) + ".txt");
+  const fs::path err_file =
+      fs::path(NEEDLE_TEST_TMP) /
+      ("shard_cli_err_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".txt");
   Run r;
   r.rc = needle::test::run_command(
       needle::test::needle_binary() + " " + args + " 2>" + err_file.string(), &r.out);
@@ -122,8 +122,8 @@ TEST_CASE("needle rank --merge with the lidar evidence equals the single run", "
     INFO(evidence);
     const Run single = run("rank " + args + " --format json --evidence " + evidence);
     REQUIRE(single.rc == 0);
-    const std::string files = map_steps("rank", args + " --evidence " + evidence, 3,
-                                        needle::test::temp_dir("shard_l"));
+    const std::string files =
+        map_steps("rank", args + " --evidence " + evidence, 3, needle::test::temp_dir("shard_l"));
     const Run merged = run("rank --format json --merge" + files);
     INFO(merged.err);
     REQUIRE(merged.rc == 0);

@@ -134,8 +134,7 @@ TEST_CASE("rank: merged parts equal the single run (demo, N = 1, 3, 7)", "[parti
   }
 }
 
-TEST_CASE("rank with the lidar: merged parts equal the single run (demo with scans)",
-          "[partial]") {
+TEST_CASE("rank with the lidar: merged parts equal the single run (demo with scans)", "[partial]") {
   const fs::path dir = demo_dataset("partial_lidar", 14, true);
   const DatasetIndex ds = open(dir);
   PipelineOptions opt;  // needle method, evidence all: the lidar pass takes part
@@ -176,8 +175,7 @@ TEST_CASE("rank: the options travel exactly", "[partial]") {
   CHECK_THROWS_AS(rank_options_from_lines({"method=needle"}), PartialError);
 }
 
-TEST_CASE("rank: parts that do not belong together are refused, naming the files",
-          "[partial]") {
+TEST_CASE("rank: parts that do not belong together are refused, naming the files", "[partial]") {
   const fs::path dir = demo_dataset("partial_bad", 24, false);
   const DatasetIndex ds = open(dir);
   PipelineOptions opt;
@@ -195,8 +193,8 @@ TEST_CASE("rank: parts that do not belong together are refused, naming the files
     return false;
   };
   CHECK(refused({f[0], f[2]}, "missing shard 1/3"));
-  CHECK(refused({f[0], f[1], f[2], f[1]}, "given twice: " + f[1].string() + " and " +
-                                              f[1].string()));
+  CHECK(
+      refused({f[0], f[1], f[2], f[1]}, "given twice: " + f[1].string() + " and " + f[1].string()));
   // Another option.
   PipelineOptions other = opt;
   other.min_finding_score = 0.5;

@@ -71,9 +71,9 @@ struct DatasetIdentity {
   std::string dataset_arg;  // DATASET as given on the command line
   std::string root;         // DatasetIndex::root as a string (summary.dataset)
   std::uint64_t fingerprint = 0;
-  std::uint64_t frames = 0;                   // frames of the whole index
-  std::uint64_t label_files = 0;              // DatasetIndex::label_files
-  std::vector<PredictionSetSpec> pred_sets;   // the sets read, as scanned (name, folder)
+  std::uint64_t frames = 0;                  // frames of the whole index
+  std::uint64_t label_files = 0;             // DatasetIndex::label_files
+  std::vector<PredictionSetSpec> pred_sets;  // the sets read, as scanned (name, folder)
 };
 // The identity of `ds` (the index the run reads), with `dataset_arg` as given.
 DatasetIdentity dataset_identity(const DatasetIndex& ds, const std::string& dataset_arg);

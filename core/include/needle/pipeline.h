@@ -179,8 +179,7 @@ DatasetIndex pipeline_index(const DatasetIndex& ds, const PipelineOptions& opt);
 // (post_rank). No interims, no cancellation. Same result as run_pipeline on the same data.
 PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
                                       std::vector<FrameLidar> lidar,
-                                      const LidarPassStats& lidar_stats,
-                                      const PipelineOptions& opt,
+                                      const LidarPassStats& lidar_stats, const PipelineOptions& opt,
                                       const PipelineProgress& progress = {});
 
 // The streaming ranking of frames that come from elsewhere (the merge of sharded runs reads them
