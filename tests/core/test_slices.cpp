@@ -109,7 +109,7 @@ TEST_CASE("Wilson interval of a proportion", "[slices]") {
   CHECK(hi0 == 1.0);
 }
 
-TEST_CASE("--by parsing", "[slices]") {
+TEST_CASE("slices: --by parsing", "[slices]") {
   CHECK(parse_slice_by("range") == std::vector<std::vector<std::string>>{{"range"}});
   CHECK(parse_slice_by("range,occlusion") ==
         std::vector<std::vector<std::string>>{{"range", "occlusion"}});
