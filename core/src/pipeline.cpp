@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -240,6 +241,38 @@ bool lidar_takes_part(const PipelineOptions& opt, const RankOptions& ro) {
          ro.compare_old < 0;
 }
 
+// What every entry point shares: the clock, the option checks (prepare_run with the sets it
+// reads), and the exceptions of `body` mapped to Failed (std::invalid_argument from rank_frames:
+// options it cannot honour, a usage error). `body` returns the status of a run it finished.
+PipelineResult guarded_run(const std::vector<PredictionSetSpec>& sets, const PipelineOptions& opt,
+                           const std::function<PipelineStatus(PipelineResult&, RankOptions&)>& body) {
+  const Clock::time_point t0 = Clock::now();
+  PipelineResult r;
+  RankOptions ro;
+  r.status = PipelineStatus::Failed;
+  if (prepare_run(sets, opt, r, ro)) {
+    try {
+      r.status = body(r, ro);
+    } catch (const std::invalid_argument& e) {
+      r.error = e.what();
+      r.options_error = true;
+      r.status = PipelineStatus::Failed;
+    } catch (const std::exception& e) {
+      r.error = e.what();
+      r.status = PipelineStatus::Failed;
+    }
+  }
+  r.seconds = seconds_since(t0);
+  return r;
+}
+
+// The fatal problems of the loaded frames, in frame order.
+void record_load_problems(PipelineResult& r) {
+  for (std::size_t f = 0; f < r.frames.size(); ++f)
+    for (const Problem& p : r.frames[f].problems)
+      if (p.fatal) r.load_problems.push_back({f, p, r.frames[f].id});
+}
+
 }  // namespace
 
 FrameSource dataset_frame_source(const DatasetIndex& ds, unsigned threads) {
@@ -299,13 +332,6 @@ DatasetIndex pipeline_index(const DatasetIndex& ds, const PipelineOptions& opt) 
 
 PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& opt,
                             const PipelineProgress& progress, const CancelToken* cancel) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PipelineResult r;
-  auto finish = [&](PipelineStatus s) -> PipelineResult {
-    r.status = s;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return std::move(r);
-  };
   // Lidar evidence alone: the prediction sets are neither read nor ranked.
   DatasetIndex lidar_only;
   const DatasetIndex* ds = &ds_in;
@@ -313,15 +339,12 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
     lidar_only = pipeline_index(ds_in, opt);
     ds = &lidar_only;
   }
-  RankOptions ro;
-  if (!prepare_run(ds->pred_sets, opt, r, ro)) return finish(PipelineStatus::Failed);
-
-  try {
+  return guarded_run(ds->pred_sets, opt, [&](PipelineResult& r, RankOptions& ro) {
     if (pipeline_streams(*ds, opt)) {
       rank_streaming(dataset_frame_source(*ds, opt.threads), opt, ro, progress, cancel, r);
-      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+      if (cancelled(cancel)) return PipelineStatus::Cancelled;
       if (opt.post_rank) opt.post_rank(*ds, r.frames, r.rank);
-      return finish(PipelineStatus::Ok);
+      return PipelineStatus::Ok;
     }
     r.frames = load_all_annotations(
         *ds, true, opt.threads,
@@ -329,10 +352,8 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
           if (progress) progress("loading", d, t);
         },
         cancel ? cancel->flag() : nullptr);
-    if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
-    for (std::size_t f = 0; f < r.frames.size(); ++f)
-      for (const Problem& p : r.frames[f].problems)
-        if (p.fatal) r.load_problems.push_back({f, p, r.frames[f].id});
+    if (cancelled(cancel)) return PipelineStatus::Cancelled;
+    record_load_problems(r);
 
     const bool use_lidar = lidar_takes_part(opt, ro);
     if (use_lidar && opt.interim) {
@@ -340,47 +361,29 @@ PipelineResult run_pipeline(const DatasetIndex& ds_in, const PipelineOptions& op
       if (progress) progress("lidar", 0, r.frames.size());
       publish_interim(opt, r, rank_frames(r.frames, r.set_names, ro),
                       {"predictions", 0, r.frames.size()}, *ds);
-      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+      if (cancelled(cancel)) return PipelineStatus::Cancelled;
     }
     if (use_lidar) {
       lidar_phase(*ds, opt, progress, cancel, r, ro);
-      if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+      if (cancelled(cancel)) return PipelineStatus::Cancelled;
     }
 
     if (progress) progress("ranking", 0, 1);
     r.rank = rank_frames(r.frames, r.set_names, ro);
-    if (cancelled(cancel)) return finish(PipelineStatus::Cancelled);
+    if (cancelled(cancel)) return PipelineStatus::Cancelled;
     if (opt.post_rank) opt.post_rank(*ds, r.frames, r.rank);
     if (progress) progress("ranking", 1, 1);
-  } catch (const std::invalid_argument& e) {  // rank_frames: options it cannot honour
-    r.error = e.what();
-    r.options_error = true;
-    return finish(PipelineStatus::Failed);
-  } catch (const std::exception& e) {
-    r.error = e.what();
-    return finish(PipelineStatus::Failed);
-  }
-  return finish(PipelineStatus::Ok);
+    return PipelineStatus::Ok;
+  });
 }
 
 PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameAnnotations> frames,
                                       std::vector<FrameLidar> lidar,
                                       const LidarPassStats& lidar_stats, const PipelineOptions& opt,
                                       const PipelineProgress& progress) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PipelineResult r;
-  auto finish = [&](PipelineStatus s) -> PipelineResult {
-    r.status = s;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return std::move(r);
-  };
-  RankOptions ro;
-  if (!prepare_run(ds.pred_sets, opt, r, ro)) return finish(PipelineStatus::Failed);
-  try {
+  return guarded_run(ds.pred_sets, opt, [&](PipelineResult& r, RankOptions& ro) {
     r.frames = std::move(frames);
-    for (std::size_t f = 0; f < r.frames.size(); ++f)
-      for (const Problem& p : r.frames[f].problems)
-        if (p.fatal) r.load_problems.push_back({f, p, r.frames[f].id});
+    record_load_problems(r);
     if (lidar_takes_part(opt, ro)) {
       if (lidar.size() != r.frames.size())
         throw std::runtime_error("lidar results for " + std::to_string(lidar.size()) +
@@ -392,41 +395,18 @@ PipelineResult run_pipeline_on_frames(const DatasetIndex& ds, std::vector<FrameA
     r.rank = rank_frames(r.frames, r.set_names, ro);
     if (opt.post_rank) opt.post_rank(ds, r.frames, r.rank);
     if (progress) progress("ranking", 1, 1);
-  } catch (const std::invalid_argument& e) {
-    r.error = e.what();
-    r.options_error = true;
-    return finish(PipelineStatus::Failed);
-  } catch (const std::exception& e) {
-    r.error = e.what();
-    return finish(PipelineStatus::Failed);
-  }
-  return finish(PipelineStatus::Ok);
+    return PipelineStatus::Ok;
+  });
 }
 
 PipelineResult run_pipeline_streaming(const DatasetIndex& ds, const FrameSource& src,
                                       const PipelineOptions& opt,
                                       const PipelineProgress& progress) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PipelineResult r;
-  auto finish = [&](PipelineStatus s) -> PipelineResult {
-    r.status = s;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return std::move(r);
-  };
-  RankOptions ro;
-  if (!prepare_run(ds.pred_sets, opt, r, ro)) return finish(PipelineStatus::Failed);
-  try {
+  return guarded_run(ds.pred_sets, opt, [&](PipelineResult& r, RankOptions& ro) {
     rank_streaming(src, opt, ro, progress, nullptr, r);
     if (opt.post_rank) opt.post_rank(ds, r.frames, r.rank);
-  } catch (const std::invalid_argument& e) {
-    r.error = e.what();
-    r.options_error = true;
-    return finish(PipelineStatus::Failed);
-  } catch (const std::exception& e) {
-    r.error = e.what();
-    return finish(PipelineStatus::Failed);
-  }
-  return finish(PipelineStatus::Ok);
+    return PipelineStatus::Ok;
+  });
 }
 
 EvalDataset load_eval_frames(const DatasetIndex& ds, std::size_t pred_set, unsigned threads,
